@@ -1,0 +1,96 @@
+"""`make run`: build the site, serve it on http://127.0.0.1:8000 and rebuild on change.
+
+Each build runs in a fresh process into a staging folder and replaces output/ only when
+it succeeds, so a content error is printed and the last good site keeps being served.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WATCHED = ("content", "theme", "plugins", "pelicanconf.py")
+
+
+def snapshot():
+    """(path, mtime) of every watched file: cheap enough to poll once a second."""
+    state = {}
+    for name in WATCHED:
+        target = ROOT / name
+        paths = target.rglob("*") if target.is_dir() else [target]
+        for path in paths:
+            if path.is_file() and "__pycache__" not in path.parts:
+                state[str(path)] = path.stat().st_mtime_ns
+    return state
+
+
+def build(output):
+    staging = ROOT / ".hiroba" / "output-next"
+    env = {**os.environ, "HIROBA_OUTPUT": str(staging)}
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "pelican", "-s", str(ROOT / "pelicanconf.py"), "-q"],
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    if result.returncode != 0:
+        print("build failed; still serving the last good build", file=sys.stderr, flush=True)
+        return False
+    previous = ROOT / ".hiroba" / "output-previous"
+    shutil.rmtree(previous, ignore_errors=True)
+    if output.exists():
+        output.rename(previous)
+    staging.rename(output)
+    shutil.rmtree(previous, ignore_errors=True)
+    print(f"built in {time.monotonic() - started:.1f} s", flush=True)
+    return True
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    def end_headers(self):
+        # A preview must show the newest build, never a cached page.
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+
+def serve(output, host, port):
+    handler = partial(SiteHandler, directory=str(output))
+    server = ThreadingHTTPServer((host, port), handler)
+    print(f"serving http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    server.serve_forever()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--once", action="store_true", help="build once and exit")
+    args = parser.parse_args()
+    output = Path(os.environ.get("HIROBA_OUTPUT", ROOT / "output"))
+    (ROOT / ".hiroba").mkdir(exist_ok=True)
+    ok = build(output)
+    if args.once:
+        return 0 if ok else 1
+    threading.Thread(target=serve, args=(output, args.host, args.port), daemon=True).start()
+    seen = snapshot()
+    try:
+        while True:
+            time.sleep(1)
+            current = snapshot()
+            if current != seen:
+                seen = current
+                build(output)
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

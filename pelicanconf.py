@@ -1,0 +1,155 @@
+"""Pelican settings for the Hiroba site (local builds; publishconf.py overrides for production)."""
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+from unidecode import unidecode
+
+ROOT = Path(__file__).resolve().parent
+SITENAME = "宮城県"
+SITESUBTITLE = "宮城県公式ウェブサイト"
+# Absolute, because feeds, the sitemap and canonical links need it. Pages link root-relative.
+SITEURL = os.environ.get("HIROBA_SITEURL", "http://127.0.0.1:8000")
+FEED_DOMAIN = SITEURL
+TIMEZONE = "Asia/Tokyo"
+DEFAULT_LANG = "ja"
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+
+PATH = os.environ.get("HIROBA_CONTENT", str(ROOT / "content"))
+OUTPUT_PATH = os.environ.get("HIROBA_OUTPUT", str(ROOT / "output"))
+THEME = str(ROOT / "theme")
+DELETE_OUTPUT_DIRECTORY = True
+OUTPUT_RETENTION = []
+# Pelican's cache and its timestamps would make two builds of one commit differ.
+LOAD_CONTENT_CACHE = False
+CACHE_CONTENT = False
+
+ARTICLE_PATHS = ["news", "media"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "media/files", "documents"]
+ARTICLE_EXCLUDES = ["media/files"]
+IGNORE_FILES = [".#*", "*~", "README.md"]
+READERS = {"html": None}  # editors write Markdown; stray .html files are not content
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.sane_lists": {},
+        "markdown.extensions.toc": {"permalink": False},
+    },
+    "output_format": "html5",
+}
+
+# The URL section of a file: news/ and media/ for articles, the folder below pages/ for pages.
+PATH_METADATA = r"(?:pages/)?(?P<section>[^/]+)/.*"
+ARTICLE_URL = "{section}/{slug}/"
+ARTICLE_SAVE_AS = "{section}/{slug}/index.html"
+PAGE_URL = "{section}/{slug}/"
+PAGE_SAVE_AS = "{section}/{slug}/index.html"
+ARTICLE_LANG_URL = "{lang}/{section}/{slug}/"
+ARTICLE_LANG_SAVE_AS = "{lang}/{section}/{slug}/index.html"
+PAGE_LANG_URL = "{lang}/{section}/{slug}/"
+PAGE_LANG_SAVE_AS = "{lang}/{section}/{slug}/index.html"
+DRAFT_URL = DRAFT_SAVE_AS = DRAFT_LANG_URL = DRAFT_LANG_SAVE_AS = ""
+DRAFT_PAGE_URL = DRAFT_PAGE_SAVE_AS = DRAFT_PAGE_LANG_URL = DRAFT_PAGE_LANG_SAVE_AS = ""
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+AUTHOR_URL = AUTHOR_SAVE_AS = AUTHORS_SAVE_AS = ""
+YEAR_ARCHIVE_URL = "archives/{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}/index.html"
+MONTH_ARCHIVE_URL = MONTH_ARCHIVE_SAVE_AS = DAY_ARCHIVE_URL = DAY_ARCHIVE_SAVE_AS = ""
+INDEX_URL = "news/"
+INDEX_SAVE_AS = "news/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+CATEGORIES_URL = "category/"
+CATEGORIES_SAVE_AS = "category/index.html"
+TAGS_URL = "tag/"
+TAGS_SAVE_AS = "tag/index.html"
+SITEMAP_SAVE_AS = "sitemap.xml"
+ROBOTS_SAVE_AS = "robots.txt"
+DIRECT_TEMPLATES = ["index", "categories", "tags", "archives", "sitemap", "robots"]
+
+DEFAULT_PAGINATION = 10
+PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "period_archives": None}
+# Page n of every index lives in its own folder below the index: tag/t1/page/7/ can never be
+# written over by tag/t17/ (Pelican's default {name}{number} pattern lets that happen).
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
+CATEGORY_FEED_RSS = "feeds/{slug}.rss.xml"
+FEED_ATOM = FEED_RSS = None
+TAG_FEED_ATOM = TAG_FEED_RSS = None
+AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = TRANSLATION_FEED_RSS = None
+FEED_MAX_ITEMS = 50
+RSS_FEED_SUMMARY_ONLY = True
+
+# Categories and tags are Japanese words; their URL slugs come from the taxonomy registry.
+TAXONOMY = tomllib.loads((Path(PATH) / "registry" / "taxonomy.toml").read_text("utf-8"))
+DEPARTMENTS = tomllib.loads((Path(PATH) / "registry" / "departments.toml").read_text("utf-8"))
+
+
+def _slugs(names):
+    # Pelican transliterates a name (unidecode) before it applies substitutions, so each
+    # pattern matches the transliteration of one whole registered name.
+    return [
+        (rf"^\s*{re.escape(unidecode(name).strip())}\s*$", slug) for name, slug in names.items()
+    ]
+
+
+CATEGORY_REGEX_SUBSTITUTIONS = _slugs(TAXONOMY["categories"])
+TAG_REGEX_SUBSTITUTIONS = _slugs(TAXONOMY["tags"])
+
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+PLUGIN_PATHS = [str(ROOT)]  # plugins are the package `plugins`
+PLUGINS = [
+    "plugins.wareki",
+    "plugins.table_captions",
+    "plugins.content_checks",
+    "plugins.schedule",
+    "plugins.gojuon",
+    "plugins.json_feed",
+    "plugins.search_index",
+]
+
+# Build time: fixed by HIROBA_NOW (ISO 8601) for reproducible builds and tests.
+HIROBA_NOW = os.environ.get("HIROBA_NOW")
+SEARCH_INDEX = os.environ.get("HIROBA_SEARCH_INDEX", "1") == "1"
+
+MENU = [
+    ("お知らせ", "/news/"),
+    ("電子自治体化の推進", "/policy/"),
+    ("インターネット放送局", "/category/hosokyoku/"),
+    ("県内の市町村", "/municipalities/"),
+]
+
+JSON_FEED_SAVE_AS = "feeds/notices.json"
+DEFAULT_METADATA = {"order": "99"}  # section indexes sort by Order, then by slug
+SITE_DEPARTMENT = "koho"  # whose contact block index pages show
+# URL section -> (name, index URL) for breadcrumbs
+SECTIONS = {
+    "news": ("お知らせ", "/news/"),
+    "media": ("インターネット放送局", "/category/hosokyoku/"),
+    "policy": ("電子自治体化の推進", "/policy/"),
+    "municipalities": ("県内の市町村", "/municipalities/"),
+    "about": ("このサイトについて", "/about/site-policy/"),
+}
+FOOTER_LINKS = [
+    ("このサイトについて", "/about/site-policy/"),
+    ("個人情報の取扱い", "/about/privacy/"),
+    ("オープンデータ", "/about/open-data/"),
+    ("サイトの使い方", "/about/help/"),
+    ("サイト内検索", "/search/"),
+    ("分類の一覧", "/category/"),
+]

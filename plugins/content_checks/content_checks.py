@@ -1,0 +1,610 @@
+"""Content checks: the build gate every Markdown file passes before anything is written.
+
+Each rule reads the source text (so it can name `path:line`) and, where it must, what the
+generators know about the site (output paths, live content). A violation stops the build
+with one `path:line: message [rule]` line each and a non-zero exit, never a traceback.
+"""
+
+import posixpath
+import re
+import sys
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pelican import signals
+
+from ..content_model import model
+
+# Every rule the checks apply, by the id printed at the end of each message.
+RULES = {
+    "unknown-field": "front matter key that the content model does not know",
+    "missing-field": "required front matter key missing",
+    "bad-date": "date that cannot be read, or expires before it is published",
+    "bad-value": "value outside its registry or format (slug, department, category, tag, ...)",
+    "duplicate-slug": "two files with the same URL",
+    "duplicate-output": "two things written to the same output file",
+    "broken-link": "internal link or image that does not resolve",
+    "image-alt-missing": "image without alt text",
+    "image-alt-file-name": "alt text that is a file name",
+    "image-alt-vague": "alt text that is only 写真 / 画像",
+    "heading-level": "h1 in the body, or a skipped heading level",
+    "machine-dependent-character": "機種依存文字 (①, ㈱, Ⅳ, ㌔ ...)",
+    "half-width-katakana": "半角カタカナ",
+    "full-width-alphanumeric": "全角英数字",
+    "space-in-word": "spaces inside a Japanese word",
+    "link-text-vague": "link text such as こちら / ここをクリック",
+    "date-format": "date written 2026/1/2 instead of 2026年1月2日",
+    "layout-table": "table without header cells (used for layout)",
+    "table-caption": "table without a caption",
+}
+
+
+class ContentCheckFailed(SystemExit):
+    """Raised after the violations are printed; SystemExit keeps Pelican from a traceback."""
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    path: str
+    line: int
+    message: str
+    rule: str
+
+    def __str__(self):
+        return f"{self.path}:{self.line}: {self.message} [{self.rule}]"
+
+
+@dataclass
+class Source:
+    """One content file as written: its front matter and body lines, with line numbers."""
+
+    path: Path
+    relpath: str  # relative to the content root, with forward slashes
+    kind: str  # "article" or "page"
+    section: str
+    front: model.FrontMatter
+    lines: list  # [(line number, text)] of the body outside code blocks
+
+    @property
+    def shown(self):
+        """The path as an editor sees it: relative to the working folder when inside it."""
+        try:
+            return self.path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return str(self.path)
+
+    def at(self, line, message, rule):
+        assert rule in RULES, rule
+        return Violation(self.shown, line, message, rule)
+
+    def line_of(self, key):
+        return self.front.lines.get(key, 1)
+
+
+@dataclass
+class Site:
+    """What the build knows about the whole site, for the rules that need more than one file."""
+
+    content_root: Path
+    static_paths: list
+    siteurl: str
+    departments: dict
+    categories: dict
+    tags: dict
+    languages: tuple
+    templates: set
+    live_sources: dict = field(default_factory=dict)  # relpath -> content object
+    outputs: Counter = field(default_factory=Counter)  # save_as -> times written
+    output_owner: dict = field(default_factory=dict)  # save_as -> relpath of a source
+
+    def resolves(self, url_path):
+        path = url_path.lstrip("/")
+        if path == "" or path.endswith("/"):
+            path += "index.html"
+        return unquote(path) in self.outputs
+
+
+# ---------------------------------------------------------------- reading the sources
+
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def read_source(path, content_root, article_paths):
+    relpath = path.relative_to(content_root).as_posix()
+    text = path.read_text("utf-8")
+    front = model.read_front_matter(text)
+    top = relpath.split("/", 1)[0]
+    kind = "article" if top in article_paths else "page"
+    parts = relpath.split("/")
+    section = parts[1] if top == "pages" and len(parts) > 2 else top
+    body, in_code = [], False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number < front.body_start:
+            continue
+        if FENCE.match(line):
+            in_code = not in_code
+            continue
+        if not in_code:
+            body.append((number, line))
+    return Source(path, relpath, kind, section, front, body)
+
+
+def find_sources(content_root, article_paths, page_paths):
+    for top in (*article_paths, *page_paths):
+        folder = content_root / top
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*.md")):
+                if "files" not in path.relative_to(folder).parts:
+                    yield read_source(path, content_root, article_paths)
+
+
+# ---------------------------------------------------------------- text rules
+
+JAPANESE = "[\u3041-\u30ff\u3400-\u9fff々〆ヶ]"
+# three or more single characters separated by spaces: 「お 知 ら せ」 (a name such as
+# 「宮城 太郎」 has one space between words and is fine)
+SPACED_WORD = re.compile(f"(?<!{JAPANESE}){JAPANESE}(?:[ \u3000]{JAPANESE}(?!{JAPANESE})){{2,}}")
+# NEC/IBM extensions of Shift_JIS and other characters that differ between platforms
+MACHINE_DEPENDENT = re.compile(
+    "[\u2460-\u24ff\u2776-\u2793\u2160-\u2188\u3200-\u32ff\u3300-\u33ff\u2116\u2121\u301d\u301f]"
+)
+HALF_WIDTH_KANA = re.compile("[\uff61-\uff9f]+")
+FULL_WIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
+SLASH_DATE = re.compile(r"(?<![\d/])(\d{4}|\d{2})([/.])(\d{1,2})\2(\d{1,2})(?![\d/])")
+VAGUE_LINK_TEXTS = {
+    "こちら",
+    "ここ",
+    "ここをクリック",
+    "こちらをクリック",
+    "こちらから",
+    "ここから",
+    "詳しくはこちら",
+    "詳細はこちら",
+    "詳細",
+    "クリック",
+    "click here",
+    "here",
+    "more",
+    "read more",
+    "link",
+}
+VAGUE_ALTS = {"写真", "画像", "イメージ", "図", "photo", "image", "img", "picture"}
+FILE_NAME = re.compile(r"^[\w\-.]+\.(png|jpe?g|gif|svg|webp|bmp|tiff?)$", re.IGNORECASE)
+
+INLINE_CODE = re.compile(r"(`+).*?\1")
+MD_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+REF_DEFINITION = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
+HTML_LINK = re.compile(r"<a\b[^>]*?\bhref\s*=\s*[\"']([^\"']*)[\"'][^>]*>(.*?)</a>", re.I)
+HTML_IMG = re.compile(r"<img\b[^>]*>", re.I)
+HTML_ATTR = re.compile(r"\b(\w+)\s*=\s*[\"']([^\"']*)[\"']")
+HTML_TAG = re.compile(r"<[^>]*>")
+ATX_HEADING = re.compile(r"^(#{1,6})(?:\s+|$)")
+HTML_HEADING = re.compile(r"<h([1-6])\b", re.I)
+TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+CAPTION = re.compile(r"^\s*(表[:：]|Table:)")
+
+
+def prose(line):
+    """The words a reader sees on a line: without code, link targets or markup."""
+    if REF_DEFINITION.match(line):
+        return ""
+    line = INLINE_CODE.sub(" ", line)
+    line = MD_LINK.sub(lambda m: f" {m.group(2)} ", line)
+    return HTML_TAG.sub(" ", line)
+
+
+def plain(markup):
+    return re.sub(r"\s+", " ", HTML_TAG.sub("", INLINE_CODE.sub("", markup))).strip()
+
+
+def character_rules(text):
+    """(message, rule) for each character problem in a piece of prose."""
+    for char in dict.fromkeys(MACHINE_DEPENDENT.findall(text)):
+        hint = unicodedata.normalize("NFKC", char)
+        if char.isdigit() or hint.isdigit():
+            hint = f"({hint})"
+        yield (
+            f"機種依存文字「{char}」は環境によって表示できません。「{hint}」のように書いてください",
+            "machine-dependent-character",
+        )
+    for run in HALF_WIDTH_KANA.findall(text):
+        yield (
+            f"半角カタカナ「{run}」は使えません。全角で「{unicodedata.normalize('NFKC', run)}」と書いてください",
+            "half-width-katakana",
+        )
+    for run in FULL_WIDTH_ALNUM.findall(text):
+        yield (
+            f"全角英数字「{run}」は読み上げや検索で問題になります。半角で「{unicodedata.normalize('NFKC', run)}」と書いてください",
+            "full-width-alphanumeric",
+        )
+    for match in SPACED_WORD.finditer(text):
+        yield (
+            f"語の途中に空白があります（「{match.group(0)}」）。読み上げソフトが一字ずつ読んでしまいます",
+            "space-in-word",
+        )
+    for match in SLASH_DATE.finditer(text):
+        year, _, month, day = match.groups()
+        yield (
+            f"日付「{match.group(0)}」は「{year}年{int(month)}月{int(day)}日」のように書いてください",
+            "date-format",
+        )
+
+
+def alt_problem(alt, src):
+    alt = alt.strip()
+    if not alt:
+        return (
+            "画像に代替テキスト（alt）がありません。画像が伝える内容を書いてください",
+            "image-alt-missing",
+        )
+    if FILE_NAME.match(alt) or alt == posixpath.basename(src):
+        return (
+            f"代替テキスト「{alt}」はファイル名です。画像が伝える内容を書いてください",
+            "image-alt-file-name",
+        )
+    if alt.lower() in VAGUE_ALTS:
+        return (
+            f"代替テキスト「{alt}」だけでは内容が伝わりません。何の{alt}かを書いてください",
+            "image-alt-vague",
+        )
+    return None
+
+
+def link_text_problem(text):
+    words = plain(text)
+    if words.lower().rstrip("。.") in VAGUE_LINK_TEXTS:
+        return (
+            f"リンクの文字「{words}」では行き先が分かりません。行き先の名前を書いてください",
+            "link-text-vague",
+        )
+    return None
+
+
+# ---------------------------------------------------------------- the rules
+
+
+def check_front_matter(source, site):
+    values, front = source.front.values, source.front
+    for key in values:
+        if key not in model.FIELDS:
+            known = ", ".join(sorted(model.FIELDS))
+            yield source.at(
+                front.lines[key], f"未知の項目「{key}」です（使える項目: {known}）", "unknown-field"
+            )
+    required = list(model.REQUIRED[source.kind])
+    if source.section == "media":
+        required += ["video", "captions"]
+    if source.section == "municipalities" and "save_as" not in values:
+        required.append("kana")
+    for key in required:
+        if not values.get(key):
+            yield source.at(
+                1,
+                f"必須項目「{key.capitalize()}」（{model.FIELDS[key]}）がありません",
+                "missing-field",
+            )
+    for key in model.DATE_FIELDS:
+        if values.get(key):
+            try:
+                model.parse_datetime(values[key])
+            except model.BadDate as error:
+                yield source.at(front.lines[key], str(error), "bad-date")
+    try:
+        window = model.window_of(values)
+        if window.publish_at and window.expires_at and window.expires_at <= window.publish_at:
+            yield source.at(
+                front.lines["expires_at"], "Expires_at が Publish_at より前です", "bad-date"
+            )
+    except model.BadDate:
+        pass  # reported above
+    yield from _check_values(source, site)
+    for key in ("title", "summary", "contact", "area"):
+        for message, rule in character_rules(values.get(key, "")):
+            yield source.at(source.line_of(key), message, rule)
+
+
+def _check_values(source, site):
+    values = source.front.values
+
+    def bad(key, message):
+        return source.at(source.line_of(key), message, "bad-value")
+
+    if values.get("slug") and not model.SLUG_RE.match(values["slug"]):
+        yield bad("slug", f"Slug「{values['slug']}」は英小文字・数字・ハイフンで書いてください")
+    if values.get("status") and values["status"] not in model.STATUSES:
+        yield bad("status", f"Status は {', '.join(model.STATUSES)} のどれかです")
+    if values.get("department") and values["department"] not in site.departments:
+        yield bad(
+            "department",
+            f"担当課「{values['department']}」は registry/departments.toml にありません",
+        )
+    if values.get("category") and values["category"] not in site.categories:
+        yield bad("category", f"分類「{values['category']}」は registry/taxonomy.toml にありません")
+    for tag in filter(None, (t.strip() for t in values.get("tags", "").split(","))):
+        if tag not in site.tags:
+            yield bad("tags", f"タグ「{tag}」は registry/taxonomy.toml にありません")
+    if values.get("lang") and values["lang"] not in site.languages:
+        yield bad(
+            "lang", f"言語「{values['lang']}」は設定にありません（{', '.join(site.languages)}）"
+        )
+    if values.get("kana") and not model.KANA_RE.match(values["kana"]):
+        yield bad("kana", f"Kana「{values['kana']}」はひらがなで書いてください")
+    if values.get("template") and values["template"] not in site.templates:
+        yield bad("template", f"テンプレート「{values['template']}」はテーマにありません")
+    if values.get("emergency"):
+        if values["emergency"].lower() not in ("true", "false"):
+            yield bad("emergency", "Emergency は true か false です")
+        elif model.is_true(values["emergency"]):
+            if values.get("severity") not in model.SEVERITIES:
+                yield bad(
+                    "severity", f"緊急情報には Severity（{', '.join(model.SEVERITIES)}）が必要です"
+                )
+            if not values.get("area"):
+                yield bad("emergency", "緊急情報には Area（対象地域）が必要です")
+    for key in ("video", "captions", "poster"):
+        if values.get(key):
+            media = site.content_root / "media" / "files" / values[key]
+            if not media.is_file():
+                yield bad(key, f"ファイル content/media/files/{values[key]} がありません")
+    if values.get("captions") and not values["captions"].endswith(".vtt"):
+        yield bad("captions", "字幕は WebVTT（.vtt）で用意してください")
+
+
+def check_body(source, site):
+    yield from _check_headings(source)
+    yield from _check_tables(source)
+    for number, line in source.lines:
+        for message, rule in character_rules(prose(line)):
+            yield source.at(number, message, rule)
+        for is_image, text, target in MD_LINK.findall(INLINE_CODE.sub("", line)):
+            problem = alt_problem(text, target) if is_image else link_text_problem(text)
+            if problem:
+                yield source.at(number, *problem)
+            yield from _check_target(source, site, number, target)
+        definition = REF_DEFINITION.match(line)
+        if definition:
+            yield from _check_target(source, site, number, definition.group(2))
+        for target, text in HTML_LINK.findall(line):
+            problem = link_text_problem(text)
+            if problem:
+                yield source.at(number, *problem)
+            yield from _check_target(source, site, number, target)
+        for tag in HTML_IMG.findall(line):
+            attributes = dict(HTML_ATTR.findall(tag))
+            if "alt" not in attributes:
+                yield source.at(
+                    number, "画像に代替テキスト（alt）がありません", "image-alt-missing"
+                )
+            else:
+                problem = alt_problem(attributes["alt"], attributes.get("src", ""))
+                if problem:
+                    yield source.at(number, *problem)
+            yield from _check_target(source, site, number, attributes.get("src", ""))
+
+
+def _check_headings(source):
+    previous = 1  # the title is the page's h1
+    for number, line in source.lines:
+        levels = [len(m.group(1)) for m in [ATX_HEADING.match(line)] if m]
+        levels += [int(level) for level in HTML_HEADING.findall(line)]
+        for level in levels:
+            if level == 1:
+                yield source.at(
+                    number,
+                    "本文の見出しは ## から始めてください（# は題名だけに使います）",
+                    "heading-level",
+                )
+            elif level > previous + 1:
+                yield source.at(
+                    number,
+                    f"見出しのレベルが飛んでいます（h{previous} の次に h{level}）。"
+                    f"h{previous + 1} を使ってください",
+                    "heading-level",
+                )
+            previous = level
+
+
+def _check_tables(source):
+    lines = dict(source.lines)
+    for number, line in source.lines:
+        if TABLE_DELIMITER.match(line) and "|" in lines.get(number - 1, ""):
+            header = number - 1
+            cells = [c.strip() for c in lines[header].strip().strip("|").split("|")]
+            if not any(cells):
+                yield source.at(
+                    header,
+                    "表に見出し行がありません。レイアウトのための表は使えません",
+                    "layout-table",
+                )
+            if lines.get(header - 1, "x").strip() or not CAPTION.match(lines.get(header - 2, "")):
+                yield source.at(
+                    header,
+                    "表にキャプションがありません。表の直前に「表: 表の題名」の段落を置いてください",
+                    "table-caption",
+                )
+    html = "\n".join(line for _, line in source.lines)
+    for match in re.finditer(r"<table\b.*?</table>", html, re.I | re.S):
+        number = source.lines[html.count("\n", 0, match.start())][0]
+        block = match.group(0).lower()
+        if "<th" not in block or 'role="presentation"' in block:
+            yield source.at(
+                number,
+                "レイアウトのための表は使えません（見出しセル th が必要です）",
+                "layout-table",
+            )
+        if "<caption" not in block:
+            yield source.at(number, "表にキャプション（caption）がありません", "table-caption")
+
+
+def _check_target(source, site, number, target):
+    """An internal link or image must point at something the build writes."""
+    target = target.strip()
+    if not target or target.startswith(("#", "mailto:", "tel:", "data:")):
+        return
+    match = re.match(r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)(.*)$", target)
+    if match:
+        kind = match.group(1) or match.group(2)
+        path = unquote(urlsplit(match.group(3)).path)
+        if path.startswith("/"):
+            relpath = posixpath.normpath(path.lstrip("/"))
+        else:
+            relpath = posixpath.normpath(posixpath.join(posixpath.dirname(source.relpath), path))
+        if kind == "filename" and relpath.endswith(".md"):
+            if relpath not in site.live_sources:
+                reason = (
+                    "公開されていないページです（下書き・公開前・公開終了）"
+                    if (site.content_root / relpath).is_file()
+                    else "ファイルがありません"
+                )
+                yield source.at(
+                    number, f"リンク先 {relpath} が見つかりません: {reason}", "broken-link"
+                )
+        elif not (site.content_root / relpath).is_file():
+            yield source.at(number, f"リンク先のファイル {relpath} がありません", "broken-link")
+        return
+    if site.siteurl and target.startswith(site.siteurl):
+        target = target[len(site.siteurl) :] or "/"
+    parts = urlsplit(target)
+    if parts.scheme or target.startswith("//"):
+        return  # another site
+    if parts.path.startswith("/"):
+        url_path = parts.path
+    else:
+        page = site.live_sources.get(source.relpath)
+        if page is None:
+            return
+        base = "/" + posixpath.dirname(page.url.rstrip("/") + "/x")
+        url_path = posixpath.normpath(posixpath.join(base, parts.path)) + (
+            "/" if parts.path.endswith("/") else ""
+        )
+    if not site.resolves(url_path):
+        yield source.at(number, f"リンク先 {target} はこのサイトにありません", "broken-link")
+
+
+def check_duplicates(sources, site):
+    seen = {}
+    for source in sources:
+        values = source.front.values
+        if not values.get("slug"):
+            continue
+        key = values.get("save_as") or (
+            source.section,
+            values["slug"],
+            values.get("lang", site.languages[0]),
+        )
+        if key in seen:
+            yield source.at(
+                source.line_of("slug"),
+                f"Slug「{values['slug']}」は {seen[key].shown} と同じです（同じURLになります）",
+                "duplicate-slug",
+            )
+        else:
+            seen[key] = source
+    by_relpath = {source.relpath: source for source in sources}
+    for save_as, count in sorted(site.outputs.items()):
+        if count > 1:
+            owner = by_relpath.get(site.output_owner.get(save_as))
+            if owner is not None:
+                yield owner.at(
+                    owner.line_of("slug"),
+                    f"出力先 {save_as} に {count} 個のページが書き込まれます",
+                    "duplicate-output",
+                )
+            else:
+                yield Violation(
+                    str(site.content_root),
+                    1,
+                    f"出力先 {save_as} が重複しています",
+                    "duplicate-output",
+                )
+
+
+def run_checks(sources, site):
+    violations = set()
+    for source in sources:
+        violations.update(check_front_matter(source, site))
+        violations.update(check_body(source, site))
+    violations.update(check_duplicates(sources, site))
+    return sorted(violations)
+
+
+# ---------------------------------------------------------------- wiring into Pelican
+
+
+def site_from_generators(generators):
+    settings = generators[0].settings
+    context = generators[0].context
+    theme_templates = Path(settings["THEME"]) / "templates"
+    site = Site(
+        content_root=Path(settings["PATH"]),
+        static_paths=settings["STATIC_PATHS"],
+        siteurl=settings["SITEURL"],
+        departments={k: v for k, v in settings["DEPARTMENTS"].items() if k != "defaults"},
+        categories=settings["TAXONOMY"]["categories"],
+        tags=settings["TAXONOMY"]["tags"],
+        languages=tuple(settings.get("HIROBA_LANGUAGES", [settings["DEFAULT_LANG"]])),
+        templates={p.stem for p in theme_templates.glob("*.html")},
+    )
+    site.live_sources = dict(context.get("generated_content", {}))
+
+    def written(save_as, owner=None):
+        if save_as:
+            site.outputs[save_as] += 1
+            if owner:  # the last file in path order, as duplicate-slug names it
+                site.output_owner[save_as] = max(owner, site.output_owner.get(save_as, owner))
+
+    objects = {}
+    for generator in generators:
+        for attribute in (
+            "articles",
+            "translations",
+            "hidden_articles",
+            "hidden_translations",
+            "pages",
+            "hidden_pages",
+            "staticfiles",
+        ):
+            for item in getattr(generator, attribute, []):
+                objects[id(item)] = item
+        for attribute in ("categories", "tags"):
+            taxa = getattr(generator, attribute, None) or []
+            for taxon in taxa.keys() if isinstance(taxa, dict) else (t for t, _ in taxa):
+                written(taxon.save_as)
+        for year in {a.date.year for a in getattr(generator, "articles", [])}:
+            if settings.get("YEAR_ARCHIVE_SAVE_AS"):
+                written(settings["YEAR_ARCHIVE_SAVE_AS"].format(date=datetime(year, 1, 1)))
+    for item in objects.values():
+        written(item.save_as, item.get_relative_source_path())
+    for name in settings["DIRECT_TEMPLATES"]:
+        written(settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html"))
+    for key in ("FEED_ALL_ATOM", "FEED_ALL_RSS", "JSON_FEED_SAVE_AS"):
+        written(settings.get(key))
+    for generator in generators:
+        for category, _ in getattr(generator, "categories", None) or []:
+            for key in ("CATEGORY_FEED_ATOM", "CATEGORY_FEED_RSS"):
+                if settings.get(key):
+                    written(settings[key].format(slug=category.slug))
+    return site
+
+
+def check_site(generators):
+    settings = generators[0].settings
+    site = site_from_generators(generators)
+    sources = list(
+        find_sources(site.content_root, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
+    )
+    violations = run_checks(sources, site)
+    if violations:
+        for violation in violations:
+            sys.stderr.write(f"{violation}\n")
+        sys.stderr.write(f"content checks: {len(violations)} error(s); nothing was published\n")
+        raise ContentCheckFailed(1)
+    return sources
+
+
+def register():
+    signals.all_generators_finalized.connect(check_site)

@@ -1,0 +1,3 @@
+from .gojuon import register
+
+__all__ = ["register"]

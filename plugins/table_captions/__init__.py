@@ -1,0 +1,3 @@
+from .table_captions import register
+
+__all__ = ["register"]

@@ -1,0 +1,3 @@
+from .wareki import register
+
+__all__ = ["register"]

@@ -1,0 +1,65 @@
+"""Every example of every theme component renders to valid HTML."""
+
+from datetime import date
+from pathlib import Path
+
+import html5lib
+import jinja2
+import pytest
+import yaml
+
+from plugins.gojuon.gojuon import gojuon
+from plugins.wareki.wareki import FILTERS
+
+# component folder -> the macro its examples call, where the names differ
+MACROS = {"dates": "published"}
+TEMPLATES = Path(__file__).resolve().parents[2] / "theme" / "templates"
+
+
+def examples():
+    for spec in sorted(TEMPLATES.glob("components/*/*.yaml")):
+        for example in yaml.safe_load(spec.read_text("utf-8"))["examples"]:
+            yield pytest.param(
+                spec.parent.name, example["params"], id=f"{spec.parent.name}-{example['name']}"
+            )
+
+
+@pytest.fixture(scope="module")
+def env():
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(FILTERS, gojuon=gojuon)
+    return environment
+
+
+def test_every_component_has_an_example():
+    folders = {p.name for p in (TEMPLATES / "components").iterdir() if p.is_dir()}
+    documented = {p.parent.name for p in TEMPLATES.glob("components/*/*.yaml")}
+    assert folders == documented
+
+
+@pytest.mark.parametrize(("name", "params"), list(examples()))
+def test_example_renders_valid_html(env, name, params):
+    module = env.get_template(f"components/{name}/macro.html").module
+    macro = getattr(module, MACROS.get(name, name))
+    html = str(macro(**params))
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    parser.parseFragment(html)
+    assert html.strip()
+    for text in _leaf_strings(params):
+        assert str(text) in html or isinstance(text, date)
+
+
+def _leaf_strings(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaf_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaf_strings(v)
+    elif isinstance(value, str) and not value.startswith(("/", "news/")) and "-" not in value:
+        yield value
