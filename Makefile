@@ -6,7 +6,9 @@ PY := $(VENV)/bin/python
 SETTINGS ?= pelicanconf.py
 STAMP := $(VENV)/.installed
 
-.PHONY: install build run check test test-fast lint format bench clean
+BROWSER_STAMP := node_modules/.hiroba-installed
+
+.PHONY: install browser build run check test lint format bench a11y-report clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +17,23 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Headless Chromium and chromedriver from Debian (installed when running as root), and
+## axe-core from the npm lockfile: what the browser tests need.
+$(BROWSER_STAMP): package-lock.json
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list | grep -q "Noto Sans CJK JP"; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium: sudo apt-get install chromium chromium-driver fonts-noto-cjk" >&2; exit 1; \
+	  fi; \
+	fi
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } \
+	  || { echo "npm is needed for axe-core: sudo apt-get install npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(BROWSER_STAMP)
+
+browser: $(BROWSER_STAMP)
 
 ## Build output/ once; exits non-zero on any content error.
 build: $(STAMP)
@@ -29,7 +48,7 @@ check: $(STAMP)
 	$(PY) -m plugins.content_checks $(SETTINGS)
 
 ## Everything CI runs: lint, then the whole test suite.
-test: $(STAMP)
+test: $(STAMP) $(BROWSER_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -n 2
@@ -44,6 +63,10 @@ format: $(STAMP)
 ## Build-time benchmark (1,000 and 5,000 synthetic pages); see docs/benchmarks.md.
 bench: $(STAMP)
 	$(PY) bench/build_bench.py
+
+## Test every page in Chromium and record the results for the 試験結果 page.
+a11y-report: $(STAMP) $(BROWSER_STAMP)
+	$(PY) -m infra.a11y.report
 
 clean:
 	rm -rf output .hiroba bench/sites

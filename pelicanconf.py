@@ -1,8 +1,10 @@
 """Pelican settings for the Hiroba site (local builds; publishconf.py overrides for production)."""
 
+import json
 import os
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 
 from unidecode import unidecode
@@ -150,6 +152,13 @@ FOOTER_LINKS = [
     ("個人情報の取扱い", "/about/privacy/"),
     ("オープンデータ", "/about/open-data/"),
     ("サイトの使い方", "/about/help/"),
+    ("ウェブアクセシビリティ方針", "/about/accessibility/"),
     ("サイト内検索", "/search/"),
     ("分類の一覧", "/category/"),
 ]
+
+# The latest run of `make a11y-report`, rendered on the accessibility pages.
+_A11Y = Path(PATH) / "registry" / "a11y-results.json"
+A11Y_RESULTS = json.loads(_A11Y.read_text("utf-8")) if _A11Y.is_file() else None
+if A11Y_RESULTS:
+    A11Y_RESULTS["tested_on"] = date.fromisoformat(A11Y_RESULTS["tested_on"])

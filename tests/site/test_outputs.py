@@ -4,6 +4,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import feedparser
@@ -168,3 +169,18 @@ def test_stylesheet_stays_small_and_no_task_needs_javascript(site):
         assert scripts in ([], ['<script src="/theme/js/search.js" defer>']), page
         for form in re.findall(r"<form[^>]*>", text):
             assert 'action="' in form and 'method="get"' in form, page
+
+
+def test_accessibility_results_page_renders_the_recorded_run(site):
+    recorded = json.loads(
+        (Path(__file__).resolve().parents[2] / "content/registry/a11y-results.json").read_text(
+            "utf-8"
+        )
+    )
+    text = (site / "about" / "accessibility-results" / "index.html").read_text("utf-8")
+    assert f"適合レベルAAに{recorded['conformance']}" in text
+    assert text.count('<th scope="row">') == len(recorded["criteria"]) == 56
+    for url in recorded["pages"][:5]:
+        assert f"<li>{SITEURL}{url}</li>" in text
+    policy = (site / "about" / "accessibility" / "index.html").read_text("utf-8")
+    assert recorded["conformance"] in policy and "/about/accessibility-results/" in policy
