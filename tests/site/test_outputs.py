@@ -184,3 +184,14 @@ def test_accessibility_results_page_renders_the_recorded_run(site):
         assert f"<li>{SITEURL}{url}</li>" in text
     policy = (site / "about" / "accessibility" / "index.html").read_text("utf-8")
     assert recorded["conformance"] in policy and "/about/accessibility-results/" in policy
+
+
+def test_foreign_language_fragments_carry_their_lang(site):
+    parser = html5lib.HTMLParser(namespaceHTMLElements=False)
+    for page in html_files(site)[:20]:
+        tree = parser.parse(page.read_bytes())
+        assert tree.get("lang") == "ja"
+        english = [
+            e for e in tree.iter() if (e.text or "").strip().startswith(("Miyagi", "Copyright"))
+        ]
+        assert english and all(e.get("lang") == "en" for e in english), page
