@@ -21,11 +21,11 @@ install: $(STAMP)
 ## Headless Chromium and chromedriver from Debian (installed when running as root), and
 ## axe-core from the npm lockfile: what the browser tests need.
 $(BROWSER_STAMP): package-lock.json
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list | grep -q "Noto Sans CJK JP"; then \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list | grep -q "Noto Sans CJK JP" || ! command -v w3m >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk w3m >/dev/null; \
 	  else \
-	    echo "The browser tests need Chromium: sudo apt-get install chromium chromium-driver fonts-noto-cjk" >&2; exit 1; \
+	    echo "The browser tests need Chromium: sudo apt-get install chromium chromium-driver fonts-noto-cjk w3m" >&2; exit 1; \
 	  fi; \
 	fi
 	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } \

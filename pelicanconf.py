@@ -122,6 +122,8 @@ PLUGINS = [
     "plugins.schedule",
     "plugins.gojuon",
     "plugins.json_feed",
+    "plugins.emergency",
+    "plugins.mobile_site",
     "plugins.search_index",
 ]
 
@@ -153,6 +155,7 @@ FOOTER_LINKS = [
     ("オープンデータ", "/about/open-data/"),
     ("サイトの使い方", "/about/help/"),
     ("ウェブアクセシビリティ方針", "/about/accessibility/"),
+    ("携帯電話版（ポケットみやぎ）", "/m/"),
     ("サイト内検索", "/search/"),
     ("分類の一覧", "/category/"),
 ]

@@ -53,8 +53,8 @@ def html_pages(site):
     pages = []
     for path in sorted(site.rglob("*.html")):
         relative = path.relative_to(site)
-        if relative.parts[0] == "pagefind":
-            continue
+        if relative.parts[0] in ("pagefind", "m"):
+            continue  # ポケットみやぎ (/m/) is the feature-phone version, with its own checks
         url = "/" + relative.as_posix()
         pages.append(url[: -len("index.html")] if url.endswith("/index.html") else url)
     return pages

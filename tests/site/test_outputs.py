@@ -15,7 +15,9 @@ SITEURL = "http://127.0.0.1:8000"
 
 
 def html_files(site):
-    return sorted(p for p in site.rglob("*.html") if "pagefind" not in p.parts)
+    return sorted(
+        p for p in site.rglob("*.html") if p.relative_to(site).parts[0] not in ("pagefind", "m")
+    )
 
 
 class Links(HTMLParser):

@@ -1,0 +1,3 @@
+from .emergency import register
+
+__all__ = ["register"]

@@ -1,0 +1,280 @@
+"""Emergency information (緊急情報) on every output, and its fast path.
+
+A notice with `Emergency: true` puts a banner at the top of every page of every output while
+it is live (publish_at … expires_at), and is published as an emergency-only Atom/RSS feed,
+a page (/emergency/) and CAP 1.2 alerts for relays to data broadcasting / L-Alert operators.
+
+Everything here is computed from the source files' front matter, so that the full build and
+the fast path (`make emergency`, see __main__.py) write byte-identical emergency outputs.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from feedgenerator import Atom1Feed, Rss201rev2Feed
+from pelican import signals
+
+from ..content_model import model
+
+SEVERITY_LABELS = {"extreme": "極めて重大", "severe": "重大", "moderate": "警戒", "minor": "注意"}
+# CAP <category> by the notice's tags; anything else is public safety
+CAP_CATEGORIES = {"地震": "Geo", "津波": "Geo"}
+MARKER = re.compile(r"<!--hiroba:emergency-->.*?<!--/hiroba:emergency-->", re.S)
+DEFAULTS = {
+    "EMERGENCY_PAGE_SAVE_AS": "emergency/index.html",
+    "EMERGENCY_PAGE_URL": "emergency/",
+    "EMERGENCY_FEED_ATOM": "feeds/emergency.atom.xml",
+    "EMERGENCY_FEED_RSS": "feeds/emergency.rss.xml",
+    "EMERGENCY_CAP_INDEX": "feeds/emergency-cap.atom.xml",
+    "EMERGENCY_CAP_SAVE_AS": "emergency/cap/{identifier}.xml",
+    "EMERGENCY_CAP_SENDER": "www.pref.miyagi.jp",
+}
+
+
+@dataclass(frozen=True)
+class Emergency:
+    """One live emergency notice, in one language."""
+
+    identifier: str
+    slug: str
+    lang: str
+    title: str
+    summary: str
+    severity: str
+    area: str
+    issued: datetime
+    expires: datetime | None
+    url: str
+    categories: tuple
+
+    @property
+    def severity_label(self):
+        return SEVERITY_LABELS[self.severity]
+
+
+def settings_with_defaults(settings):
+    return {**DEFAULTS, **settings}
+
+
+def _emergency_of(path, content_root, settings, now):
+    values = model.read_front_matter(path.read_text("utf-8")).values
+    if not model.is_true(values.get("emergency", "")):
+        return None
+    if values.get("status", "published") != "published":
+        return None
+    if not model.window_of(values).is_live(now):
+        return None
+    section = path.relative_to(content_root).parts[0]
+    issued = model.parse_datetime(values["date"])
+    lang = values.get("lang") or settings["DEFAULT_LANG"]
+    key = "ARTICLE_URL" if lang == settings["DEFAULT_LANG"] else "ARTICLE_LANG_URL"
+    window = model.window_of(values)
+    tags = tuple(t.strip() for t in values.get("tags", "").split(",") if t.strip())
+    return Emergency(
+        identifier=values.get("translation_key") or values["slug"],
+        slug=values["slug"],
+        lang=lang,
+        title=values["title"],
+        summary=values.get("summary", ""),
+        severity=values["severity"],
+        area=values["area"],
+        issued=issued,
+        expires=window.expires_at,
+        url=settings[key].format(section=section, slug=values["slug"], lang=lang, date=issued),
+        categories=tags,
+    )
+
+
+def live_emergencies(settings, now):
+    """Every live emergency notice, newest first, read from the sources' front matter."""
+    content_root = Path(settings["PATH"])
+    found = []
+    for top in settings["ARTICLE_PATHS"]:
+        for path in sorted((content_root / top).rglob("*.md")):
+            emergency = _emergency_of(path, content_root, settings, now)
+            if emergency:
+                found.append(emergency)
+    return sorted(found, key=lambda e: (e.issued, e.identifier), reverse=True)
+
+
+def in_language(emergencies, lang):
+    """The banner's notices: each in `lang` where translated, else in the default language."""
+    chosen = {}
+    for emergency in emergencies:
+        current = chosen.get(emergency.identifier)
+        if current is None or emergency.lang == lang:
+            chosen[emergency.identifier] = emergency
+    return [e for e in emergencies if chosen.get(e.identifier) is e]
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def cap_alert(versions, settings):
+    """A CAP 1.2 alert with one <info> per language version of one emergency."""
+    first = versions[0]
+    siteurl = settings["SITEURL"]
+
+    def stamp(value):
+        return value.isoformat(timespec="seconds")
+
+    infos = []
+    for e in versions:
+        category = next((CAP_CATEGORIES[t] for t in e.categories if t in CAP_CATEGORIES), "Safety")
+        expires = f"\n    <expires>{stamp(e.expires)}</expires>" if e.expires else ""
+        infos.append(
+            f"""  <info>
+    <language>{escape(e.lang)}</language>
+    <category>{category}</category>
+    <event>{escape(e.title)}</event>
+    <urgency>Immediate</urgency>
+    <severity>{e.severity.capitalize()}</severity>
+    <certainty>Observed</certainty>
+    <effective>{stamp(e.issued)}</effective>{expires}
+    <senderName>{escape(settings["SITENAME"])}</senderName>
+    <headline>{escape(e.title)}</headline>
+    <description>{escape(e.summary)}</description>
+    <web>{escape(f"{siteurl}/{e.url}")}</web>
+    <area>
+      <areaDesc>{escape(e.area)}</areaDesc>
+    </area>
+  </info>"""
+        )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>{escape(settings["EMERGENCY_CAP_SENDER"])}.{escape(first.identifier)}</identifier>
+  <sender>{escape(settings["EMERGENCY_CAP_SENDER"])}</sender>
+  <sent>{stamp(first.issued)}</sent>
+  <status>Actual</status>
+  <msgType>Alert</msgType>
+  <scope>Public</scope>
+{chr(10).join(infos)}
+</alert>
+"""
+
+
+def _feed(feed_class, emergencies, settings, save_as, title):
+    siteurl = settings["SITEURL"]
+    feed = feed_class(
+        title=title,
+        link=f"{siteurl}/{settings['EMERGENCY_PAGE_URL']}",
+        feed_url=f"{siteurl}/{save_as}",
+        description="宮城県の緊急情報",
+        language=settings["DEFAULT_LANG"],
+    )
+    for e in emergencies:
+        feed.add_item(
+            title=f"【{e.severity_label}】{e.title}",
+            link=f"{siteurl}/{e.url}",
+            unique_id=f"{siteurl}/{e.url}",
+            description=f"{e.summary}（対象地域：{e.area}）",
+            pubdate=e.issued,
+            updateddate=e.issued,
+        )
+    return feed
+
+
+def _write(output_path, save_as, text):
+    target = Path(output_path) / save_as
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, "utf-8")
+
+
+def write_outputs(emergencies, settings, env, output_path):
+    """The emergency page, feeds and CAP alerts: the same bytes from either path."""
+    settings = settings_with_defaults(settings)
+    default = in_language(emergencies, settings["DEFAULT_LANG"])
+    page = env.get_template("emergency.html").render(
+        **settings, EMERGENCIES=default, output_file=settings["EMERGENCY_PAGE_SAVE_AS"]
+    )
+    _write(output_path, settings["EMERGENCY_PAGE_SAVE_AS"], page)
+    for feed_class, key in (
+        (Atom1Feed, "EMERGENCY_FEED_ATOM"),
+        (Rss201rev2Feed, "EMERGENCY_FEED_RSS"),
+    ):
+        feed = _feed(
+            feed_class, default, settings, settings[key], f"{settings['SITENAME']} 緊急情報"
+        )
+        _write(output_path, settings[key], feed.writeString("utf-8"))
+    # CAP: one alert per emergency, listed by an Atom index for relays
+    index = Atom1Feed(
+        title=f"{settings['SITENAME']} 緊急情報（CAP 1.2）",
+        link=f"{settings['SITEURL']}/{settings['EMERGENCY_PAGE_URL']}",
+        feed_url=f"{settings['SITEURL']}/{settings['EMERGENCY_CAP_INDEX']}",
+        description="CAP 1.2 alerts",
+        language=settings["DEFAULT_LANG"],
+    )
+    cap_folder = Path(output_path) / Path(settings["EMERGENCY_CAP_SAVE_AS"]).parent
+    if cap_folder.is_dir():
+        for stale in cap_folder.glob("*.xml"):
+            stale.unlink()
+    for e in default:
+        versions = [v for v in emergencies if v.identifier == e.identifier]
+        versions.sort(key=lambda v: (v.lang != settings["DEFAULT_LANG"], v.lang))
+        save_as = settings["EMERGENCY_CAP_SAVE_AS"].format(identifier=e.identifier)
+        _write(output_path, save_as, cap_alert(versions, settings))
+        index.add_item(
+            title=e.title,
+            link=f"{settings['SITEURL']}/{save_as}",
+            unique_id=f"{settings['SITEURL']}/{save_as}",
+            description=e.summary,
+            pubdate=e.issued,
+            updateddate=e.issued,
+        )
+    _write(output_path, settings["EMERGENCY_CAP_INDEX"], index.writeString("utf-8"))
+
+
+def banner_html(env, emergencies, variant="main"):
+    """The banner region, markers included, exactly as the templates render it."""
+    macro = env.get_template("components/emergency_banner/macro.html").module
+    return str(macro.emergency_banner(emergencies, variant))
+
+
+def replace_banner(html, banner):
+    """Swap the banner region of a written page (the fast path)."""
+    return MARKER.sub(lambda _: banner, html, count=1)
+
+
+# ---------------------------------------------------------------- wiring into Pelican
+
+
+def add_to_context(generator):
+    """Before any page is written, put the live emergencies in every template's context."""
+    settings = settings_with_defaults(generator.settings)
+    now = model.build_time(settings.get("HIROBA_NOW"))
+    emergencies = live_emergencies(settings, now)
+    generator.context["EMERGENCIES"] = in_language(emergencies, settings["DEFAULT_LANG"])
+    generator.context["ALL_EMERGENCIES"] = emergencies
+    for key, value in DEFAULTS.items():
+        generator.context.setdefault(key, value)
+
+
+class EmergencyGenerator:
+    def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
+        self.context = context
+        self.settings = settings
+        self.output_path = output_path
+
+    def generate_output(self, writer):
+        from pelican.generators import Generator
+
+        env = Generator(
+            self.context,
+            self.settings,
+            self.settings["PATH"],
+            self.settings["THEME"],
+            self.output_path,
+        ).env
+        write_outputs(self.context["ALL_EMERGENCIES"], self.settings, env, self.output_path)
+
+
+def get_generators(pelican):
+    return EmergencyGenerator
+
+
+def register():
+    signals.article_generator_init.connect(add_to_context)
+    signals.get_generators.connect(get_generators)

@@ -1,0 +1,3 @@
+from .mobile_site import register
+
+__all__ = ["register"]

