@@ -2,6 +2,12 @@
 
 Each build runs in a fresh process into a staging folder and replaces output/ only when
 it succeeds, so a content error is printed and the last good site keeps being served.
+
+The same origin also serves the APIs (infra/local/stack.py): /api/publishing/* and
+/api/procedures/* are proxied to the two Chalice apps, which use a local DynamoDB server
+(moto, unless DYNAMODB_ENDPOINT is set) and send mail to an SMTP sink that saves every
+message under .hiroba/mail/. Consultations are loaded into the table at start and after
+every successful build. `--no-api` serves the static site alone.
 """
 
 import argparse
@@ -11,9 +17,9 @@ import subprocess
 import sys
 import threading
 import time
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from .stack import LocalStack, SiteServer, site_handler
 
 ROOT = Path(__file__).resolve().parents[2]
 WATCHED = ("content", "theme", "plugins", "pelicanconf.py")
@@ -54,18 +60,22 @@ def build(output):
     return True
 
 
-class SiteHandler(SimpleHTTPRequestHandler):
-    def end_headers(self):
-        # A preview must show the newest build, never a cached page.
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-
-def serve(output, host, port):
-    handler = partial(SiteHandler, directory=str(output))
-    server = ThreadingHTTPServer((host, port), handler)
+def serve(output, host, port, apps):
+    server = SiteServer((host, port), site_handler(output, apps))
     print(f"serving http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     server.serve_forever()
+
+
+def start_stack():
+    stack = LocalStack(ROOT / ".hiroba").start()
+    print(
+        f"APIs: /api/publishing/ and /api/procedures/ (DynamoDB {stack.dynamodb_endpoint}, "
+        f"mail saved to .hiroba/mail/)\n"
+        f"staff token: PYTHONPATH=.:functions HIROBA_JWT_SECRET=$(cat .hiroba/jwt-secret) "
+        f"{sys.executable} -m hiroba_tools token --department koho",
+        flush=True,
+    )
+    return stack
 
 
 def main():
@@ -73,13 +83,16 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--once", action="store_true", help="build once and exit")
+    parser.add_argument("--no-api", action="store_true", help="serve the static site alone")
     args = parser.parse_args()
     output = Path(os.environ.get("HIROBA_OUTPUT", ROOT / "output"))
     (ROOT / ".hiroba").mkdir(exist_ok=True)
     ok = build(output)
     if args.once:
         return 0 if ok else 1
-    threading.Thread(target=serve, args=(output, args.host, args.port), daemon=True).start()
+    stack = None if args.no_api else start_stack()
+    apps = stack.apps if stack else {}
+    threading.Thread(target=serve, args=(output, args.host, args.port, apps), daemon=True).start()
     seen = snapshot()
     try:
         while True:
@@ -87,9 +100,13 @@ def main():
             current = snapshot()
             if current != seen:
                 seen = current
-                build(output)
+                if build(output) and stack:
+                    stack.sync()
     except KeyboardInterrupt:
         return 0
+    finally:
+        if stack:
+            stack.stop()
 
 
 if __name__ == "__main__":

@@ -36,8 +36,14 @@ FIELDS = {
     "order": "索引での並び順（数字）",
     "url": "URL（索引ページのみ）",
     "save_as": "出力先（索引ページのみ）",
+    # consultations (意見募集) in content/consultations/: see docs/content.md
+    "kind": "意見募集の種類（consultation / proposal）",
+    "opens_at": "意見募集の開始日時",
+    "closes_at": "意見募集の終了日時",
+    "questions": "意見を求める項目（q1=… | q2=…）",
+    "personal_fields": "尋ねる個人情報（name=required, email=optional …）",
 }
-DATE_FIELDS = ("date", "modified", "publish_at", "expires_at")
+DATE_FIELDS = ("date", "modified", "publish_at", "expires_at", "opens_at", "closes_at")
 REQUIRED = {
     "page": ("title", "slug", "summary", "department", "date"),
     "article": ("title", "slug", "summary", "department", "date", "category"),
@@ -151,3 +157,113 @@ def read_front_matter(text):
             return front
     front.body_start = len(lines) + 1
     return front
+
+
+# ---------------------------------------------------------------- consultations
+
+CONSULTATION_KINDS = ("consultation", "proposal")
+PERSONAL_FIELD_NAMES = ("name", "email", "address", "age_group")
+PERSONAL_FIELD_MODES = ("required", "optional")
+QUESTION_ID_RE = re.compile(r"^q[0-9]{1,2}$")
+
+
+class BadConsultation(ValueError):
+    pass
+
+
+def _text(value):
+    # Pelican hands a continued front-matter value over as a list of lines.
+    if isinstance(value, list | tuple):
+        return " ".join(str(v).strip() for v in value)
+    return "" if value is None else str(value)
+
+
+def parse_questions(value):
+    """`q1=案についてのご意見 | q2=…` -> [(id, label)]; raises BadConsultation."""
+    questions = []
+    for part in filter(None, (p.strip() for p in _text(value).split("|"))):
+        key, sep, label = part.partition("=")
+        key, label = key.strip(), label.strip()
+        if not sep or not QUESTION_ID_RE.match(key) or not label:
+            raise BadConsultation(f"Questions の「{part}」は q1=質問文 の形で書いてください")
+        if key in dict(questions):
+            raise BadConsultation(f"Questions の {key} が二度あります")
+        questions.append((key, label))
+    if not questions:
+        raise BadConsultation("Questions に少なくとも一つの項目（q1=…）が必要です")
+    return questions
+
+
+def parse_personal_fields(value):
+    """`name=required, email=optional` -> {field: mode}, in the order written."""
+    fields = {}
+    for part in filter(None, (p.strip() for p in _text(value).split(","))):
+        key, sep, mode = (x.strip() for x in part.partition("="))
+        if key not in PERSONAL_FIELD_NAMES:
+            raise BadConsultation(
+                f"Personal_fields の「{key}」は使えません（{', '.join(PERSONAL_FIELD_NAMES)}）"
+            )
+        if mode not in PERSONAL_FIELD_MODES:
+            raise BadConsultation(
+                f"Personal_fields の {key} は required か optional です（「{mode}」）"
+            )
+        fields[key] = mode
+    return fields
+
+
+def is_consultation(metadata):
+    return str(metadata.get("template", "")).strip() == "consultation"
+
+
+def consultation_of(metadata):
+    """The consultation a page describes, as plain data (the API loads it from this)."""
+    kind = str(metadata.get("kind") or "consultation").strip()
+    if kind not in CONSULTATION_KINDS:
+        raise BadConsultation(f"Kind は {', '.join(CONSULTATION_KINDS)} のどちらかです")
+    window = {}
+    for key in ("opens_at", "closes_at"):
+        raw = metadata.get(key)
+        if isinstance(raw, datetime):
+            window[key] = raw if raw.tzinfo else raw.replace(tzinfo=JST)
+        elif raw:
+            window[key] = parse_datetime(raw)
+        elif kind == "consultation":
+            raise BadConsultation(f"意見募集には {key.capitalize()} が必要です")
+        else:
+            window[key] = None
+    if window["opens_at"] and window["closes_at"] and window["closes_at"] <= window["opens_at"]:
+        raise BadConsultation("Closes_at が Opens_at より前です")
+    slug = str(metadata.get("slug", ""))
+    return {
+        "id": slug,
+        "title": _text(metadata.get("title")),
+        "kind": kind,
+        "department": str(metadata.get("department", "")),
+        "url": f"/consultations/{slug}/",
+        "opens_at": window["opens_at"].isoformat() if window["opens_at"] else None,
+        "closes_at": window["closes_at"].isoformat() if window["closes_at"] else None,
+        "questions": [
+            {"id": q, "label": label} for q, label in parse_questions(metadata.get("questions"))
+        ],
+        "personal_fields": parse_personal_fields(metadata.get("personal_fields")),
+    }
+
+
+def consultation_state(metadata, now):
+    """upcoming / open / closed at `now` (a proposal box is always open)."""
+    data = consultation_of(metadata)
+    if data["kind"] == "proposal":
+        return "open"
+    if now < datetime.fromisoformat(data["opens_at"]):
+        return "upcoming"
+    if now >= datetime.fromisoformat(data["closes_at"]):
+        return "closed"
+    return "open"
+
+
+def format_jst(iso):
+    """2026年11月27日 09:00 (JST) from an ISO 8601 string; empty for None."""
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso).astimezone(JST)
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"

@@ -1,0 +1,82 @@
+"""Domain errors: what went wrong in the domain's words. `problems` turns them into HTTP."""
+
+
+class DomainError(Exception):
+    """Base class; every subclass maps to one problem type in `problems.CATALOGUE`."""
+
+
+class NotFound(DomainError):
+    def __init__(self, what="resource"):
+        super().__init__(what)
+        self.what = what
+
+
+class ValidationFailed(DomainError):
+    """One or more fields are wrong: errors is a list of FieldError."""
+
+    def __init__(self, errors):
+        super().__init__(f"{len(errors)} field error(s)")
+        self.errors = list(errors)
+
+
+class FieldError:
+    __slots__ = ("field", "message", "message_en")
+
+    def __init__(self, field, message, message_en):
+        self.field, self.message, self.message_en = field, message, message_en
+
+    def as_dict(self):
+        return {"field": self.field, "message": self.message, "message_en": self.message_en}
+
+    def __repr__(self):
+        return f"FieldError({self.field!r}, {self.message_en!r})"
+
+
+class NotOpen(DomainError):
+    """The consultation does not take comments at this moment."""
+
+    def __init__(self, consultation, state):
+        super().__init__(state)
+        self.consultation, self.state = consultation, state
+
+
+class IdempotencyConflict(DomainError):
+    """The Idempotency-Key was used before with a different body."""
+
+
+class SuspectedBot(DomainError):
+    """Honeypot filled in or the form was sent too fast."""
+
+
+class RateLimited(DomainError):
+    def __init__(self, retry_after):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+class StoreUnavailable(DomainError):
+    """The database could not be reached; nothing was written."""
+
+    retry_after = 30
+
+
+class Unauthorized(DomainError):
+    """No token, or a token that is invalid or expired."""
+
+    def __init__(self, reason="missing"):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Forbidden(DomainError):
+    """A valid token whose role or department does not allow this."""
+
+
+class InvalidTransition(DomainError):
+    def __init__(self, old, new):
+        super().__init__(f"{old} -> {new}")
+        self.old, self.new = old, new
+
+
+class VersionConflict(DomainError):
+    """Somebody else changed the record since it was read."""

@@ -1,0 +1,73 @@
+"""Outgoing mail: one Mailer, two transports (SMTP for development, Amazon SES v2 in AWS)."""
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
+
+logger = logging.getLogger(__name__)
+
+
+class SmtpTransport:
+    def __init__(self, host, port, timeout=5):
+        self.host, self.port, self.timeout = host, port, timeout
+
+    def send(self, message):
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(message)
+
+
+class SesTransport:
+    """Amazon SES v2 `SendEmail` with the raw MIME message."""
+
+    def __init__(self, client=None, region=None):
+        self._client, self._region = client, region
+
+    def send(self, message):
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("sesv2", region_name=self._region)
+        self._client.send_email(
+            FromEmailAddress=message["From"],
+            Destination={"ToAddresses": [message["To"]]},
+            Content={"Raw": {"Data": message.as_bytes()}},
+        )
+
+
+class Mailer:
+    def __init__(self, transport, sender):
+        self.transport, self.sender = transport, sender
+
+    @classmethod
+    def from_settings(cls, settings):
+        """None when mail is switched off (HIROBA_MAIL empty)."""
+        spec = settings.mail_transport
+        if not spec:
+            return None
+        if spec == "ses":
+            return cls(SesTransport(region=settings.region), settings.mail_from)
+        parts = urlsplit(spec)
+        if parts.scheme != "smtp":
+            raise ValueError(f"HIROBA_MAIL must be smtp://host:port or ses, not {spec!r}")
+        return cls(SmtpTransport(parts.hostname, parts.port or 25), settings.mail_from)
+
+    def compose(self, to, subject, text):
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain=self.sender.rsplit("@", 1)[-1])
+        message.set_content(text, charset="utf-8")
+        return message
+
+    def send(self, to, subject, text):
+        """True when handed to the transport. Failures are logged without the address."""
+        try:
+            self.transport.send(self.compose(to, subject, text))
+            return True
+        except Exception as error:  # a failed copy must never fail the submission
+            logger.warning("mail not sent: %s", type(error).__name__)
+            return False

@@ -1,0 +1,220 @@
+"""RFC 9457 problem details: every error the APIs return, with a stable `type` URI.
+
+`title`/`detail` are Japanese (what the site shows), `title_en`/`detail_en` English;
+validation problems list per-field `errors`. Messages never contain personal data.
+"""
+
+from dataclasses import dataclass, field
+
+from . import errors
+
+TYPE_BASE = "https://hiroba.pref.miyagi.jp/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+# slug -> (status, title, title_en)
+CATALOGUE = {
+    "bad-json": (400, "リクエストの形式が正しくありません", "Malformed request body"),
+    "validation": (422, "入力内容に誤りがあります", "The submission has errors"),
+    "suspected-bot": (
+        400,
+        "送信内容を受け付けられませんでした",
+        "The submission could not be accepted",
+    ),
+    "unauthorized": (401, "ログインが必要です", "Authentication required"),
+    "forbidden": (403, "この操作の権限がありません", "Not allowed"),
+    "not-found": (404, "見つかりません", "Not found"),
+    "method-not-allowed": (405, "この方法では利用できません", "Method not allowed"),
+    "not-open": (409, "意見の募集期間外です", "The consultation is not open"),
+    "idempotency-conflict": (
+        409,
+        "同じ送信キーで異なる内容が送られました",
+        "Idempotency-Key reused with a different body",
+    ),
+    "invalid-transition": (409, "この状態からは変更できません", "Invalid state change"),
+    "version-conflict": (
+        409,
+        "ほかの人が先に更新しました",
+        "The record was changed by someone else",
+    ),
+    "too-large": (413, "送信内容が大きすぎます", "Request body too large"),
+    "unsupported-media-type": (
+        415,
+        "この形式の送信は受け付けられません",
+        "Unsupported media type",
+    ),
+    "rate-limited": (429, "短時間に多くの送信がありました", "Too many submissions"),
+    "internal": (500, "システムの内部でエラーが起きました", "Internal error"),
+    "unavailable": (503, "ただいま混み合っています", "Service temporarily unavailable"),
+}
+
+
+@dataclass
+class Problem(Exception):
+    slug: str
+    detail: str
+    detail_en: str
+    errors: list = field(default_factory=list)
+    headers: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        assert self.slug in CATALOGUE, self.slug
+
+    @property
+    def status(self):
+        return CATALOGUE[self.slug][0]
+
+    def body(self):
+        status, title, title_en = CATALOGUE[self.slug]
+        data = {
+            "type": TYPE_BASE + self.slug,
+            "title": title,
+            "title_en": title_en,
+            "status": status,
+            "detail": self.detail,
+            "detail_en": self.detail_en,
+        }
+        if self.errors:
+            data["errors"] = [e.as_dict() for e in self.errors]
+        data.update(self.extra)
+        return data
+
+
+def _jst(moment):
+    if moment is None:
+        return "（未定）"
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+def from_error(error):
+    """The problem for a domain error; anything unknown becomes an opaque 500."""
+    match error:
+        case errors.ValidationFailed():
+            return Problem(
+                "validation",
+                f"{len(error.errors)}件の入力内容を確認してください。",
+                f"{len(error.errors)} field(s) need attention.",
+                errors=error.errors,
+            )
+        case errors.NotOpen():
+            c = error.consultation
+            window = f"募集期間は{_jst(c.opens_at)}から{_jst(c.closes_at)}までです。"
+            window_en = (
+                f"Comments are accepted from {c.opens_at.isoformat() if c.opens_at else '-'}"
+                f" until {c.closes_at.isoformat() if c.closes_at else '-'}."
+            )
+            if error.state == "upcoming":
+                detail, detail_en = "この意見募集はまだ始まっていません。", "Not open yet. "
+            else:
+                detail, detail_en = "この意見募集は終了しました。", "This consultation has closed. "
+            return Problem(
+                "not-open",
+                detail + window,
+                detail_en + window_en,
+                extra={
+                    "opens_at": c.opens_at.isoformat() if c.opens_at else None,
+                    "closes_at": c.closes_at.isoformat() if c.closes_at else None,
+                },
+            )
+        case errors.IdempotencyConflict():
+            return Problem(
+                "idempotency-conflict",
+                "この送信キーは別の内容ですでに使われています。新しく送信し直してください。",
+                "This Idempotency-Key was already used with a different body.",
+            )
+        case errors.SuspectedBot():
+            return Problem(
+                "suspected-bot",
+                "自動送信の可能性があるため受け付けませんでした。少し時間をおいて、入力欄を確かめてから送信してください。",
+                "The submission looked automated. Please check the form and send it again.",
+            )
+        case errors.RateLimited():
+            minutes = max(1, -(-error.retry_after // 60))
+            return Problem(
+                "rate-limited",
+                f"同じ接続元からの送信が多すぎます。{minutes}分ほどたってから送信してください。",
+                f"Too many submissions from this address. Try again in {error.retry_after} s.",
+                headers={"Retry-After": str(error.retry_after)},
+            )
+        case errors.StoreUnavailable():
+            return Problem(
+                "unavailable",
+                "一時的に受け付けられません。内容は保存されていません。少し時間をおいて送信し直してください。",
+                "Temporarily unavailable; nothing was saved. Please retry later.",
+                headers={"Retry-After": str(error.retry_after)},
+            )
+        case errors.Unauthorized():
+            return Problem(
+                "unauthorized",
+                "職員用の認証トークンがないか、有効期限が切れているか、正しくありません。",
+                f"Staff token {error.reason}.",
+                headers={"WWW-Authenticate": 'Bearer realm="hiroba"'},
+            )
+        case errors.Forbidden():
+            return Problem(
+                "forbidden",
+                "この操作には担当課の職員の権限が必要です。",
+                "This requires a staff role for the owning department.",
+            )
+        case errors.NotFound():
+            return Problem(
+                "not-found", "指定されたものは見つかりません。", f"{error.what} not found."
+            )
+        case errors.InvalidTransition():
+            return Problem(
+                "invalid-transition",
+                f"状態「{error.old}」から「{error.new}」には変更できません。",
+                f"Cannot change state from {error.old} to {error.new}.",
+            )
+        case errors.VersionConflict():
+            return Problem(
+                "version-conflict",
+                "ほかの職員が先に更新しました。画面を読み込み直してから操作してください。",
+                "The record changed since it was read; reload and retry.",
+            )
+    return internal()
+
+
+def bad_json():
+    return Problem(
+        "bad-json",
+        "送信内容をJSONとして読み取れませんでした。",
+        "The body is not valid JSON (an object is expected).",
+    )
+
+
+def too_large(limit):
+    return Problem(
+        "too-large",
+        f"送信内容は{limit // 1024}KB以内にしてください。",
+        f"The body must not exceed {limit} bytes.",
+    )
+
+
+def unsupported_media_type(content_type, accepted):
+    return Problem(
+        "unsupported-media-type",
+        f"Content-Type は {', '.join(accepted)} のいずれかにしてください。",
+        f"Unsupported Content-Type {content_type[:80]!r}; use one of {', '.join(accepted)}.",
+    )
+
+
+def method_not_allowed(allowed):
+    return Problem(
+        "method-not-allowed",
+        f"この URL で使える方法は {allowed} です。",
+        f"Allowed methods: {allowed}.",
+        headers={"Allow": allowed},
+    )
+
+
+def not_found(what="resource"):
+    return from_error(errors.NotFound(what))
+
+
+def internal():
+    return Problem(
+        "internal",
+        "申し訳ありません。時間をおいてもう一度お試しください。",
+        "Sorry, something went wrong. Please try again later.",
+    )

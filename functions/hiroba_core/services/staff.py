@@ -1,0 +1,131 @@
+"""Staff use cases: list and export comments, hide spam, record the prefecture's response."""
+
+import csv
+import io
+
+from ..domain import CommentStatus
+from ..errors import FieldError, NotFound, ValidationFailed, VersionConflict
+from ..ids import format_receipt
+from ..store import mapping
+from ..store.uow import Cancelled
+from ..validation import PERSONAL_FIELDS, normalize
+
+MAX_RESPONSE = 8000
+
+
+def _consultation_for(store, consultation_id, staff):
+    consultation = store.get_consultation(consultation_id)
+    if consultation is None:
+        raise NotFound("consultation")
+    staff.require(consultation.department)
+    return consultation
+
+
+def list_comments(store, consultation_id, staff):
+    consultation = _consultation_for(store, consultation_id, staff)
+    return consultation, store.list_comments(consultation_id, with_personal=True)
+
+
+def comment_view(comment):
+    return {
+        "id": comment.id,
+        "receipt_number": format_receipt(comment.receipt),
+        "received_at": comment.created_at,
+        "status": comment.status.value,
+        "answers": comment.answers,
+        "response": comment.response,
+        "version": comment.version,
+        "personal": comment.personal or {},
+    }
+
+
+def export_csv(store, consultation_id, staff):
+    """The comments as CSV text starting with a BOM, so Excel opens it as UTF-8."""
+    consultation, comments = list_comments(store, consultation_id, staff)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    questions = list(consultation.questions)
+    personal = list(consultation.personal_fields)
+    writer.writerow(
+        ["受付番号", "受付日時", "状態"]
+        + [q.label for q in questions]
+        + [PERSONAL_FIELDS[name][0] for name in personal]
+        + ["県の考え方"]
+    )
+    for c in comments:
+        writer.writerow(
+            [format_receipt(c.receipt), c.created_at, c.status.value]
+            + [c.answers.get(q.id, "") for q in questions]
+            + [(c.personal or {}).get(name, "") for name in personal]
+            + [c.response]
+        )
+    return "\ufeff" + buffer.getvalue()
+
+
+def _change(store, consultation_id, comment_id, staff, version, change):
+    _consultation_for(store, consultation_id, staff)
+    comment = store.get_comment(consultation_id, comment_id)
+    if comment is None:
+        raise NotFound("comment")
+    if version is not None and version != comment.version:
+        raise VersionConflict()
+    old_status, old_version = comment.status, comment.version
+    change(comment)
+    with store.uow() as uow:
+        uow.update(
+            mapping.comment_key(consultation_id, comment_id),
+            "SET #s = :s, #v = :v, #r = :r",
+            condition="#s = :old AND #v = :oldv",
+            values={
+                ":s": comment.status.value,
+                ":v": comment.version,
+                ":r": comment.response or "",
+                ":old": old_status.value,
+                ":oldv": old_version,
+            },
+            names={"#s": "status", "#v": "version", "#r": "response"},
+            label="comment",
+        )
+        try:
+            uow.commit()
+        except Cancelled:
+            raise VersionConflict() from None
+    return comment
+
+
+def set_hidden(store, consultation_id, comment_id, staff, hidden, version=None):
+    def change(comment):
+        if hidden:
+            comment.hide()
+        else:
+            comment.restore()
+
+    return _change(store, consultation_id, comment_id, staff, version, change)
+
+
+def record_response(store, consultation_id, comment_id, staff, response, version=None):
+    text = normalize(response, multiline=True) if isinstance(response, str) else ""
+    if not text or len(text) > MAX_RESPONSE:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "response",
+                    f"県の考え方を{MAX_RESPONSE}文字以内で入力してください",
+                    f"Enter the response in {MAX_RESPONSE} characters or fewer",
+                )
+            ]
+        )
+    return _change(store, consultation_id, comment_id, staff, version, lambda c: c.answer(text))
+
+
+def published_results(store, consultation_id):
+    """(consultation, [(answers, response)]) for answered, not hidden comments: no personal data."""
+    consultation = store.get_consultation(consultation_id)
+    if consultation is None:
+        raise NotFound("consultation")
+    rows = [
+        (c.answers, c.response)
+        for c in store.list_comments(consultation_id)
+        if c.status == CommentStatus.ANSWERED
+    ]
+    return consultation, rows

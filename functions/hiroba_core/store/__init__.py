@@ -1,0 +1,1 @@
+"""Persistence: table definitions, the DynamoDB connection, mapping, unit of work."""

@@ -1,0 +1,107 @@
+"""Items ↔ domain objects, by hand: the only place that knows the item layout.
+
+CONSULTATION#<id>  META              the consultation (synced from content/)
+CONSULTATION#<id>  COMMENT#<cid>     a comment: answers, status, response, version
+CONSULTATION#<id>  PERSONAL#<cid>    its personal data, deleted by TTL (expires_at)
+RECEIPT#<number>   RECEIPT           receipt number -> comment (unique)
+IDEMPOTENCY#<id>#<key hash>  IDEMPOTENCY   body hash + receipt, deleted by TTL
+RATE#<client hash>#<window>  RATE          accepted submissions in a window, TTL
+"""
+
+import hashlib
+
+from ..domain import Comment, CommentStatus, Consultation, Receipt
+
+META, RECEIPT, IDEMPOTENCY, RATE = "META", "RECEIPT", "IDEMPOTENCY", "RATE"
+
+
+def consultation_key(consultation_id):
+    return {"pk": f"CONSULTATION#{consultation_id}", "sk": META}
+
+
+def consultation_from_item(item):
+    return Consultation.from_dict(item["data"])
+
+
+def comment_key(consultation_id, comment_id):
+    return {"pk": f"CONSULTATION#{consultation_id}", "sk": f"COMMENT#{comment_id}"}
+
+
+def comment_to_item(comment):
+    return {
+        **comment_key(comment.consultation_id, comment.id),
+        "type": "comment",
+        "id": comment.id,
+        "consultation_id": comment.consultation_id,
+        "receipt": comment.receipt,
+        "answers": dict(comment.answers),
+        "created_at": comment.created_at,
+        "status": comment.status.value,
+        "response": comment.response or None,
+        "version": comment.version,
+    }
+
+
+def comment_from_item(item, personal=None):
+    return Comment(
+        id=item["id"],
+        consultation_id=item["consultation_id"],
+        receipt=item["receipt"],
+        answers=dict(item.get("answers", {})),
+        created_at=item["created_at"],
+        status=CommentStatus(item["status"]),
+        response=item.get("response", ""),
+        version=int(item["version"]),
+        personal=personal,
+    )
+
+
+def personal_to_item(comment, expires_at):
+    return {
+        "pk": f"CONSULTATION#{comment.consultation_id}",
+        "sk": f"PERSONAL#{comment.id}",
+        "type": "personal",
+        "personal": dict(comment.personal),
+        "expires_at": int(expires_at),
+    }
+
+
+def receipt_key(number):
+    return {"pk": f"RECEIPT#{number}", "sk": RECEIPT}
+
+
+def receipt_to_item(receipt):
+    return {
+        **receipt_key(receipt.number),
+        "type": "receipt",
+        "consultation_id": receipt.consultation_id,
+        "comment_id": receipt.comment_id,
+        "created_at": receipt.created_at,
+    }
+
+
+def receipt_from_item(item):
+    return Receipt(
+        item["pk"].split("#", 1)[1], item["consultation_id"], item["comment_id"], item["created_at"]
+    )
+
+
+def idempotency_key(consultation_id, key):
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return {"pk": f"IDEMPOTENCY#{consultation_id}#{digest}", "sk": IDEMPOTENCY}
+
+
+def idempotency_to_item(consultation_id, key, body_hash, receipt, expires_at):
+    return {
+        **idempotency_key(consultation_id, key),
+        "type": "idempotency",
+        "body_hash": body_hash,
+        "receipt": receipt.number,
+        "comment_id": receipt.comment_id,
+        "created_at": receipt.created_at,
+        "expires_at": int(expires_at),
+    }
+
+
+def rate_key(client_hash, window_start):
+    return {"pk": f"RATE#{client_hash}#{window_start}", "sk": RATE}

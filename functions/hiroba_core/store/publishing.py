@@ -1,0 +1,102 @@
+"""The publishing app's store: reads by key or Query (never Scan), writes via UnitOfWork."""
+
+from . import dynamo, mapping
+from .tables import TABLES
+from .uow import UnitOfWork
+
+
+def _serialize(value):
+    return dynamo.to_values({"v": value})["v"]
+
+
+class PublishingStore:
+    def __init__(self, settings):
+        self.settings = settings
+        self.client = dynamo.client(settings)
+        self.table = TABLES["publishing"].name(settings)
+
+    def uow(self):
+        return UnitOfWork(self.client, self.table)
+
+    # ------------------------------------------------------------ reading
+
+    def _get(self, key, consistent=False):
+        with dynamo.unavailable_on_failure():
+            response = self.client.get_item(
+                TableName=self.table, Key=dynamo.to_item(key), ConsistentRead=consistent
+            )
+        item = response.get("Item")
+        return dynamo.from_item(item) if item else None
+
+    def _query(self, **kwargs):
+        items, start = [], None
+        while True:
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            with dynamo.unavailable_on_failure():
+                page = self.client.query(TableName=self.table, **kwargs)
+            items += [dynamo.from_item(i) for i in page.get("Items", [])]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return items
+
+    def get_consultation(self, consultation_id):
+        item = self._get(mapping.consultation_key(consultation_id))
+        return mapping.consultation_from_item(item) if item else None
+
+    def list_consultations(self):
+        items = self._query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues={":p": _serialize("CONSULTATIONS")},
+        )
+        return [mapping.consultation_from_item(i) for i in items]
+
+    def list_comments(self, consultation_id, with_personal=False):
+        values = {":p": _serialize(f"CONSULTATION#{consultation_id}")}
+        comments = self._query(
+            KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+            ExpressionAttributeValues={**values, ":s": _serialize("COMMENT#")},
+            ConsistentRead=True,
+        )
+        personal = {}
+        if with_personal:
+            for item in self._query(
+                KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                ExpressionAttributeValues={**values, ":s": _serialize("PERSONAL#")},
+                ConsistentRead=True,
+            ):
+                personal[item["sk"].split("#", 1)[1]] = item.get("personal", {})
+        return [mapping.comment_from_item(i, personal.get(i["id"])) for i in comments]
+
+    def get_comment(self, consultation_id, comment_id):
+        item = self._get(mapping.comment_key(consultation_id, comment_id), consistent=True)
+        return mapping.comment_from_item(item) if item else None
+
+    def get_receipt(self, number):
+        item = self._get(mapping.receipt_key(number))
+        return mapping.receipt_from_item(item) if item else None
+
+    def get_idempotency(self, consultation_id, key):
+        return self._get(mapping.idempotency_key(consultation_id, key), consistent=True)
+
+    # ------------------------------------------------------------ writing outside a UoW
+
+    def save_consultation(self, consultation):
+        """Create or update a consultation's definition (the sync CLI); keeps its comments."""
+        key = mapping.consultation_key(consultation.id)
+        with dynamo.unavailable_on_failure():
+            self.client.update_item(
+                TableName=self.table,
+                Key=dynamo.to_item(key),
+                UpdateExpression="SET #d = :d, gsi1pk = :g, gsi1sk = :s, #t = :t",
+                ExpressionAttributeNames={"#d": "data", "#t": "type"},
+                ExpressionAttributeValues=dynamo.to_values(
+                    {
+                        ":d": consultation.as_dict(),
+                        ":g": "CONSULTATIONS",
+                        ":s": consultation.id,
+                        ":t": "consultation",
+                    }
+                ),
+            )

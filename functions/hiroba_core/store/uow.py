@@ -1,0 +1,72 @@
+"""Unit of work: collect writes, commit them as ONE TransactWriteItems with conditions.
+
+Nothing is written unless `commit()` succeeds (leaving the block without it discards the
+writes). A failed condition raises Cancelled naming which labelled writes failed, so a
+service can tell "receipt number taken" from "Idempotency-Key used" from "rate exceeded".
+"""
+
+import botocore.exceptions
+
+from . import dynamo
+
+
+class Cancelled(Exception):
+    def __init__(self, failed, conflict):
+        super().__init__(", ".join(sorted(failed)) or "conflict")
+        self.failed = set(failed)  # labels whose condition failed
+        self.conflict = conflict  # another transaction touched the same item
+
+
+class UnitOfWork:
+    def __init__(self, client, table):
+        self.client, self.table = client, table
+        self._writes, self._labels = [], []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._writes, self._labels = [], []  # rollback by default
+        return False
+
+    def _add(self, kind, body, label, condition, values, names):
+        body = {"TableName": self.table, **body}
+        if condition:
+            body["ConditionExpression"] = condition
+        if values:
+            body["ExpressionAttributeValues"] = dynamo.to_values(values)
+        if names:
+            body["ExpressionAttributeNames"] = names
+        self._writes.append({kind: body})
+        self._labels.append(label or f"{kind}{len(self._labels)}")
+
+    def put(self, item, condition=None, values=None, names=None, label=None):
+        self._add("Put", {"Item": dynamo.to_item(item)}, label, condition, values, names)
+
+    def put_new(self, item, label=None):
+        """Put that fails when an item with the same key exists."""
+        self.put(item, condition="attribute_not_exists(pk)", label=label)
+
+    def update(self, key, expression, condition=None, values=None, names=None, label=None):
+        body = {"Key": dynamo.to_item(key), "UpdateExpression": expression}
+        self._add("Update", body, label, condition, values, names)
+
+    def commit(self):
+        if not self._writes:
+            return
+        try:
+            with dynamo.unavailable_on_failure():
+                self.client.transact_write_items(TransactItems=self._writes)
+        except botocore.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons") or []
+            failed = {
+                label
+                for label, reason in zip(self._labels, reasons, strict=False)
+                if reason.get("Code") == "ConditionalCheckFailed"
+            }
+            conflict = any(r.get("Code") == "TransactionConflict" for r in reasons)
+            raise Cancelled(failed, conflict or not failed) from None
+        finally:
+            self._writes, self._labels = [], []

@@ -1,0 +1,160 @@
+"""Checking and normalising what people send: NFKC, lengths, e-mail syntax, required fields.
+
+Every rule produces a FieldError with a Japanese and an English message that say what to
+do (GOV.UK style: 「氏名を入力してください」, not 「氏名が不正です」).
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .errors import FieldError, ValidationFailed
+
+MAX_ANSWER = 4000
+MAX_NAME = 100
+MAX_ADDRESS = 200
+MAX_EMAIL = 254
+AGE_GROUPS = ("10代以下", "20代", "30代", "40代", "50代", "60代", "70代以上")
+PERSONAL_FIELDS = {
+    # field -> (Japanese label, English label)
+    "name": ("氏名（団体名）", "name"),
+    "email": ("メールアドレス", "email address"),
+    "address": ("住所（市町村名まで）", "address"),
+    "age_group": ("年代", "age group"),
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+def normalize(value, multiline=False):
+    """NFKC, unified newlines, no control or invisible characters, trimmed."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
+    text = _CONTROL.sub("", text)
+    return text.strip()
+
+
+def is_email(text):
+    return len(text) <= MAX_EMAIL and bool(_EMAIL.match(text))
+
+
+@dataclass
+class Submission:
+    """A comment or proposal as accepted: normalised answers and personal fields."""
+
+    answers: dict
+    personal: dict = field(default_factory=dict)
+    send_copy: bool = False
+
+    def canonical(self):
+        """What the Idempotency-Key body hash covers (not the ticket or the honeypot)."""
+        return {"answers": self.answers, "personal": self.personal, "send_copy": self.send_copy}
+
+
+def _truthy(value):
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def validate_submission(consultation, raw):
+    """A Submission for `consultation`, or ValidationFailed listing every problem at once."""
+    problems = []
+    answers = {}
+    raw_answers = raw.get("answers") if isinstance(raw.get("answers"), dict) else {}
+    for question in consultation.questions:
+        value = raw_answers.get(question.id)
+        if value is not None and not isinstance(value, str):
+            problems.append(
+                FieldError(
+                    f"answers.{question.id}",
+                    f"「{question.label}」は文字で入力してください",
+                    f"Answer {question.id} must be text",
+                )
+            )
+            continue
+        text = normalize(value, multiline=True)
+        if len(text) > MAX_ANSWER:
+            problems.append(
+                FieldError(
+                    f"answers.{question.id}",
+                    f"「{question.label}」は{MAX_ANSWER}文字以内で入力してください（いま{len(text)}文字）",
+                    f"Answer {question.id} must be {MAX_ANSWER} characters or fewer",
+                )
+            )
+        if text:
+            answers[question.id] = text
+    if not answers and not any(p.field.startswith("answers.") for p in problems):
+        first = consultation.questions[0].id if consultation.questions else "answers"
+        problems.append(
+            FieldError(
+                f"answers.{first}",
+                "ご意見を入力してください",
+                "Enter your comment",
+            )
+        )
+    personal = {}
+    for name, mode in consultation.personal_fields.items():
+        label, label_en = PERSONAL_FIELDS[name]
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
+            problems.append(
+                FieldError(name, f"{label}は文字で入力してください", f"{label_en} must be text")
+            )
+            continue
+        text = normalize(value)
+        if not text:
+            if mode == "required":
+                verb = "選んで" if name == "age_group" else "入力して"
+                problems.append(
+                    FieldError(name, f"{label}を{verb}ください", f"Enter your {label_en}")
+                )
+            continue
+        if name == "name" and len(text) > MAX_NAME:
+            problems.append(
+                FieldError(
+                    name,
+                    f"{label}は{MAX_NAME}文字以内で入力してください",
+                    f"Name must be {MAX_NAME} characters or fewer",
+                )
+            )
+        elif name == "address" and len(text) > MAX_ADDRESS:
+            problems.append(
+                FieldError(
+                    name,
+                    f"{label}は{MAX_ADDRESS}文字以内で入力してください",
+                    f"Address must be {MAX_ADDRESS} characters or fewer",
+                )
+            )
+        elif name == "email" and not is_email(text):
+            problems.append(
+                FieldError(
+                    name,
+                    "メールアドレスを name@example.jp のような形で入力してください",
+                    "Enter an email address in the correct format, like name@example.jp",
+                )
+            )
+        elif name == "age_group" and text not in AGE_GROUPS:
+            problems.append(
+                FieldError(
+                    name, "年代を一覧から選んでください", "Choose an age group from the list"
+                )
+            )
+        personal[name] = text
+    send_copy = _truthy(raw.get("send_copy", "")) and "email" in consultation.personal_fields
+    if send_copy and not personal.get("email"):
+        problems.append(
+            FieldError(
+                "email",
+                "控えを受け取るにはメールアドレスを入力してください",
+                "Enter an email address to receive a copy",
+            )
+        )
+    if problems:
+        raise ValidationFailed(problems)
+    return Submission(answers, personal, send_copy)

@@ -1,0 +1,189 @@
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "functions"))
+
+from hiroba_core import tokens  # noqa: E402
+from hiroba_core.domain import Consultation  # noqa: E402
+from hiroba_core.services import indicator as indicator_service  # noqa: E402
+from hiroba_core.services import staff as staff_service  # noqa: E402
+from hiroba_core.settings import Settings  # noqa: E402
+from hiroba_core.store import dynamo, tables  # noqa: E402
+from hiroba_core.store.publishing import PublishingStore  # noqa: E402
+
+from plugins.content_model import model  # noqa: E402
+
+CONTENT = Path(os.environ.get("HIROBA_CONTENT", ROOT / "content"))
+APPS = ("publishing", "procedures")
+
+
+def read_consultations(content=CONTENT):
+    """Every consultation page under content/consultations/, as domain objects."""
+    found = []
+    for path in sorted((content / "consultations").rglob("*.md")):
+        front = model.read_front_matter(path.read_text("utf-8"))
+        if model.is_consultation(front.values):
+            found.append(Consultation.from_dict(model.consultation_of(front.values)))
+    return found
+
+
+def cmd_tables(args, settings):
+    tables.ensure_tables(dynamo.client(settings), settings)
+    print("tables ready:", ", ".join(t.name(settings) for t in tables.TABLES.values()))
+
+
+def cmd_sync(args, settings):
+    store = PublishingStore(settings)
+    consultations = read_consultations(Path(args.content))
+    for consultation in consultations:
+        store.save_consultation(consultation)
+    print(f"synced {len(consultations)} consultation(s)")
+
+
+def cmd_token(args, settings):
+    secret = settings.jwt_secret
+    if not secret:
+        sys.exit("HIROBA_JWT_SECRET is not set (make run prints the local one)")
+    print(tokens.mint(secret, args.subject, args.role, args.department, args.ttl))
+
+
+def cmd_results(args, settings):
+    consultation, rows = staff_service.published_results(PublishingStore(settings), args.id)
+    labels = {q.id: q.label for q in consultation.questions}
+    lines = [
+        f"Title: {consultation.title}の結果",
+        f"Slug: {consultation.id}-kekka",
+        f"Summary: 「{consultation.title}」に寄せられた意見の概要と県の考え方です。",
+        f"Department: {consultation.department}",
+        f"Date: {datetime.now(model.JST):%Y-%m-%d}",
+        "",
+        f"[{consultation.title}](/consultations/{consultation.id}/)に寄せられたご意見の概要と、"
+        "それに対する県の考え方です。個人が特定される情報は掲載していません。",
+        "",
+        f"ご意見をいただいた件数は{len(rows)}件です（県の考え方を記録したもの）。",
+        "",
+    ]
+    for number, (answers, response) in enumerate(rows, start=1):
+        lines += [f"## ご意見{number}", ""]
+        for qid, text in answers.items():
+            lines += [f"### {labels.get(qid, qid)}", "", *_quote(text), ""]
+        lines += ["### 県の考え方", "", *response.splitlines(), ""]
+    target = Path(args.content) / "consultations" / "results" / f"{consultation.id}-kekka.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines).rstrip() + "\n", "utf-8")
+    print(f"wrote {target}")
+
+
+def _quote(text):
+    return [f"> {line}" if line.strip() else ">" for line in text.splitlines()]
+
+
+INDICATOR_DATA = Path("documents") / "open-data"
+
+
+def cmd_indicator(args, settings):
+    now = model.build_time(os.environ.get("HIROBA_NOW"))
+    data = indicator_service.indicator(PublishingStore(settings), now)
+    content = Path(args.content)
+    folder = content / INDICATOR_DATA
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "public-comment-submitters.json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["案件ID", "件名", "募集開始", "募集終了", "状態", "意見提出者・団体数"])
+    for row in data["consultations"]:
+        writer.writerow(
+            [
+                row["id"],
+                row["title"],
+                row["opens_at"],
+                row["closes_at"],
+                row["state"],
+                row["submitters"],
+            ]
+        )
+    (folder / "public-comment-submitters.csv").write_text("\ufeff" + buffer.getvalue(), "utf-8")
+    states = {"open": "募集中", "upcoming": "募集予定", "closed": "募集終了"}
+    average = data["average_per_closed_case"]
+    lines = [
+        "Title: パブリックコメントの意見提出者数",
+        "Slug: indicator",
+        "Summary: 意見募集（パブリックコメント）の案件ごとの意見提出者・団体数と、1実施案件当たりの平均です。電子自治体推進計画の目標指標です。",
+        "Department: koho",
+        f"Date: {now:%Y-%m-%d}",
+        "",
+        "電子自治体推進計画は、パブリックコメントにおける1実施案件当たりの平均意見提出者・団体数を、"
+        f"現状値の{data['baseline']}人・団体から{data['target']}人・団体に増やすことを目標としています。",
+        "",
+        f"募集を終えた案件は{data['closed_cases']}件で、1件当たりの平均は"
+        + (f"{average}人・団体です。" if average is not None else "まだ計算できません。"),
+        "",
+        f"表: 案件ごとの意見提出者・団体数（{model.format_jst(data['generated_at'])}時点）",
+        "",
+        "| 案件 | 状態 | 意見提出者・団体数 |",
+        "| --- | --- | ---: |",
+    ]
+    for row in data["consultations"]:
+        lines.append(
+            f"| [{row['title']}]({row['url']}) | {states[row['state']]} | {row['submitters']} |"
+        )
+    lines += [
+        "",
+        "## データのダウンロード",
+        "",
+        "- [意見提出者数（JSON）](/documents/open-data/public-comment-submitters.json)",
+        "- [意見提出者数（CSV、UTF-8）](/documents/open-data/public-comment-submitters.csv)",
+        "",
+        "非表示にした迷惑な投稿は数えていません。",
+    ]
+    (content / "consultations").mkdir(parents=True, exist_ok=True)
+    (content / "consultations" / "indicator.md").write_text("\n".join(lines) + "\n", "utf-8")
+    print(f"wrote the indicator for {len(data['consultations'])} consultation(s)")
+
+
+def cmd_openapi(args, settings):
+    target = Path(args.content) / "documents" / "api"
+    target.mkdir(parents=True, exist_ok=True)
+    for app in APPS:
+        source = ROOT / "functions" / app / "chalicelib" / "openapi.json"
+        (target / f"{app}.openapi.json").write_text(source.read_text("utf-8"), "utf-8")
+    print(f"copied {len(APPS)} OpenAPI description(s) to {target}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="hiroba_tools",
+        description=sys.modules["hiroba_tools"].__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--content", default=str(CONTENT))
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("tables")
+    sub.add_parser("sync")
+    token = sub.add_parser("token")
+    token.add_argument("--subject", default="dev-staff")
+    token.add_argument("--role", default="staff", choices=tokens.ROLES)
+    token.add_argument("--department", default="koho")
+    token.add_argument("--ttl", type=int, default=8 * 3600)
+    results = sub.add_parser("results")
+    results.add_argument("id")
+    sub.add_parser("indicator")
+    sub.add_parser("openapi")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    globals()[f"cmd_{args.command}"](args, settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

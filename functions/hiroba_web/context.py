@@ -1,0 +1,22 @@
+"""Per-process singletons (one Lambda container, one local server): settings, stores, mail."""
+
+from functools import lru_cache
+
+from hiroba_core.mail import Mailer
+from hiroba_core.settings import Settings
+from hiroba_core.store.publishing import PublishingStore
+
+
+@lru_cache(maxsize=1)
+def settings():
+    return Settings.from_env()
+
+
+@lru_cache(maxsize=1)
+def publishing_store():
+    return PublishingStore(settings())
+
+
+@lru_cache(maxsize=1)
+def mailer():
+    return Mailer.from_settings(settings())

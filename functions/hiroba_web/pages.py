@@ -1,0 +1,82 @@
+"""The few HTML pages the API itself answers to browsers that post forms without script:
+the receipt (受付番号) and the list of errors. Same stylesheet and landmarks as the site."""
+
+from datetime import datetime, timedelta, timezone
+from html import escape
+
+from chalice import Response
+
+from .http import NO_STORE
+
+_PAGE = """<!DOCTYPE html>
+<html lang="ja">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{title} - 宮城県</title>
+<link rel="stylesheet" href="/theme/css/hiroba.css">
+</head>
+<body>
+<a class="hiroba-skip-link" href="#main">本文へ移動</a>
+<header class="hiroba-header"><div class="hiroba-width-container hiroba-header__bar">
+<a class="hiroba-header__logo" href="/">宮城県<small>Miyagi Prefectural Government</small></a>
+</div></header>
+<div class="hiroba-width-container">
+<main id="main" tabindex="-1">
+{body}
+</main>
+</div>
+</body>
+</html>
+"""
+
+
+def html(title, body, status=200, headers=None):
+    return Response(
+        body=_PAGE.format(title=escape(title), body=body),
+        status_code=status,
+        headers={"Content-Type": "text/html; charset=utf-8", **NO_STORE, **(headers or {})},
+    )
+
+
+def _jst(iso):
+    moment = datetime.fromisoformat(iso).astimezone(timezone(timedelta(hours=9)))
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+def receipt_page(receipt, consultation):
+    title = consultation.title if consultation else ""
+    back = escape(consultation.url) if consultation else "/"
+    body = f"""<div class="hiroba-panel" role="status">
+<h1 class="hiroba-panel__title">受け付けました</h1>
+<p class="hiroba-panel__body">受付番号<br><strong class="hiroba-receipt-number">{escape(receipt.display)}</strong></p>
+</div>
+<p>「{escape(title)}」へのご意見を受け付けました。お問い合わせの際は受付番号をお知らせください。</p>
+<p>受付日時: {escape(_jst(receipt.created_at))}</p>
+<p><a href="{back}">意見募集のページに戻る</a></p>
+"""
+    return html("受け付けました", body)
+
+
+def field_id(field):
+    """The id of the form control for an error's field (theme/templates/consultation.html)."""
+    return "comment-" + field.replace("answers.", "answer-")
+
+
+def error_page(problem, back_url):
+    """GOV.UK error summary: a list of links to the fields, then a way back to the form."""
+    data = problem.body()
+    items = "".join(
+        f'<li><a href="{escape(back_url)}#{escape(field_id(e["field"]))}">{escape(e["message"])}</a></li>'
+        for e in data.get("errors", [])
+    )
+    listing = f'<ul class="hiroba-error-summary__list">{items}</ul>' if items else ""
+    body = f"""<div class="hiroba-error-summary" role="alert" tabindex="-1">
+<h1 class="hiroba-error-summary__title">{escape(data["title"])}</h1>
+<p>{escape(data["detail"])}</p>
+{listing}
+</div>
+<p><a href="{escape(back_url)}">入力画面に戻って直す</a>（ブラウザの「戻る」でも、入力した内容は残っています）</p>
+"""
+    return html(data["title"], body, status=problem.status, headers=problem.headers)

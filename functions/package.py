@@ -1,0 +1,70 @@
+"""Package one Chalice app for deployment: `python functions/package.py publishing OUT_DIR`.
+
+The app folder is copied to .hiroba/build/<app>/, the shared libraries (hiroba_core,
+hiroba_web) are copied into its vendor/ (never committed), its IAM policy is written from
+infra/aws/template.py, and `chalice package --stage prod` writes a SAM template and a
+deployment zip into OUT_DIR. boto3 comes from the Lambda runtime and is not bundled.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTIONS = ROOT / "functions"
+SHARED = ("hiroba_core", "hiroba_web")
+APPS = ("publishing", "procedures")
+
+
+def prepare(app, build_root=None):
+    """The app's build folder with vendor/ and its policy; returns its path."""
+    sys.path.insert(0, str(ROOT))
+    from infra.aws.template import policy
+
+    build = Path(build_root or ROOT / ".hiroba" / "build") / app
+    shutil.rmtree(build, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "vendor", "deployments")
+    shutil.copytree(FUNCTIONS / app, build, ignore=ignore)
+    for name in SHARED:
+        shutil.copytree(FUNCTIONS / name, build / "vendor" / name, ignore=ignore)
+    policy_file = build / ".chalice" / f"policy-{app}.json"
+    policy_file.write_text(json.dumps(policy(app), indent=2) + "\n", "utf-8")
+    return build
+
+
+def package(app, out, build_root=None):
+    build = prepare(app, build_root)
+    out = Path(out).resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from chalice.cli import main; sys.exit(main())",
+        "package",
+        "--stage",
+        "prod",
+        str(out),
+    ]
+    env = {
+        **os.environ,
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1"),
+    }
+    subprocess.run(command, cwd=build, env=env, check=True)
+    return out / "deployment.zip"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("app", choices=APPS)
+    parser.add_argument("out")
+    args = parser.parse_args()
+    print(package(args.app, args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

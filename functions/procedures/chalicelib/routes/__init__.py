@@ -1,0 +1,1 @@
+"""Blueprints of the procedures API (none yet beyond health and openapi)."""

@@ -1,0 +1,1 @@
+"""Blueprints of the publishing API, one module per area."""

@@ -1,0 +1,1 @@
+"""Deployment templates generated from functions/hiroba_core/store/tables.py."""

@@ -1,0 +1,306 @@
+"""The local API stack behind `make run` (and the tests): DynamoDB server, tables, both
+Chalice apps over HTTP, an SMTP sink, and a reverse proxy for /api/<app>/ on the site's
+origin.
+
+    stack = LocalStack(ROOT / ".hiroba").start()     # everything on 127.0.0.1, free ports
+    handler = site_handler(output_dir, stack.apps)   # static files + /api/* proxied
+    ...
+    stack.stop()
+"""
+
+import http.client
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .dynamodb import LocalDynamoDB
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ("publishing", "procedures")
+MAX_PROXY_BODY = 1024 * 1024  # the apps refuse more than 64 KB themselves
+# not copied from the app's answer (the proxy sets its own)
+_HOP_HEADERS = (
+    "connection",
+    "transfer-encoding",
+    "content-length",
+    "date",
+    "server",
+    "cache-control",
+)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MailSink:
+    """An SMTP server (aiosmtpd) that saves every message as .eml under `folder`."""
+
+    def __init__(self, folder, port=None):
+        self.folder, self.port = Path(folder), port or free_port()
+        self._controller = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        folder = self.folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+        class Save:
+            async def handle_DATA(self, server, session, envelope):
+                name = f"{time.time_ns()}.eml"
+                (folder / name).write_bytes(envelope.original_content or envelope.content)
+                return "250 Message accepted"
+
+        self._controller = Controller(Save(), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    @property
+    def url(self):
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def messages(self):
+        return sorted(self.folder.glob("*.eml"))
+
+    def stop(self):
+        if self._controller:
+            self._controller.stop()
+            self._controller = None
+
+
+class AppProcess:
+    """One Chalice app in its own process (infra/local/chalice_app.py) on a free port."""
+
+    def __init__(self, name, env):
+        self.name, self.env, self.port, self.process = name, env, None, None
+
+    def start(self, timeout=30):
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "infra.local.chalice_app", self.name],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{self.name} app exited with {self.process.wait()}")
+            if line.startswith("listening on "):
+                self.port = int(line.rsplit(":", 1)[1])
+                threading.Thread(target=self._drain, daemon=True).start()
+                return self
+        raise RuntimeError(f"{self.name} app did not start within {timeout} s")
+
+    def _drain(self):
+        for _ in self.process.stdout:
+            pass
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class LocalStack:
+    def __init__(self, state_dir, dynamodb_endpoint=None, env=None, secret=None, content=None):
+        self.state_dir = Path(state_dir)
+        self.content = content  # None: content/ of the repository
+        self.dynamodb_endpoint = dynamodb_endpoint or os.environ.get("DYNAMODB_ENDPOINT")
+        self.extra_env = env or {}
+        self.jwt_secret = secret or self._local_secret()
+        self.dynamodb = self.mail = None
+        self.apps = {}
+
+    def _local_secret(self):
+        path = self.state_dir / "jwt-secret"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(32), "utf-8")
+        return path.read_text("utf-8").strip()
+
+    def env(self):
+        return {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "functions")]),
+            "DYNAMODB_ENDPOINT": self.dynamodb_endpoint,
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1"),
+            "HIROBA_JWT_SECRET": self.jwt_secret,
+            "HIROBA_MAIL": self.mail.url if self.mail else "",
+            **self.extra_env,
+        }
+
+    def start(self):
+        if not self.dynamodb_endpoint:
+            self.dynamodb = LocalDynamoDB().start()
+            self.dynamodb_endpoint = self.dynamodb.url
+        self.mail = MailSink(self.state_dir / "mail").start()
+        self.prepare_tables()
+        self.sync()
+        for name in APPS:
+            self.apps[name] = AppProcess(name, self.env()).start()
+        return self
+
+    def settings(self):
+        sys.path.insert(0, str(ROOT / "functions"))
+        from hiroba_core.settings import Settings
+
+        return Settings.from_env(self.env())
+
+    def prepare_tables(self):
+        sys.path.insert(0, str(ROOT / "functions"))
+        from hiroba_core.store import dynamo, tables
+
+        settings = self.settings()
+        tables.ensure_tables(dynamo.client(settings), settings)
+
+    def sync(self, content=None):
+        """Load content/consultations/ into the table (again after a content change)."""
+        args = [sys.executable, "-m", "hiroba_tools"]
+        content = content or self.content
+        if content:
+            args += ["--content", str(content)]
+        subprocess.run([*args, "sync"], cwd=ROOT, env=self.env(), check=True)
+
+    def stop(self):
+        for app in self.apps.values():
+            app.stop()
+        if self.mail:
+            self.mail.stop()
+        if self.dynamodb:
+            self.dynamodb.stop()
+
+
+class SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """Static files from the build, and /api/<app>/… forwarded to that app (same origin)."""
+
+    apps = {}  # app name -> port
+
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".vtt": "text/vtt"}
+
+    def guess_type(self, path):
+        # ポケットみやぎ (/m/) is written in Shift_JIS; production must send the same header
+        if path.endswith(".html") or path.endswith("/"):
+            if path.lstrip("/").startswith("m/"):
+                return "text/html; charset=Shift_JIS"
+            return "text/html; charset=utf-8"
+        return super().guess_type(path)
+
+    def end_headers(self):
+        # A preview must show the newest build, never a cached page.
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format, *args):
+        pass  # paths may carry receipt numbers; the apps log what they need
+
+    def _proxy(self):
+        parts = self.path.split("/", 3)  # "", "api", app, rest
+        port = self.apps.get(parts[2]) if len(parts) > 2 else None
+        if port is None:
+            return self._problem(404, "not-found", "見つかりません。", "No such API.")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_PROXY_BODY:
+            return self._problem(413, "too-large", "送信内容が大きすぎます。", "Body too large.")
+        body = self.rfile.read(length) if length else None
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        forwarded = headers.pop("X-Forwarded-For", None)
+        client = self.client_address[0]
+        headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request(
+                self.command, "/" + (parts[3] if len(parts) > 3 else ""), body, headers
+            )
+            response = connection.getresponse()
+            data = response.read()
+        except OSError:
+            return self._problem(502, "unavailable", "APIに接続できません。", "API unreachable.")
+        finally:
+            connection.close()
+        self.send_response(response.status)
+        for key, value in response.getheaders():
+            if key.lower() not in (
+                "connection",
+                "transfer-encoding",
+                "content-length",
+                "date",
+                "server",
+            ):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _problem(self, status, slug, detail, detail_en):
+        data = json.dumps(
+            {
+                "type": f"https://hiroba.pref.miyagi.jp/problems/{slug}",
+                "title": detail,
+                "title_en": detail_en,
+                "status": status,
+                "detail": detail,
+                "detail_en": detail_en,
+            },
+            ensure_ascii=False,
+        ).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/problem+json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _route(self, static):
+        if self.path.startswith("/api/"):
+            return self._proxy()
+        if static is None:
+            return self._problem(
+                405, "method-not-allowed", "使えない方法です。", "Method not allowed."
+            )
+        return static()
+
+    def do_GET(self):
+        self._route(super().do_GET)
+
+    def do_HEAD(self):
+        self._route(super().do_HEAD)
+
+    def do_POST(self):
+        self._route(None)
+
+    def do_PUT(self):
+        self._route(None)
+
+    def do_DELETE(self):
+        self._route(None)
+
+
+def site_handler(output, apps):
+    """A handler class serving `output` with the apps (name -> AppProcess) behind /api/."""
+    handler = type("Handler", (SiteHandler,), {"apps": {n: a.port for n, a in apps.items()}})
+    return partial(handler, directory=str(output))

@@ -1,0 +1,21 @@
+"""Template filters for consultations (意見募集): their parsed front matter and state.
+
+Open / upcoming / closed is decided with the build's now (HIROBA_NOW), like the schedule.
+"""
+
+from pelican import signals
+
+from ..content_model import model
+
+
+def add_filters(pelican):
+    now = model.build_time(pelican.settings.get("HIROBA_NOW"))
+    pelican.settings.setdefault("JINJA_FILTERS", {}).update(
+        consultation=lambda page: model.consultation_of(page.metadata),
+        consultation_state=lambda page: model.consultation_state(page.metadata, now),
+        jst=model.format_jst,
+    )
+
+
+def register():
+    signals.initialized.connect(add_filters)

@@ -1,0 +1,194 @@
+"""The real stack for function tests: a DynamoDB-protocol server (moto, serialised) on
+loopback, both Chalice apps over HTTP in their own processes, an aiosmtpd sink, and the
+site's reverse proxy. Consultations are written with windows relative to the real clock,
+because the apps decide "open" with the clock, as in production."""
+
+import http.client
+import itertools
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+
+from infra.local.stack import ROOT, LocalStack, SiteServer, site_handler
+from plugins.content_model.model import JST
+
+sys.path.insert(0, str(ROOT / "functions"))
+
+from hiroba_core import tokens  # noqa: E402
+from hiroba_core.settings import Settings  # noqa: E402
+from hiroba_core.store import dynamo  # noqa: E402
+
+FIELDS = "name=optional, email=optional, address=optional, age_group=optional"
+
+
+def consultation_md(slug, opens, closes, fields=FIELDS, kind=None, department="johoseisaku"):
+    lines = [
+        f"Title: テスト意見募集 {slug}",
+        f"Slug: {slug}",
+        "Template: consultation",
+        f"Summary: {slug} のテスト用の意見募集です。",
+        f"Department: {department}",
+        "Date: 2026-01-01",
+        "Questions: q1=案全体についてのご意見 | q2=その他のご意見",
+        f"Personal_fields: {fields}",
+    ]
+    if kind:
+        lines.append(f"Kind: {kind}")
+    if opens:
+        lines.append(f"Opens_at: {opens:%Y-%m-%d %H:%M}")
+    if closes:
+        lines.append(f"Closes_at: {closes:%Y-%m-%d %H:%M}")
+    return "\n".join(lines) + "\n\n本文です。\n"
+
+
+def write_consultations(content):
+    now = datetime.now(JST)
+    day = timedelta(days=1)
+    files = {
+        "open-one": consultation_md("open-one", now - day, now + 7 * day),
+        "open-strict": consultation_md(
+            "open-strict",
+            now - day,
+            now + 7 * day,
+            "name=required, email=required, address=optional, age_group=required",
+        ),
+        "upcoming-one": consultation_md("upcoming-one", now + 2 * day, now + 9 * day),
+        "closed-one": consultation_md("closed-one", now - 9 * day, now - 2 * day),
+        "chiji-eno-teian": consultation_md(
+            "chiji-eno-teian", None, None, kind="proposal", department="koho"
+        ),
+    }
+    folder = content / "consultations"
+    folder.mkdir(parents=True, exist_ok=True)
+    for slug, text in files.items():
+        (folder / f"{slug}.md").write_text(text, "utf-8")
+    return content
+
+
+@pytest.fixture(scope="session")
+def content(tmp_path_factory):
+    base = tmp_path_factory.mktemp("content")
+    shutil.copytree(ROOT / "content" / "registry", base / "registry")
+    return write_consultations(base)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, content):
+    state = tmp_path_factory.mktemp("stack")
+    local = LocalStack(
+        state,
+        env={"HIROBA_RATE_LIMIT": "5", "HIROBA_PERSONAL_DATA_DAYS": "30"},
+        content=content,
+    ).start()
+    yield local
+    local.stop()
+
+
+class Api:
+    """A tiny HTTP client for one app: JSON in, (status, headers, body) out."""
+
+    _clients = itertools.count(1)
+
+    def __init__(self, base):
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+
+    def request(self, method, path, body=None, headers=None, raw=None):
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        headers = dict(headers or {})
+        data = raw
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode()
+            headers.setdefault("Content-Type", "application/json")
+        connection.request(method, path, data, headers)
+        response = connection.getresponse()
+        payload = response.read()
+        connection.close()
+        return Reply(response.status, dict(response.getheaders()), payload)
+
+    @classmethod
+    def client_ip(cls):
+        """A fresh client address per call (the apps trust one proxy hop)."""
+        n = next(cls._clients)
+        return f"10.{uuid.uuid4().int % 250}.{n // 250 % 250}.{n % 250 + 1}"
+
+    def comment(self, consultation, body, headers=None, client=None):
+        headers = {"X-Forwarded-For": client or self.client_ip(), **(headers or {})}
+        return self.request("POST", f"/consultations/{consultation}/comments", body, headers)
+
+
+class Reply:
+    def __init__(self, status, headers, body):
+        self.status, self.body = status, body
+        self.headers = {k.lower(): v for k, v in headers.items()}
+
+    def json(self):
+        return json.loads(self.body)
+
+    def text(self):
+        return self.body.decode("utf-8")
+
+    def __repr__(self):
+        return f"<Reply {self.status} {self.body[:300]!r}>"
+
+
+@pytest.fixture(scope="session")
+def api(stack):
+    return Api(stack.apps["publishing"].url)
+
+
+@pytest.fixture(scope="session")
+def staff_token(stack):
+    def mint(role="staff", department="johoseisaku", ttl=600, now=None):
+        return tokens.mint(stack.jwt_secret, "tester", role, department, ttl, now)
+
+    return mint
+
+
+@pytest.fixture(scope="session")
+def db(stack):
+    """A boto3 client on the test DynamoDB server, for checking what was written."""
+    settings = stack.settings()
+    return dynamo.client(settings), settings.publishing_table
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, stack, content):
+    """The site built from the test content, served with /api/* proxied (one origin)."""
+    output = tmp_path_factory.mktemp("site") / "output"
+    env = {
+        **stack.env(),
+        "HIROBA_CONTENT": str(content),
+        "HIROBA_OUTPUT": str(output),
+        "HIROBA_NOW": datetime.now(JST).strftime("%Y-%m-%d %H:%M"),
+        "HIROBA_SEARCH_INDEX": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pelican", "-s", str(ROOT / "pelicanconf.py"), "-q"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    server = SiteServer(("127.0.0.1", 0), site_handler(output, stack.apps))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield Api(f"http://127.0.0.1:{server.server_address[1]}")
+    server.shutdown()
+    server.server_close()
+
+
+def valid(**extra):
+    return {"answers": {"q1": "賛成です。"}, **extra}
+
+
+def settings_for(stack):
+    return Settings.from_env(stack.env())

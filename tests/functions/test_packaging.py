@@ -1,0 +1,105 @@
+"""Deployment: each app's zip carries the shared library, not boto3, and imports in a clean
+Python that has only Chalice; infra/ names each app's own table and nothing else."""
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from infra.aws import template
+from infra.local.stack import ROOT
+
+sys.path.insert(0, str(ROOT / "functions"))
+from package import package  # noqa: E402
+
+APPS = ("publishing", "procedures")
+HEALTH_EVENT = {
+    "resource": "/health",
+    "path": "/health",
+    "httpMethod": "GET",
+    "headers": {"Accept": "application/json"},
+    "multiValueHeaders": {},
+    "queryStringParameters": None,
+    "multiValueQueryStringParameters": None,
+    "pathParameters": None,
+    "stageVariables": None,
+    "requestContext": {"resourcePath": "/health", "httpMethod": "GET", "stage": "api"},
+    "body": None,
+    "isBase64Encoded": False,
+}
+
+
+@pytest.fixture(scope="session")
+def clean_python(tmp_path_factory):
+    venv = tmp_path_factory.mktemp("clean") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "chalice==1.34.0"],
+        check=True,
+        capture_output=True,
+    )
+    return python
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
+    archive = package(app, tmp_path / "out", build_root=tmp_path / "build")
+    names = zipfile.ZipFile(archive).namelist()
+    for required in ("app.py", "hiroba_core/__init__.py", "hiroba_web/http.py", "jwt/__init__.py"):
+        assert required in names
+    assert "chalicelib/openapi.json" in names
+    assert not any(n.startswith(("boto3/", "moto/", "hiroba_tools/")) for n in names)
+    unpacked = tmp_path / "unpacked"
+    zipfile.ZipFile(archive).extractall(unpacked)
+    (unpacked / "event.json").write_text(json.dumps(HEALTH_EVENT))
+    probe = (
+        "import json, sys; sys.path.insert(0, '.'); import app; "
+        "print(json.dumps(app.app(json.load(open('event.json')), None)))"
+    )
+    result = subprocess.run(
+        [str(clean_python), "-I", "-c", probe],
+        cwd=unpacked,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout.strip().splitlines()[-1])
+    assert response["statusCode"] == 200 and json.loads(response["body"]) == {"status": "ok"}
+    policy = json.loads((tmp_path / "build" / app / ".chalice" / f"policy-{app}.json").read_text())
+    assert policy == template.policy(app)
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_each_app_policy_names_only_its_own_table(app):
+    text = json.dumps(template.policy(app))
+    own = f"table/hiroba-{app}"
+    assert own in text
+    for other in APPS:
+        if other != app:
+            assert f"hiroba-{other}" not in text
+    for statement in template.policy(app)["Statement"]:
+        if any(a.startswith("dynamodb:") for a in statement["Action"]):
+            assert all(own in json.dumps(r) for r in statement["Resource"])
+            assert "*" not in statement["Action"]
+
+
+def test_infra_template_is_generated_from_the_table_definitions():
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.aws.template", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    resources = template.template()["Resources"]
+    tables = {k: v for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"}
+    assert set(tables) == {"PublishingTable", "ProceduresTable"}
+    for table in tables.values():
+        assert table["Properties"]["TimeToLiveSpecification"] == {
+            "AttributeName": "expires_at",
+            "Enabled": True,
+        }
