@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 BROWSER_STAMP := node_modules/.hiroba-installed
 
-.PHONY: install browser build run check test lint format bench a11y-report clean
+.PHONY: install browser build run check test lint format bench a11y-report emergency translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,9 @@ install: $(STAMP)
 $(BROWSER_STAMP): package-lock.json
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list | grep -q "Noto Sans CJK JP" || ! command -v w3m >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk w3m >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk fonts-noto-core w3m >/dev/null; \
 	  else \
-	    echo "The browser tests need Chromium: sudo apt-get install chromium chromium-driver fonts-noto-cjk w3m" >&2; exit 1; \
+	    echo "The browser tests need Chromium: sudo apt-get install chromium chromium-driver fonts-noto-cjk fonts-noto-core w3m" >&2; exit 1; \
 	  fi; \
 	fi
 	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } \
@@ -64,9 +64,32 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/build_bench.py
 
+## Publish emergency information now, without waiting for a full build (see docs/content.md).
+emergency: $(STAMP)
+	$(PY) -m plugins.emergency $(SETTINGS)
+
+## UI strings: pybabel extract, update the catalogs of every language, compile (a check).
+translations: $(STAMP)
+	$(PY) -m infra.i18n.catalogs extract
+	$(PY) -m infra.i18n.catalogs update
+	$(PY) -m infra.i18n.catalogs compile
+	$(PY) -m infra.i18n.catalogs check
+
 ## Test every page in Chromium and record the results for the 試験結果 page.
 a11y-report: $(STAMP) $(BROWSER_STAMP)
 	$(PY) -m infra.a11y.report
+
+## Deployment zips of both Chalice apps into .hiroba/dist/<app>/ (see docs/functions.md).
+package: $(STAMP)
+	$(PY) functions/package.py publishing .hiroba/dist/publishing
+	$(PY) functions/package.py procedures .hiroba/dist/procedures
+
+## Regenerate infra/aws/template.json (tables, TTL, per-app policies) and the API docs.
+infra: $(STAMP)
+	$(PY) -m infra.aws.template
+
+api-docs: $(STAMP)
+	PYTHONPATH=.:functions $(PY) -m hiroba_tools openapi
 
 clean:
 	rm -rf output .hiroba bench/sites

@@ -17,6 +17,33 @@ SITEURL = os.environ.get("HIROBA_SITEURL", "http://127.0.0.1:8000")
 FEED_DOMAIN = SITEURL
 TIMEZONE = "Asia/Tokyo"
 DEFAULT_LANG = "ja"
+# The site's languages, one line each: URL code (also the files' Lang:), BCP 47 tag for
+# lang/hreflang, the language's name in its own script, Babel locale for dates and numbers.
+# Adding a language is a line here plus a catalog in theme/translations/.
+HIROBA_LANGUAGES = [
+    ("ja", "ja", "日本語", "ja_JP"),
+    ("easy", "ja", "やさしい日本語", "ja_JP"),
+    ("en", "en", "English", "en"),
+    ("zh-hans", "zh-Hans", "简体中文", "zh_Hans_CN"),
+    ("zh-hant", "zh-Hant", "繁體中文", "zh_Hant_TW"),
+    ("ko", "ko", "한국어", "ko_KR"),
+    ("pt-br", "pt-BR", "Português", "pt_BR"),
+    ("es", "es", "Español", "es"),
+    ("vi", "vi", "Tiếng Việt", "vi_VN"),
+    ("tl", "tl", "Tagalog", "fil_PH"),
+    ("ne", "ne", "नेपाली", "ne_NP"),
+    ("id", "id", "Bahasa Indonesia", "id_ID"),
+]
+
+# 多言語化のルール: the categories whose every notice must exist in these languages
+# ("all" = every language above). A missing translation stops the build.
+MULTILINGUAL_COVERAGE_JSON = "i18n/coverage.json"
+MULTILINGUAL_MANDATORY = {
+    "bousai": "all",  # 防災・危機管理
+    "kurashi": "all",  # くらし・環境
+    "kenko": "all",  # 健康・福祉
+    "tetsuzuki": "all",  # 手続き・電子申請
+}
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 
 PATH = os.environ.get("HIROBA_CONTENT", str(ROOT / "content"))
@@ -29,7 +56,7 @@ LOAD_CONTENT_CACHE = False
 CACHE_CONTENT = False
 
 ARTICLE_PATHS = ["news", "media"]
-PAGE_PATHS = ["pages"]
+PAGE_PATHS = ["pages", "consultations"]
 STATIC_PATHS = ["images", "media/files", "documents"]
 ARTICLE_EXCLUDES = ["media/files"]
 IGNORE_FILES = [".#*", "*~", "README.md"]
@@ -85,14 +112,16 @@ PAGINATION_PATTERNS = (
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
 )
 
-FEED_ALL_ATOM = "feeds/all.atom.xml"
-FEED_ALL_RSS = "feeds/all.rss.xml"
+# the site's feeds carry the Japanese notices; each language has its own (below)
+FEED_ATOM = "feeds/all.atom.xml"
+FEED_RSS = "feeds/all.rss.xml"
+FEED_ALL_ATOM = FEED_ALL_RSS = None
 CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
 CATEGORY_FEED_RSS = "feeds/{slug}.rss.xml"
-FEED_ATOM = FEED_RSS = None
 TAG_FEED_ATOM = TAG_FEED_RSS = None
 AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
-TRANSLATION_FEED_ATOM = TRANSLATION_FEED_RSS = None
+TRANSLATION_FEED_ATOM = "{lang}/feeds/all.atom.xml"
+TRANSLATION_FEED_RSS = "{lang}/feeds/all.rss.xml"
 FEED_MAX_ITEMS = 50
 RSS_FEED_SUMMARY_ONLY = True
 
@@ -121,7 +150,10 @@ PLUGINS = [
     "plugins.content_checks",
     "plugins.schedule",
     "plugins.gojuon",
+    "plugins.consultations",
     "plugins.json_feed",
+    "plugins.multilingual",
+    "plugins.furigana",
     "plugins.emergency",
     "plugins.mobile_site",
     "plugins.search_index",
@@ -131,11 +163,18 @@ PLUGINS = [
 HIROBA_NOW = os.environ.get("HIROBA_NOW")
 SEARCH_INDEX = os.environ.get("HIROBA_SEARCH_INDEX", "1") == "1"
 
+
+def _(text):
+    """Marks a UI string for the catalogs (make translations); templates translate it."""
+    return text
+
+
 MENU = [
-    ("お知らせ", "/news/"),
-    ("電子自治体化の推進", "/policy/"),
-    ("インターネット放送局", "/category/hosokyoku/"),
-    ("県内の市町村", "/municipalities/"),
+    (_("お知らせ"), "/news/"),
+    (_("電子自治体化の推進"), "/policy/"),
+    (_("インターネット放送局"), "/category/hosokyoku/"),
+    (_("県内の市町村"), "/municipalities/"),
+    (_("意見募集"), "/consultations/"),
 ]
 
 JSON_FEED_SAVE_AS = "feeds/notices.json"
@@ -143,21 +182,23 @@ DEFAULT_METADATA = {"order": "99"}  # section indexes sort by Order, then by slu
 SITE_DEPARTMENT = "koho"  # whose contact block index pages show
 # URL section -> (name, index URL) for breadcrumbs
 SECTIONS = {
-    "news": ("お知らせ", "/news/"),
-    "media": ("インターネット放送局", "/category/hosokyoku/"),
-    "policy": ("電子自治体化の推進", "/policy/"),
-    "municipalities": ("県内の市町村", "/municipalities/"),
-    "about": ("このサイトについて", "/about/site-policy/"),
+    "news": (_("お知らせ"), "/news/"),
+    "media": (_("インターネット放送局"), "/category/hosokyoku/"),
+    "policy": (_("電子自治体化の推進"), "/policy/"),
+    "municipalities": (_("県内の市町村"), "/municipalities/"),
+    "about": (_("このサイトについて"), "/about/site-policy/"),
+    "consultations": (_("意見募集"), "/consultations/"),
 }
+
 FOOTER_LINKS = [
-    ("このサイトについて", "/about/site-policy/"),
-    ("個人情報の取扱い", "/about/privacy/"),
-    ("オープンデータ", "/about/open-data/"),
-    ("サイトの使い方", "/about/help/"),
-    ("ウェブアクセシビリティ方針", "/about/accessibility/"),
-    ("携帯電話版（ポケットみやぎ）", "/m/"),
-    ("サイト内検索", "/search/"),
-    ("分類の一覧", "/category/"),
+    (_("このサイトについて"), "/about/site-policy/"),
+    (_("個人情報の取扱い"), "/about/privacy/"),
+    (_("オープンデータ"), "/about/open-data/"),
+    (_("サイトの使い方"), "/about/help/"),
+    (_("ウェブアクセシビリティ方針"), "/about/accessibility/"),
+    (_("携帯電話版（ポケットみやぎ）"), "/m/"),
+    (_("サイト内検索"), "/search/"),
+    (_("分類の一覧"), "/category/"),
 ]
 
 # The latest run of `make a11y-report`, rendered on the accessibility pages.

@@ -120,9 +120,18 @@ def set_width(driver, width, height=900):
     )
 
 
+def preload_axe(driver):
+    """Load axe-core into every document the browser opens (once, not per page)."""
+    if getattr(driver, "hiroba_axe_preloaded", False):
+        return
+    driver.hiroba_axe_preloaded = True
+    driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": AXE_SCRIPT.read_text("utf-8")}
+    )
+
+
 def axe_findings(driver, url, width):
     """Run axe on the page loaded in the driver; one Finding per violating element."""
-    driver.execute_script(AXE_SCRIPT.read_text("utf-8"))
     result = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})"
@@ -174,21 +183,22 @@ class Audit:
 
 
 def audit(driver, base_url, pages, widths=WIDTHS, reflow=True):
-    """axe at every width on every page, plus the 320 px reflow check."""
+    """axe at every width on every page, plus the 320 px reflow check: one load a page."""
     findings, reflow_failures, passed, incomplete = [], [], set(), set()
     driver.set_script_timeout(60)
-    for width in widths:
-        set_width(driver, width)
-        for page in pages:
-            driver.get(base_url + page)
+    preload_axe(driver)
+    for page in pages:
+        set_width(driver, widths[0] if widths else REFLOW_WIDTH)
+        driver.get(base_url + page)
+        for index, width in enumerate(widths):
+            if index:
+                set_width(driver, width)
             page_findings, page_passed, page_incomplete = axe_findings(driver, page, width)
             findings += page_findings
             passed.update(page_passed)
             incomplete.update(page_incomplete)
-    if reflow:
-        set_width(driver, REFLOW_WIDTH)
-        for page in pages:
-            driver.get(base_url + page)
+        if reflow:
+            set_width(driver, REFLOW_WIDTH)
             overflow = horizontal_overflow(driver)
             if overflow > 0:
                 reflow_failures.append((page, overflow))
@@ -246,7 +256,6 @@ def keyboard_problems(driver, base_url, page, width=1280, limit=400):
 
 def rule_tags(driver):
     """axe rule id -> its tags (wcag111, wcag2aa, ...), for the rules the gate runs."""
-    driver.execute_script(AXE_SCRIPT.read_text("utf-8"))
     rules = driver.execute_script("return axe.getRules(arguments[0]);", AXE_TAGS)
     return {rule["ruleId"]: rule["tags"] for rule in rules}
 

@@ -40,6 +40,12 @@ RULES = {
     "date-format": "date written 2026/1/2 instead of 2026年1月2日",
     "layout-table": "table without header cells (used for layout)",
     "table-caption": "table without a caption",
+    "missing-translation": "a page of a mandatory category missing in a mandatory language",
+    "easy-sentence-length": "やさしい日本語: sentence over 30 characters (warning) or 50 (error)",
+    "easy-kanji": "やさしい日本語: too many kanji in one sentence (over 10 warns, over 20 fails)",
+    "easy-ending": "やさしい日本語: sentence not ending in です / ます",
+    "easy-double-negative": "やさしい日本語: double negative",
+    "easy-honorific": "やさしい日本語: honorific or humble form",
 }
 
 
@@ -53,9 +59,11 @@ class Violation:
     line: int
     message: str
     rule: str
+    warning: bool = False
 
     def __str__(self):
-        return f"{self.path}:{self.line}: {self.message} [{self.rule}]"
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}: {kind}{self.message} [{self.rule}]"
 
 
 @dataclass
@@ -77,9 +85,13 @@ class Source:
         except ValueError:
             return str(self.path)
 
-    def at(self, line, message, rule):
+    def at(self, line, message, rule, warning=False):
         assert rule in RULES, rule
-        return Violation(self.shown, line, message, rule)
+        return Violation(self.shown, line, message, rule, warning)
+
+    @property
+    def lang(self):
+        return self.front.values.get("lang", "ja")
 
     def line_of(self, key):
         return self.front.lines.get(key, 1)
@@ -97,6 +109,7 @@ class Site:
     tags: dict
     languages: tuple
     templates: set
+    mandatory: dict = field(default_factory=dict)  # category slug -> "all" or [languages]
     live_sources: dict = field(default_factory=dict)  # relpath -> content object
     outputs: Counter = field(default_factory=Counter)  # save_as -> times written
     output_owner: dict = field(default_factory=dict)  # save_as -> relpath of a source
@@ -105,7 +118,12 @@ class Site:
         path = url_path.lstrip("/")
         if path == "" or path.endswith("/"):
             path += "index.html"
-        return unquote(path) in self.outputs
+        path = unquote(path)
+        first, _, rest = path.partition("/")
+        if first in self.languages[1:] and rest:
+            # every page of the site has a version in each language subsite (see multilingual)
+            return rest in self.outputs or path in self.outputs
+        return path in self.outputs
 
 
 # ---------------------------------------------------------------- reading the sources
@@ -352,6 +370,17 @@ def _check_values(source, site):
                 yield bad(key, f"ファイル content/media/files/{values[key]} がありません")
     if values.get("captions") and not values["captions"].endswith(".vtt"):
         yield bad("captions", "字幕は WebVTT（.vtt）で用意してください")
+    if model.is_consultation(values):
+        try:
+            model.consultation_of(values)
+        except model.BadConsultation as error:
+            key = next(
+                (k for k in ("questions", "personal_fields", "kind") if k in str(error).lower()),
+                "opens_at",
+            )
+            yield bad(key, str(error))
+        except model.BadDate:
+            pass  # reported by check_front_matter
 
 
 def check_body(source, site):
@@ -523,12 +552,115 @@ def check_duplicates(sources, site):
                 )
 
 
+EASY_ENDING = re.compile(
+    r"(です|ます|ません|ました|でした|ください|ましょう|でしょう|ませんか|ますか|ですか)$"
+)
+DOUBLE_NEGATIVE = re.compile(
+    r"(ないことはない|ないこともない|なくはない|なくもない|ないわけではない|ないわけにはいかない"
+    r"|ざるを得ない|ざるをえない|ないではいられない)"
+)
+HONORIFIC = re.compile(
+    r"(いらっしゃ|おっしゃ|ご覧にな|召し上が|申し上げ|存じ|伺い|伺う|伺っ|参り|参る|いたしま|いたし|"
+    r"お越し|拝見|拝読|お[\u3040-\u309f\u4e00-\u9fff]{1,4}にな[りるっれ])"
+)
+RUBY = re.compile(r"\{([^{}|]+)\|[^{}]+\}")
+KANJI = re.compile(r"[\u3400-\u9fff々]")
+
+
+def easy_sentences(source):
+    """(line, sentence) of an Easy Japanese page's prose; ruby overrides count as their base."""
+    for number, line in source.lines:
+        text = RUBY.sub(r"\1", prose(line))
+        text = re.sub(r"^\s*(#+|[-*+]|\d+\.|\|)\s*", "", text).replace("|", " ").strip()
+        for sentence in re.findall(r"[^。！？!?]+[。！？!?]?", text):
+            if sentence.strip():
+                yield number, sentence.strip()
+
+
+def check_easy_japanese(source):
+    for number, sentence in easy_sentences(source):
+        length = len(sentence)
+        if length > 50:
+            yield source.at(
+                number,
+                f"文が長すぎます（{length}文字）。50文字以内、できれば30文字以内にしてください",
+                "easy-sentence-length",
+            )
+        elif length > 30:
+            yield source.at(
+                number,
+                f"文が長めです（{length}文字）。30文字以内にできないか見直してください",
+                "easy-sentence-length",
+                warning=True,
+            )
+        kanji = len(KANJI.findall(sentence))
+        if kanji > 20:
+            yield source.at(
+                number,
+                f"一つの文に漢字が{kanji}字あります。ひらがなや短い文にしてください",
+                "easy-kanji",
+            )
+        elif kanji > 10:
+            yield source.at(
+                number,
+                f"一つの文に漢字が{kanji}字あります。減らせないか見直してください",
+                "easy-kanji",
+                warning=True,
+            )
+        if sentence.endswith("。") and not EASY_ENDING.search(
+            sentence.rstrip("。」）)").rstrip("。")
+        ):
+            yield source.at(
+                number,
+                f"文の終わりを「です」「ます」にしてください（「{sentence[-8:]}」）",
+                "easy-ending",
+            )
+        for match in DOUBLE_NEGATIVE.findall(sentence):
+            yield source.at(
+                number, f"二重否定「{match}」は使わないでください", "easy-double-negative"
+            )
+        for match in HONORIFIC.findall(sentence):
+            yield source.at(
+                number,
+                f"敬語「{match}」は使わないでください。「見ます」「言います」のように書いてください",
+                "easy-honorific",
+            )
+
+
+def check_translations(sources, site):
+    """Pages of a mandatory category must exist in every mandatory language."""
+    present = {
+        (s.front.values.get("translation_key") or s.front.values.get("slug"), s.lang)
+        for s in sources
+    }
+    for source in sources:
+        if source.lang != site.languages[0] or source.kind != "article":
+            continue
+        slug = site.categories.get(source.front.values.get("category", ""))
+        required = site.mandatory.get(slug)
+        if not required:
+            continue
+        wanted = site.languages[1:] if required == "all" else required
+        key = source.front.values.get("translation_key") or source.front.values.get("slug")
+        missing = [lang for lang in wanted if (key, lang) not in present]
+        if missing:
+            yield source.at(
+                source.line_of("category"),
+                f"分類「{source.front.values['category']}」は多言語化の必須分類です。"
+                f"翻訳（{', '.join(missing)}）がありません（{Path(source.relpath).stem}.<言語>.md）",
+                "missing-translation",
+            )
+
+
 def run_checks(sources, site):
     violations = set()
     for source in sources:
         violations.update(check_front_matter(source, site))
         violations.update(check_body(source, site))
+        if source.lang == "easy":
+            violations.update(check_easy_japanese(source))
     violations.update(check_duplicates(sources, site))
+    violations.update(check_translations(sources, site))
     return sorted(violations)
 
 
@@ -546,8 +678,11 @@ def site_from_generators(generators):
         departments={k: v for k, v in settings["DEPARTMENTS"].items() if k != "defaults"},
         categories=settings["TAXONOMY"]["categories"],
         tags=settings["TAXONOMY"]["tags"],
-        languages=tuple(settings.get("HIROBA_LANGUAGES", [settings["DEFAULT_LANG"]])),
+        languages=tuple(
+            code for code, *_ in settings.get("HIROBA_LANGUAGES", [(settings["DEFAULT_LANG"],)])
+        ),
         templates={p.stem for p in theme_templates.glob("*.html")},
+        mandatory=settings.get("MULTILINGUAL_MANDATORY", {}),
     )
     site.live_sources = dict(context.get("generated_content", {}))
 
@@ -581,7 +716,7 @@ def site_from_generators(generators):
         written(item.save_as, item.get_relative_source_path())
     for name in settings["DIRECT_TEMPLATES"]:
         written(settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html"))
-    for key in ("FEED_ALL_ATOM", "FEED_ALL_RSS", "JSON_FEED_SAVE_AS"):
+    for key in ("FEED_ATOM", "FEED_RSS", "JSON_FEED_SAVE_AS"):
         written(settings.get(key))
     for generator in generators:
         for category, _ in getattr(generator, "categories", None) or []:
@@ -598,10 +733,11 @@ def check_site(generators):
         find_sources(site.content_root, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
     )
     violations = run_checks(sources, site)
-    if violations:
-        for violation in violations:
-            sys.stderr.write(f"{violation}\n")
-        sys.stderr.write(f"content checks: {len(violations)} error(s); nothing was published\n")
+    for violation in violations:
+        sys.stderr.write(f"{violation}\n")
+    errors = [v for v in violations if not v.warning]
+    if errors:
+        sys.stderr.write(f"content checks: {len(errors)} error(s); nothing was published\n")
         raise ContentCheckFailed(1)
     return sources
 

@@ -28,6 +28,7 @@ def publish(settings):
     found = emergency.live_emergencies(settings, now)
     default = emergency.in_language(found, settings["DEFAULT_LANG"])
     output = Path(settings["OUTPUT_PATH"])
+    codes = set(emergency.language_codes(settings)) - {settings["DEFAULT_LANG"]}
     banners = {}
     pages = 0
     for page in output.rglob("*.html"):
@@ -36,13 +37,16 @@ def publish(settings):
             continue
         mobile = relative[0] == settings.get("MOBILE_PATH", "m")
         encoding = "cp932" if mobile else "utf-8"
+        lang = relative[0] if relative[0] in codes else settings["DEFAULT_LANG"]
         variant = "main"
         if mobile:
             variant = "mobile-top" if relative[1:] == ("index.html",) else "mobile"
-        if variant not in banners:
-            banners[variant] = emergency.banner_html(env, default, variant)
+        if (variant, lang) not in banners:
+            shown = emergency.in_language(found, lang)
+            banners[variant, lang] = emergency.banner_html(env, shown, variant, lang)
+        banner = banners[variant, lang]
         text = page.read_text(encoding)
-        updated = emergency.replace_banner(text, banners[variant])
+        updated = emergency.replace_banner(text, banner)
         if updated != text:
             page.write_bytes(updated.encode(encoding))
             pages += 1

@@ -121,13 +121,16 @@ def cap_alert(versions, settings):
     def stamp(value):
         return value.isoformat(timespec="seconds")
 
+    tags = {row[0]: row[1] for row in settings.get("HIROBA_LANGUAGES", [])}
     infos = []
     for e in versions:
+        # CAP <language> is RFC 3066; やさしい日本語 is marked as a Japanese variant
+        language = "ja-x-easy" if e.lang == "easy" else tags.get(e.lang, e.lang)
         category = next((CAP_CATEGORIES[t] for t in e.categories if t in CAP_CATEGORIES), "Safety")
         expires = f"\n    <expires>{stamp(e.expires)}</expires>" if e.expires else ""
         infos.append(
             f"""  <info>
-    <language>{escape(e.lang)}</language>
+    <language>{escape(language)}</language>
     <category>{category}</category>
     <event>{escape(e.title)}</event>
     <urgency>Immediate</urgency>
@@ -165,6 +168,12 @@ def _feed(feed_class, emergencies, settings, save_as, title):
         description="宮城県の緊急情報",
         language=settings["DEFAULT_LANG"],
     )
+    # an empty feed would otherwise say it was updated at the clock's now, and two builds
+    # of one commit would differ
+    newest = max(
+        (e.issued for e in emergencies), default=model.build_time(settings.get("HIROBA_NOW"))
+    )
+    feed.latest_post_date = lambda: newest
     for e in emergencies:
         feed.add_item(
             title=f"【{e.severity_label}】{e.title}",
@@ -187,10 +196,17 @@ def write_outputs(emergencies, settings, env, output_path):
     """The emergency page, feeds and CAP alerts: the same bytes from either path."""
     settings = settings_with_defaults(settings)
     default = in_language(emergencies, settings["DEFAULT_LANG"])
-    page = env.get_template("emergency.html").render(
-        **settings, EMERGENCIES=default, output_file=settings["EMERGENCY_PAGE_SAVE_AS"]
-    )
-    _write(output_path, settings["EMERGENCY_PAGE_SAVE_AS"], page)
+    template = env.get_template("emergency.html")
+    for code in language_codes(settings):
+        prefix = "" if code == settings["DEFAULT_LANG"] else f"{code}/"
+        save_as = prefix + settings["EMERGENCY_PAGE_SAVE_AS"]
+        page = template.render(
+            **settings,
+            EMERGENCIES=in_language(emergencies, code),
+            LANG_CODE=code,
+            output_file=save_as,
+        )
+        _write(output_path, save_as, page)
     for feed_class, key in (
         (Atom1Feed, "EMERGENCY_FEED_ATOM"),
         (Rss201rev2Feed, "EMERGENCY_FEED_RSS"),
@@ -207,6 +223,8 @@ def write_outputs(emergencies, settings, env, output_path):
         description="CAP 1.2 alerts",
         language=settings["DEFAULT_LANG"],
     )
+    newest = max((e.issued for e in default), default=model.build_time(settings.get("HIROBA_NOW")))
+    index.latest_post_date = lambda: newest
     cap_folder = Path(output_path) / Path(settings["EMERGENCY_CAP_SAVE_AS"]).parent
     if cap_folder.is_dir():
         for stale in cap_folder.glob("*.xml"):
@@ -227,10 +245,19 @@ def write_outputs(emergencies, settings, env, output_path):
     _write(output_path, settings["EMERGENCY_CAP_INDEX"], index.writeString("utf-8"))
 
 
-def banner_html(env, emergencies, variant="main"):
+def language_codes(settings):
+    return [row[0] for row in settings.get("HIROBA_LANGUAGES", [(settings["DEFAULT_LANG"],)])]
+
+
+BANNER = (
+    '{% from "components/emergency_banner/macro.html" import emergency_banner with context %}'
+    "{{ emergency_banner(EMERGENCIES, VARIANT) }}"
+)
+
+
+def banner_html(env, emergencies, variant="main", lang=None):
     """The banner region, markers included, exactly as the templates render it."""
-    macro = env.get_template("components/emergency_banner/macro.html").module
-    return str(macro.emergency_banner(emergencies, variant))
+    return env.from_string(BANNER).render(EMERGENCIES=emergencies, VARIANT=variant, LANG_CODE=lang)
 
 
 def replace_banner(html, banner):
@@ -248,6 +275,10 @@ def add_to_context(generator):
     emergencies = live_emergencies(settings, now)
     generator.context["EMERGENCIES"] = in_language(emergencies, settings["DEFAULT_LANG"])
     generator.context["ALL_EMERGENCIES"] = emergencies
+    # each page shows the banner in its own language (base.html picks by page_lang())
+    generator.context["EMERGENCIES_BY_LANG"] = {
+        code: in_language(emergencies, code) for code in language_codes(settings)
+    }
     for key, value in DEFAULTS.items():
         generator.context.setdefault(key, value)
 

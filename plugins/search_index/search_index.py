@@ -1,7 +1,9 @@
 """Static site search: Pagefind indexes the written site (Japanese segmentation, no server)."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 from pelican import signals
 
@@ -18,6 +20,12 @@ def index_site(pelican):
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         raise SearchIndexError("search index: pagefind failed (see above)")
+    # Pagefind lists the languages in hash-map order; sort them so that two builds of one
+    # commit are byte-identical.
+    entry = Path(pelican.output_path) / "pagefind" / "pagefind-entry.json"
+    if entry.is_file():
+        data = json.loads(entry.read_text("utf-8"))
+        entry.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), "utf-8")
 
 
 def register():

@@ -117,6 +117,51 @@ BAD = {
         ),
         [(8, "table-caption")],
     ),
+    "news/mandatory.md": (
+        notice("mandatory", "避難所の開設").replace("県政・行財政", "防災・危機管理"),
+        [(3, "missing-translation")],
+    ),
+    "news/easy-long.easy.md": (
+        notice(
+            "easy-long",
+            "ながい ぶん",
+            extra="Lang: easy",
+            body="けんの でんししんせいサービスでは、しちょうそんの てつづきも いっしょに うけつけて いて、いえから いつでも もうしこみが できるように なって います。",
+        ),
+        [(9, "easy-sentence-length")],
+    ),
+    "news/easy-kanji.easy.md": (
+        notice(
+            "easy-kanji",
+            "かんじ",
+            extra="Lang: easy",
+            body="宮城県電子申請利用促進計画策定委員会議事録公開です。",
+        ),
+        [(9, "easy-kanji")],
+    ),
+    "news/easy-warn.easy.md": (
+        notice(
+            "easy-warn",
+            "ちゅうい",
+            extra="Lang: easy",
+            body="でんししんせいは、いえの パソコンや スマートフォンから いつでも つかえます。",
+        ),
+        [(9, "easy-sentence-length")],
+    ),
+    "news/easy-ending.easy.md": (
+        notice("easy-ending", "おわり", extra="Lang: easy", body="あしたは あめだ。"),
+        [(9, "easy-ending")],
+    ),
+    "news/easy-double.easy.md": (
+        notice(
+            "easy-double", "ひてい", extra="Lang: easy", body="てつづきが できないことはないです。"
+        ),
+        [(9, "easy-double-negative")],
+    ),
+    "news/easy-honorific.easy.md": (
+        notice("easy-honorific", "けいご", extra="Lang: easy", body="しりょうを ご覧になります。"),
+        [(9, "easy-honorific")],
+    ),
 }
 GOOD = {
     "news/good.md": (
@@ -162,6 +207,12 @@ def reported(result):
         rule = rest.rsplit("[", 1)[1].rstrip("]")
         found.add((relpath, int(number), rule))
     return found
+
+
+def test_easy_japanese_length_over_30_is_only_a_warning(check_run):
+    warnings = [line for line in check_run.stderr.splitlines() if ": warning: " in line]
+    assert any("easy-warn.easy.md:9: warning: 文が長めです" in line for line in warnings)
+    assert not any("easy-long.easy.md" in line for line in warnings)  # over 50 is an error
 
 
 def expected():

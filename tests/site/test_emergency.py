@@ -19,6 +19,39 @@ EMERGENCY = notice(
     extra="Emergency: true\nSeverity: extreme\nArea: 宮城県沿岸部\nExpires_at: 2026-11-28 14:05",
     body="沿岸部の方は、直ちに高い所へ避難してください。",
 ).replace("県政・行財政", "防災・危機管理")
+# (title, area) of the notice in every other language: the category is mandatory for all
+TRANSLATIONS = {
+    "easy": (
+        "みやぎけんの うみの ちかくに つなみけいほうが でました",
+        "みやぎけんの うみの ちかく",
+    ),
+    "en": ("Tsunami warning issued for the coast of Miyagi", "Coast of Miyagi Prefecture"),
+    "zh-hans": ("宫城县沿岸发布海啸警报", "宫城县沿岸地区"),
+    "zh-hant": ("宮城縣沿岸發布海嘯警報", "宮城縣沿岸地區"),
+    "ko": ("미야기현 연안에 쓰나미 경보 발령", "미야기현 연안 지역"),
+    "pt-br": ("Alerta de tsunami para o litoral de Miyagi", "Litoral da Província de Miyagi"),
+    "es": ("Alerta de tsunami para la costa de Miyagi", "Costa de la Prefectura de Miyagi"),
+    "vi": ("Cảnh báo sóng thần cho vùng ven biển Miyagi", "Vùng ven biển tỉnh Miyagi"),
+    "tl": ("Babala sa tsunami para sa baybayin ng Miyagi", "Baybayin ng Miyagi"),
+    "ne": ("मियागीको तटमा सुनामी चेतावनी", "मियागी प्रिफेक्चरको तटीय क्षेत्र"),
+    "id": ("Peringatan tsunami untuk pesisir Miyagi", "Pesisir Prefektur Miyagi"),
+}
+
+
+def translation(code, title, area):
+    body = "たかい ところへ にげてください。" if code == "easy" else title + "."
+    return (
+        f"Title: {title}\nDate: 2026-11-27 14:05\nCategory: 防災・危機管理\nTags: 津波\n"
+        f"Slug: tsunami-keiho\nLang: {code}\nTranslation_key: tsunami-keiho\n"
+        f"Summary: {title}.\nDepartment: johoseisaku\nEmergency: true\nSeverity: extreme\n"
+        f"Area: {area}\nExpires_at: 2026-11-28 14:05\n\n{body}\n"
+    )
+
+
+NOTICE_FILES = {
+    "news/tsunami.md": EMERGENCY,
+    **{f"news/tsunami.{code}.md": translation(code, *text) for code, text in TRANSLATIONS.items()},
+}
 FILES = {
     "news/ordinary.md": notice("ordinary", "電子申請サービスのお知らせ"),
     "pages/about/guide.md": "Title: 利用案内\nSlug: guide\nSummary: 案内です。\nDate: 2026-04-01\nDepartment: koho\n\n本文です。\n",
@@ -39,9 +72,7 @@ def banner(page, output):
 
 @pytest.fixture(scope="module")
 def content(tmp_path_factory):
-    return make_content(
-        tmp_path_factory.mktemp("emergency"), {**FILES, "news/tsunami.md": EMERGENCY}
-    )
+    return make_content(tmp_path_factory.mktemp("emergency"), {**FILES, **NOTICE_FILES})
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +87,11 @@ def test_banner_on_every_page_of_every_output_while_live(during):
     checked = 0
     for page in pages(during):
         region = banner(page, during)
-        assert "宮城県沿岸に津波警報が発表されました" in region, page
-        assert "宮城県沿岸部" in region
+        top = page.relative_to(during).parts[0]
+        title, area = TRANSLATIONS.get(
+            top, ("宮城県沿岸に津波警報が発表されました", "宮城県沿岸部")
+        )
+        assert title in region and area in region, page  # in the reader's language
         checked += 1
     assert checked >= 15
     assert any(p.relative_to(during).parts[0] == "m" for p in pages(during))
@@ -95,7 +129,11 @@ def test_cap_alert_validates_against_the_official_schema(during):
     schema.assertValid(document)
     ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
     infos = document.findall("cap:info", ns)
-    assert [i.findtext("cap:language", namespaces=ns) for i in infos] == ["ja"]
+    languages = [i.findtext("cap:language", namespaces=ns) for i in infos]
+    assert languages[0] == "ja" and len(languages) == 12  # one <info> per language
+    assert {"en", "zh-Hans", "pt-BR", "ja-x-easy", "ne"} <= set(languages)
+    english = infos[languages.index("en")]
+    assert english.findtext("cap:headline", namespaces=ns) == TRANSLATIONS["en"][0]
     assert infos[0].findtext("cap:severity", namespaces=ns) == "Extreme"
     assert infos[0].findtext("cap:category", namespaces=ns) == "Geo"
     assert infos[0].findtext("cap:area/cap:areaDesc", namespaces=ns) == "宮城県沿岸部"
@@ -107,11 +145,13 @@ def test_fast_path_writes_what_a_full_build_writes(content, during, tmp_path):
     # the site as it was before the notice: built without it
     before = tmp_path / "before"
     shutil.copytree(content, before)
-    (before / "news" / "tsunami.md").unlink()
+    for name in NOTICE_FILES:
+        (before / name).unlink()
     output = tmp_path / "output"
     assert run_build(before, output, now=DURING).returncode == 0
     # the notice is committed; the fast path runs on the written site
-    shutil.copy(content / "news" / "tsunami.md", before / "news" / "tsunami.md")
+    for name in NOTICE_FILES:
+        shutil.copy(content / name, before / name)
     result = run_build(before, output, now=DURING, command=("-m", "plugins.emergency"))
     assert result.returncode == 0, result.stderr
     assert "1 live" in result.stdout

@@ -7,8 +7,10 @@ import html5lib
 import jinja2
 import pytest
 import yaml
+from pelican.settings import read_settings
 
 from plugins.gojuon.gojuon import gojuon
+from plugins.multilingual.multilingual import Site
 from plugins.wareki.wareki import FILTERS
 
 # component folder -> the macro its examples call, where the names differ
@@ -33,6 +35,8 @@ def env():
         lstrip_blocks=True,
     )
     environment.filters.update(FILTERS, gojuon=gojuon)
+    settings = read_settings(str(TEMPLATES.parents[1] / "pelicanconf.py"))
+    Site(settings).install(environment)  # gettext, page_lang(), lurl(), local_date
     return environment
 
 

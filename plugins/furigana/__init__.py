@@ -1,0 +1,3 @@
+from .furigana import register
+
+__all__ = ["register"]

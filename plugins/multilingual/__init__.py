@@ -1,0 +1,3 @@
+from .multilingual import register
+
+__all__ = ["register"]

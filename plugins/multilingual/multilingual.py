@@ -1,0 +1,380 @@
+"""Multilingual site: a subsite per language at /<code>/, UI strings through gettext.
+
+- Languages come from HIROBA_LANGUAGES (pelicanconf); translations are Markdown files
+  beside their Japanese source (`x.en.md`, `Lang: en`, `Translation_key: <slug>`), which
+  Pelican writes at /<code>/<section>/<slug>/.
+- Templates translate UI strings with `_()`; the catalog is chosen per page from the page's
+  language (`page_lang()`), so one build renders every language.
+- Each language gets a home page, a notice list and category lists of its translations;
+  every other page of the site gets a page in that language saying the information is in
+  Japanese, with the link (a switcher link never leads to a 404).
+- A coverage report (language x category) is written as JSON and shown on a page.
+"""
+
+import io
+from html import escape, unescape
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+from jinja2 import pass_context
+from pelican import signals
+from pelican.generators import Generator
+
+from ..content_model.model import build_time
+from ..emergency import emergency
+from ..wareki.wareki import wareki
+
+DEFAULTS = {
+    "MULTILINGUAL_TRANSLATIONS": "theme/translations",
+    # category slug -> languages every page of it must exist in ("all" or a list of codes);
+    # the site's rules are in pelicanconf.py
+    "MULTILINGUAL_MANDATORY": {},
+    "MULTILINGUAL_COVERAGE_JSON": "i18n/coverage.json",  # also read by the coverage page
+    "MULTILINGUAL_PER_PAGE": 10,
+}
+SKIP_FOLDERS = {"m", "pagefind", "theme", "feeds", "i18n"}
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # URL folder and the files' Lang:
+    tag: str  # BCP 47, for lang and hreflang
+    name: str  # in its own script
+    locale: str  # Babel
+
+    @property
+    def prefix(self):
+        return "" if self.code == "ja" else f"{self.code}/"
+
+    @property
+    def hreflang(self):
+        # やさしい日本語 is Japanese (lang="ja"), but a version of its own for hreflang
+        return "ja-x-easy" if self.code == "easy" else self.tag
+
+
+def languages(settings):
+    return [Language(*row) for row in settings["HIROBA_LANGUAGES"]]
+
+
+def neutral_path(output_file, codes):
+    """'en/news/x/index.html' -> 'news/x/'; the same page's path in every language."""
+    parts = output_file.split("/")
+    if parts[0] in codes:
+        parts = parts[1:]
+    path = "/".join(parts)
+    if path.endswith("index.html"):
+        path = path[: -len("index.html")]
+    return path
+
+
+# ---------------------------------------------------------------- catalogs
+
+
+def load_catalogs(folder, langs):
+    """{code: Translations} compiled in memory from theme/translations/<locale>/…/messages.po."""
+    catalogs = {}
+    for language in langs:
+        po = Path(folder) / language_dir(language) / "LC_MESSAGES" / "messages.po"
+        if po.is_file():
+            with po.open("rb") as handle:
+                catalog = read_po(handle, locale=language_dir(language))
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            catalogs[language.code] = Translations(fp=buffer)
+    return catalogs
+
+
+def language_dir(language):
+    """The catalog folder: the Babel locale, with @easy for やさしい日本語."""
+    return "ja_JP@easy" if language.code == "easy" else language.locale
+
+
+class Site:
+    """What the templates ask: the page's language, its URLs, translated strings."""
+
+    def __init__(self, settings):
+        self.settings = {**DEFAULTS, **settings}
+        self.langs = languages(self.settings)
+        self.by_code = {language.code: language for language in self.langs}
+        self.default = self.settings["DEFAULT_LANG"]
+        root = Path(self.settings["THEME"]).parent
+        folder = Path(self.settings["MULTILINGUAL_TRANSLATIONS"])
+        self.catalogs = load_catalogs(folder if folder.is_absolute() else root / folder, self.langs)
+
+    def lang_of(self, ctx):
+        code = ctx.get("LANG_CODE")
+        if code:
+            return code
+        item = ctx.get("article") or ctx.get("page")
+        lang = getattr(item, "lang", None) if item is not None else None
+        return lang if lang in self.by_code else self.default
+
+    def gettext(self, ctx, message):
+        catalog = self.catalogs.get(self.lang_of(ctx))
+        return catalog.ugettext(message) if catalog else message
+
+    def ngettext(self, ctx, singular, plural, n):
+        catalog = self.catalogs.get(self.lang_of(ctx))
+        if catalog:
+            return catalog.ungettext(singular, plural, n)
+        return singular if n == 1 else plural
+
+    def install(self, env):
+        site = self
+
+        @pass_context
+        def gettext(ctx, message):
+            return site.gettext(ctx, message)
+
+        @pass_context
+        def ngettext(ctx, singular, plural, n):
+            return site.ngettext(ctx, singular, plural, n)
+
+        @pass_context
+        def page_lang(ctx):
+            return site.lang_of(ctx)
+
+        @pass_context
+        def lurl(ctx, path):
+            """A site path in the page's language: lurl('/news/') -> '/en/news/'."""
+            return "/" + site.by_code[site.lang_of(ctx)].prefix + path.lstrip("/")
+
+        @pass_context
+        def local_date(ctx, value):
+            code = site.lang_of(ctx)
+            if code in ("ja", "easy"):
+                day = value.date() if isinstance(value, datetime) else value
+                return f"{wareki(day)}（{day.isoformat()}）"
+            return format_date(value, format="long", locale=site.by_code[code].locale)
+
+        @pass_context
+        def local_time(ctx, value):
+            code = site.lang_of(ctx)
+            if code in ("ja", "easy"):
+                return f"{value.hour}時{value.minute:02d}分"
+            return format_time(value, format="short", locale=site.by_code[code].locale)
+
+        @pass_context
+        def local_number(ctx, value):
+            return format_decimal(value, locale=site.by_code[site.lang_of(ctx)].locale)
+
+        env.add_extension("jinja2.ext.i18n")
+        env.install_gettext_callables(gettext, ngettext, newstyle=True)
+        env.globals.update(
+            page_lang=page_lang,
+            lurl=lurl,
+            LANGUAGES=self.langs,
+            LANGUAGE_BY_CODE=self.by_code,
+        )
+        env.filters.update(
+            local_date=local_date,
+            local_time=local_time,
+            local_number=local_number,
+            html_lang=lambda code: self.by_code[code].tag if code in self.by_code else code,
+            hreflang=lambda code: self.by_code[code].hreflang if code in self.by_code else code,
+            neutral_path=lambda output_file: neutral_path(output_file, set(self.by_code)),
+        )
+
+
+_SITES = {}
+
+
+def site_for(settings):
+    key = id(settings)
+    if key not in _SITES:
+        _SITES[key] = Site(settings)
+    return _SITES[key]
+
+
+def install_on_generator(generator):
+    if hasattr(generator, "env"):
+        site_for(generator.settings).install(generator.env)
+
+
+# ---------------------------------------------------------------- the language subsites
+
+
+def translations_by_lang(articles):
+    """{code: [translated articles, newest first]} from the Japanese originals."""
+    found = {}
+    for article in articles:
+        for translation in getattr(article, "translations", []):
+            found.setdefault(translation.lang, []).append(translation)
+    return found
+
+
+class MultilingualGenerator(Generator):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.settings = {**DEFAULTS, **self.settings}
+        self.site = site_for(self.settings)
+        self.site.install(self.env)
+
+    def write(self, save_as, template, **context):
+        html = self.get_template(template.removesuffix(".html")).render(
+            **self.context, **context, output_file=save_as
+        )
+        target = Path(self.output_path) / save_as
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, "utf-8")
+
+    def generate_output(self, writer):
+        articles = self.context["articles"]
+        translated = translations_by_lang(articles)
+        categories = [category for category, _ in self.context["categories"]]
+        per_page = self.settings["MULTILINGUAL_PER_PAGE"]
+        for language in self.site.langs:
+            if language.code == self.site.default:
+                continue
+            items = sorted(translated.get(language.code, []), key=lambda a: a.date, reverse=True)
+            notices = [a for a in items if a.metadata.get("section") == "news"]
+            base = {"LANG_CODE": language.code}
+            self.write(f"{language.prefix}index.html", "lang_home.html", notices=notices, **base)
+            self._paginated(
+                f"{language.prefix}news/", notices, per_page, "lang_list.html", base, None
+            )
+            for category in categories:
+                members = [a for a in items if a.category == category]
+                self._paginated(
+                    f"{language.prefix}category/{category.slug}/",
+                    members,
+                    per_page,
+                    "lang_list.html",
+                    base,
+                    category,
+                )
+        self.write_coverage()
+
+    def _paginated(self, base_url, items, per_page, template, context, category):
+        chunks = [items[i : i + per_page] for i in range(0, len(items), per_page)] or [[]]
+        links = [f"/{base_url}"] + [f"/{base_url}page/{n}/" for n in range(2, len(chunks) + 1)]
+        for number, chunk in enumerate(chunks, 1):
+            save_as = links[number - 1].lstrip("/") + "index.html"
+            self.write(
+                save_as,
+                template,
+                items=chunk,
+                category=category,
+                current=number,
+                links=links,
+                **context,
+            )
+
+    def write_coverage(self):
+        target = Path(self.output_path) / self.settings["MULTILINGUAL_COVERAGE_JSON"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        report = json.dumps(self.context["I18N_COVERAGE"], ensure_ascii=False, indent=1)
+        target.write_text(report + "\n", "utf-8")
+
+
+def add_coverage(generator):
+    """Before pages are written, so the coverage page can show the table."""
+    settings = {**DEFAULTS, **generator.settings}
+    articles = generator.articles
+    generator.context["I18N_COVERAGE"] = coverage(
+        articles, translations_by_lang(articles), languages(settings), settings
+    )
+
+
+def coverage(articles, translated, langs, settings):
+    """Language x category: how many of the Japanese articles exist in each language."""
+    mandatory = settings["MULTILINGUAL_MANDATORY"]
+    rows = []
+    categories = sorted({a.category for a in articles}, key=lambda c: c.slug)
+    for category in categories:
+        total = sum(1 for a in articles if a.category == category)
+        cells = {}
+        for language in langs:
+            if language.code == settings["DEFAULT_LANG"]:
+                continue
+            count = sum(1 for a in translated.get(language.code, []) if a.category == category)
+            required = mandatory.get(category.slug)
+            cells[language.code] = {
+                "count": count,
+                "percent": round(100 * count / total, 1) if total else 0.0,
+                "mandatory": required == "all"
+                or (isinstance(required, list) and language.code in required),
+            }
+        rows.append(
+            {"category": category.name, "slug": category.slug, "total": total, "languages": cells}
+        )
+    return {
+        "languages": [lang.code for lang in langs if lang.code != settings["DEFAULT_LANG"]],
+        "categories": rows,
+    }
+
+
+# Stand-ins rendered once per language and replaced per page: a site of n pages has
+# n x (languages - 1) fallback pages, too many to render one by one.
+PATH_MARK, URL_MARK, TITLE_MARK = "hiroba-fallback-path", "/hiroba-fallback-url/", "hiroba-fallback-title"
+
+
+def write_fallbacks(pelican):
+    """A page in each language for every page of the site that has no translation."""
+    settings = {**DEFAULTS, **pelican.settings}
+    site = site_for(settings)
+    env = Generator({}, settings, settings["PATH"], settings["THEME"], pelican.output_path).env
+    site.install(env)
+    template = env.get_template("fallback.html")
+    output = Path(pelican.output_path)
+    codes = {lang.code for lang in site.langs if lang.code != site.default}
+    originals = []
+    for path in sorted(output.rglob("index.html")):
+        relative = path.relative_to(output)
+        if relative.parts[0] in codes or relative.parts[0] in SKIP_FOLDERS:
+            continue
+        neutral = neutral_path(relative.as_posix(), codes)
+        originals.append((relative.as_posix(), neutral, _title_of(path.read_text("utf-8"))))
+    context = emergency.settings_with_defaults(settings)
+    live = emergency.live_emergencies(context, build_time(settings.get("HIROBA_NOW")))
+    written = 0
+    for language in site.langs:
+        if language.code == site.default:
+            continue
+        page = template.render(
+            **context,
+            EMERGENCIES=emergency.in_language(live, language.code),
+            LANG_CODE=language.code,
+            output_file=f"{language.prefix}{PATH_MARK}/index.html",
+            original_url=URL_MARK,
+            original_title=TITLE_MARK,
+        )
+        for relative, neutral, title in originals:
+            target = output / language.prefix / relative
+            if target.exists():
+                continue
+            html = (
+                page.replace(f"{PATH_MARK}/", neutral)
+                .replace(URL_MARK, "/" + neutral)
+                .replace(URL_MARK.lstrip("/"), neutral)
+                .replace(TITLE_MARK, escape(title) or escape("宮城県公式ウェブサイト"))
+            )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, "utf-8")
+            written += 1
+    return written
+
+
+def _title_of(html):
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+    return unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else ""
+
+
+def get_generators(pelican):
+    return MultilingualGenerator
+
+
+def register():
+    signals.generator_init.connect(install_on_generator)
+    signals.article_generator_finalized.connect(add_coverage)
+    signals.get_generators.connect(get_generators)
+    signals.finalized.connect(write_fallbacks)
