@@ -10,6 +10,7 @@ follows the commit adds the notice's own pages.
 
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pelican import Pelican
@@ -17,7 +18,48 @@ from pelican.generators import Generator
 from pelican.settings import read_settings
 
 from ..content_model import model
+from ..mobile_site import sjis
 from . import emergency
+
+START = b"<!--hiroba:emergency-->"
+END = emergency.END_MARK.encode("ascii")
+HEAD_BYTES = 64 * 1024  # the banner is at the top of <body>
+
+
+def span(data):
+    """(start, end) of the banner region in a page's bytes, or None."""
+    start = data.find(START)
+    close = data.find(END, start) if start >= 0 else -1
+    end = data.find(b"-->", close) if close >= 0 else -1
+    return (start, end + 3) if end >= 0 else None
+
+
+def rewrite(page, region):
+    """Put `region` (bytes) in place of the page's banner region; True if it changed.
+
+    Pages reserve a fixed-size region, so usually this is one read of the page's head and
+    one write of the region where it is, whatever the size of the site.
+    """
+    with open(page, "r+b") as handle:
+        data = handle.read(HEAD_BYTES)
+        found = span(data)
+        if found is None:  # not in the head: look in the whole page
+            data += handle.read()
+            found = span(data)
+            if found is None:
+                return False
+        start, end = found
+        if data[start:end] == region:
+            return False
+        if end - start == len(region):
+            handle.seek(start)
+            handle.write(region)
+            return True
+        rest = data[end:] + handle.read()
+        handle.seek(start)
+        handle.write(region + rest)
+        handle.truncate()
+        return True
 
 
 def publish(settings):
@@ -29,38 +71,44 @@ def publish(settings):
     default = emergency.in_language(found, settings["DEFAULT_LANG"])
     output = Path(settings["OUTPUT_PATH"])
     codes = set(emergency.language_codes(settings)) - {settings["DEFAULT_LANG"]}
-    banners = {}
-    pages = 0
-    for page in output.rglob("*.html"):
-        relative = page.relative_to(output).parts
-        if relative[0] == "pagefind":
-            continue
-        mobile = relative[0] == settings.get("MOBILE_PATH", "m")
-        encoding = "cp932" if mobile else "utf-8"
+    mobile_root = settings.get("MOBILE_PATH", "m")
+    regions = {}
+
+    def region_for(relative):
+        mobile = relative[0] == mobile_root
         lang = relative[0] if relative[0] in codes else settings["DEFAULT_LANG"]
         variant = "main"
         if mobile:
             variant = "mobile-top" if relative[1:] == ("index.html",) else "mobile"
-        if (variant, lang) not in banners:
+        if (variant, lang) not in regions:
             shown = emergency.in_language(found, lang)
-            banners[variant, lang] = emergency.banner_html(env, shown, variant, lang)
-        banner = banners[variant, lang]
-        text = page.read_text(encoding)
-        updated = emergency.replace_banner(text, banner)
-        if updated != text:
-            page.write_bytes(updated.encode(encoding))
-            pages += 1
+            encode = sjis.encode if mobile else emergency.utf8
+            html = emergency.banner_html(env, shown, variant, lang, encode=encode)
+            regions[variant, lang] = encode(html)
+        return regions[variant, lang]
+
+    jobs = []
+    for page in output.rglob("*.html"):
+        relative = page.relative_to(output).parts
+        if relative[0] != "pagefind":
+            jobs.append((page, region_for(relative)))
+    # the work is opening files: threads overlap the waiting
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pages = sum(pool.map(lambda job: rewrite(*job), jobs))
     emergency.write_outputs(found, settings, env, output)
-    return default, pages
+    return default, pages, len(jobs)
 
 
 def main(argv):
     started = time.perf_counter()
     settings = read_settings(argv[1] if len(argv) > 1 else "pelicanconf.py")
-    default, pages = publish(settings)
+    default, pages, seen = publish(settings)
     elapsed = time.perf_counter() - started
     titles = "、".join(e.title for e in default) or "なし"
-    print(f"emergency: {len(default)} live ({titles}); {pages} pages updated in {elapsed:.2f} s")
+    print(
+        f"emergency: {len(default)} live ({titles}); {pages} of {seen} pages updated "
+        f"in {elapsed:.2f} s"
+    )
     return 0
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from feedgenerator import Atom1Feed, Rss201rev2Feed
+from markupsafe import Markup
 from pelican import signals
 
 from ..content_model import model
@@ -22,7 +23,7 @@ from ..content_model import model
 SEVERITY_LABELS = {"extreme": "極めて重大", "severe": "重大", "moderate": "警戒", "minor": "注意"}
 # CAP <category> by the notice's tags; anything else is public safety
 CAP_CATEGORIES = {"地震": "Geo", "津波": "Geo"}
-MARKER = re.compile(r"<!--hiroba:emergency-->.*?<!--/hiroba:emergency-->", re.S)
+MARKER = re.compile(r"<!--hiroba:emergency-->.*?<!--/hiroba:emergency[ ]*-->", re.S)
 DEFAULTS = {
     "EMERGENCY_PAGE_SAVE_AS": "emergency/index.html",
     "EMERGENCY_PAGE_URL": "emergency/",
@@ -253,16 +254,38 @@ BANNER = (
     '{% from "components/emergency_banner/macro.html" import emergency_banner with context %}'
     "{{ emergency_banner(EMERGENCIES, VARIANT) }}"
 )
+# Every page reserves this many bytes for the banner region, so that the fast path can
+# overwrite it in place without reading or rewriting whole pages (a larger banner still
+# works: those pages are rewritten whole).
+REGION_BYTES = {"main": 2048, "mobile": 768}
+END_MARK = "<!--/hiroba:emergency"
 
 
-def banner_html(env, emergencies, variant="main", lang=None):
-    """The banner region, markers included, exactly as the templates render it."""
-    return env.from_string(BANNER).render(EMERGENCIES=emergencies, VARIANT=variant, LANG_CODE=lang)
+def utf8(text):
+    return text.encode("utf-8")
 
 
-def replace_banner(html, banner):
-    """Swap the banner region of a written page (the fast path)."""
-    return MARKER.sub(lambda _: banner, html, count=1)
+def padded(region, size, encode=utf8):
+    """The region with spaces inside its closing comment, up to `size` encoded bytes."""
+    missing = size - len(encode(region))
+    if missing <= 0:
+        return region
+    head, _, tail = region.rpartition(END_MARK)
+    return head + END_MARK + " " * missing + tail
+
+
+def banner_html(env, emergencies, variant="main", lang=None, encode=utf8):
+    """The banner region, markers and padding included, exactly as pages carry it."""
+    region = env.from_string(BANNER).render(
+        EMERGENCIES=emergencies, VARIANT=variant, LANG_CODE=lang
+    )
+    size = REGION_BYTES["main" if variant == "main" else "mobile"]
+    return padded(region, size, encode)
+
+
+def region_filter(markup):
+    """Template filter for base.html: the main site's banner region, padded."""
+    return Markup(padded(str(markup), REGION_BYTES["main"]))
 
 
 # ---------------------------------------------------------------- wiring into Pelican
@@ -306,6 +329,11 @@ def get_generators(pelican):
     return EmergencyGenerator
 
 
+def add_filter(pelican):
+    pelican.settings.setdefault("JINJA_FILTERS", {})["emergency_region"] = region_filter
+
+
 def register():
+    signals.initialized.connect(add_filter)
     signals.article_generator_init.connect(add_to_context)
     signals.get_generators.connect(get_generators)

@@ -242,8 +242,8 @@ class MobileGenerator(Generator):
     def generate_output(self, writer):
         self.context.setdefault("EMERGENCIES", [])
         live = self.context.get("EMERGENCIES", [])
-        self.banner = emergency.banner_html(self.env, live, "mobile")
-        self.banner_top = emergency.banner_html(self.env, live, "mobile-top")
+        self.banner = emergency.banner_html(self.env, live, "mobile", encode=sjis.encode)
+        self.banner_top = emergency.banner_html(self.env, live, "mobile-top", encode=sjis.encode)
         articles = [a for a in self.context["articles"]]
         pages = [
             p
@@ -274,7 +274,8 @@ class MobileGenerator(Generator):
                 )
         department = self.settings["DEPARTMENTS"].get(getattr(item, "department", ""), {})
         budget = self.settings["MOBILE_PAGE_BYTES"]
-        overhead = 2600  # the template around the body, measured with margin
+        # the template around the body, measured with margin, and the reserved banner region
+        overhead = 2600 + emergency.REGION_BYTES["mobile"]
         parts = split(blocks, budget - overhead)
         base = item.url
         for part in parts:
