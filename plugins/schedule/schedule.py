@@ -27,22 +27,21 @@ def _forget(generator, kept, before):
     return len(removed)
 
 
-def withdraw_articles(generator):
+def _withdraw(generator, attributes):
     now = build_time(generator.settings.get("HIROBA_NOW"))
-    for attribute in ("articles", "translations", "hidden_articles", "hidden_translations"):
+    for attribute in attributes:
         before = getattr(generator, attribute, [])
         kept = _live(before, now)
         if _forget(generator, kept, before):
             setattr(generator, attribute, kept)
+
+
+def withdraw_articles(generator):
+    _withdraw(generator, ("articles", "translations", "hidden_articles", "hidden_translations"))
 
 
 def withdraw_pages(generator):
-    now = build_time(generator.settings.get("HIROBA_NOW"))
-    for attribute in ("pages", "translations", "hidden_pages", "hidden_translations"):
-        before = getattr(generator, attribute, [])
-        kept = _live(before, now)
-        if _forget(generator, kept, before):
-            setattr(generator, attribute, kept)
+    _withdraw(generator, ("pages", "translations", "hidden_pages", "hidden_translations"))
     generator._update_context(("pages", "hidden_pages"))
 
 
