@@ -8,9 +8,10 @@ page, feeds and CAP alerts — the same bytes a full build writes. The full buil
 follows the commit adds the notice's own pages.
 """
 
+import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pelican import Pelican
@@ -23,7 +24,7 @@ from . import emergency
 
 START = b"<!--hiroba:emergency-->"
 END = emergency.END_MARK.encode("ascii")
-HEAD_BYTES = 64 * 1024  # the banner is at the top of <body>
+HEAD_BYTES = 16 * 1024  # the banner is at the top of <body>
 
 
 def span(data):
@@ -38,13 +39,14 @@ def rewrite(page, region):
     """Put `region` (bytes) in place of the page's banner region; True if it changed.
 
     Pages reserve a fixed-size region, so usually this is one read of the page's head and
-    one write of the region where it is, whatever the size of the site.
+    one write of the region where it is, whatever the size of the page.
     """
-    with open(page, "r+b") as handle:
-        data = handle.read(HEAD_BYTES)
+    descriptor = os.open(page, os.O_RDWR)
+    try:
+        data = os.pread(descriptor, HEAD_BYTES, 0)
         found = span(data)
         if found is None:  # not in the head: look in the whole page
-            data += handle.read()
+            data = os.pread(descriptor, os.fstat(descriptor).st_size, 0)
             found = span(data)
             if found is None:
                 return False
@@ -52,14 +54,19 @@ def rewrite(page, region):
         if data[start:end] == region:
             return False
         if end - start == len(region):
-            handle.seek(start)
-            handle.write(region)
+            os.pwrite(descriptor, region, start)
             return True
-        rest = data[end:] + handle.read()
-        handle.seek(start)
-        handle.write(region + rest)
-        handle.truncate()
+        whole = os.pread(descriptor, os.fstat(descriptor).st_size, 0)
+        os.pwrite(descriptor, whole[:start] + region + whole[end:], 0)
+        os.ftruncate(descriptor, len(whole) - (end - start) + len(region))
         return True
+    finally:
+        os.close(descriptor)
+
+
+def rewrite_all(chunk):
+    regions, jobs = chunk
+    return sum(rewrite(page, regions[key]) for page, key in jobs)
 
 
 def publish(settings):
@@ -85,16 +92,18 @@ def publish(settings):
             encode = sjis.encode if mobile else emergency.utf8
             html = emergency.banner_html(env, shown, variant, lang, encode=encode)
             regions[variant, lang] = encode(html)
-        return regions[variant, lang]
+        return (variant, lang)
 
     jobs = []
     for page in output.rglob("*.html"):
         relative = page.relative_to(output).parts
         if relative[0] != "pagefind":
-            jobs.append((page, region_for(relative)))
-    # the work is opening files: threads overlap the waiting
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        pages = sum(pool.map(lambda job: rewrite(*job), jobs))
+            jobs.append((str(page), region_for(relative)))
+    # one process per core: the work is many small reads and writes
+    workers = os.cpu_count() or 1
+    chunks = [(regions, jobs[n::workers]) for n in range(workers)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pages = sum(pool.map(rewrite_all, chunks))
     emergency.write_outputs(found, settings, env, output)
     return default, pages, len(jobs)
 
