@@ -155,6 +155,7 @@ PLUGINS = [
     "plugins.multilingual",
     "plugins.furigana",
     "plugins.emergency",
+    "plugins.newsletter",
     "plugins.mobile_site",
     "plugins.search_index",
 ]
@@ -178,6 +179,14 @@ MENU = [
 ]
 
 JSON_FEED_SAVE_AS = "feeds/notices.json"
+# メルマガ・みやぎ (plugins/newsletter): topic id -> name, categories and tags it covers.
+# The ids are those of functions/hiroba_core/domain/subscription.py (a test keeps them equal).
+NEWSLETTER_TOPICS = {
+    "bousai": {"name": _("防災"), "categories": ["防災・危機管理"], "tags": ["地震", "津波"]},
+    "kanko": {"name": _("観光"), "categories": ["観光・交流"], "tags": ["みやぎの四季"]},
+    "event": {"name": _("イベント"), "categories": [], "tags": ["イベント"]},
+    "kensei": {"name": _("県政"), "categories": ["県政・行財政"], "tags": ["知事記者会見"]},
+}
 DEFAULT_METADATA = {"order": "99"}  # section indexes sort by Order, then by slug
 SITE_DEPARTMENT = "koho"  # whose contact block index pages show
 # URL section -> (name, index URL) for breadcrumbs

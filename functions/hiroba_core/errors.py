@@ -80,3 +80,17 @@ class InvalidTransition(DomainError):
 
 class VersionConflict(DomainError):
     """Somebody else changed the record since it was read."""
+
+
+class InvalidToken(DomainError):
+    """A link token that was tampered with, is for another purpose, or has expired."""
+
+
+class SignatureInvalid(DomainError):
+    """A notification (SNS) whose signature or signing certificate could not be trusted."""
+
+
+class MailUnavailable(DomainError):
+    """The mail transport refused or could not be reached; nothing was stored."""
+
+    retry_after = 60

@@ -2,11 +2,14 @@
 
 import logging
 import smtplib
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
+# Long structured headers (List-Unsubscribe's URL) must not be folded into encoded words.
+LIST_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class SmtpTransport:
@@ -71,3 +74,23 @@ class Mailer:
         except Exception as error:  # a failed copy must never fail the submission
             logger.warning("mail not sent: %s", type(error).__name__)
             return False
+
+    def compose_list(self, to, subject, text, html=None, headers=None):
+        """A list message (newsletter): text, an optional HTML alternative, extra headers
+        (List-Unsubscribe …) kept on one line each."""
+        message = EmailMessage(policy=LIST_POLICY)
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain=self.sender.rsplit("@", 1)[-1])
+        for name, value in (headers or {}).items():
+            message[name] = value
+        message.set_content(text, charset="utf-8")
+        if html:
+            message.add_alternative(html, subtype="html", charset="utf-8")
+        return message
+
+    def deliver(self, message):
+        """Hand a message to the transport; errors propagate (the caller decides)."""
+        self.transport.send(message)

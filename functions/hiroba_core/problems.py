@@ -43,6 +43,12 @@ CATALOGUE = {
         "Unsupported media type",
     ),
     "rate-limited": (429, "短時間に多くの送信がありました", "Too many submissions"),
+    "invalid-token": (
+        400,
+        "このリンクは使えません",
+        "This link is invalid or has expired",
+    ),
+    "invalid-signature": (403, "通知の署名を確認できません", "The signature could not be verified"),
     "internal": (500, "システムの内部でエラーが起きました", "Internal error"),
     "unavailable": (503, "ただいま混み合っています", "Service temporarily unavailable"),
 }
@@ -165,6 +171,25 @@ def from_error(error):
                 "invalid-transition",
                 f"状態「{error.old}」から「{error.new}」には変更できません。",
                 f"Cannot change state from {error.old} to {error.new}.",
+            )
+        case errors.InvalidToken():
+            return Problem(
+                "invalid-token",
+                "リンクが正しくないか、有効期限（7日間）が切れています。お手数ですが、もう一度登録の手続きをしてください。",
+                "The link is invalid or has expired (links to confirm are valid for 7 days).",
+            )
+        case errors.SignatureInvalid():
+            return Problem(
+                "invalid-signature",
+                "通知の署名または署名用の証明書を確認できませんでした。",
+                "The notification's signature or signing certificate could not be verified.",
+            )
+        case errors.MailUnavailable():
+            return Problem(
+                "unavailable",
+                "確認のメールを送れませんでした。登録はされていません。少し時間をおいてやり直してください。",
+                "The confirmation mail could not be sent; nothing was stored. Please retry later.",
+                headers={"Retry-After": str(error.retry_after)},
             )
         case errors.VersionConflict():
             return Problem(

@@ -38,6 +38,13 @@ class Settings:
     # How many proxies in front of the app append to X-Forwarded-For (CloudFront = 1 in AWS,
     # the local reverse proxy = 1 on a developer machine).
     trusted_proxies: int = 1
+    # Newsletter (メルマガ・みやぎ): messages per second (SES's sending quota), days an
+    # unsubscribed record is kept before TTL deletes it, and the SNS topic of SES events.
+    newsletter_rate: float = 14.0
+    newsletter_retention_days: int = 30
+    sns_topic_arn: str | None = None
+    # Local stacks only: signing certificates may also come from this loopback prefix.
+    sns_local_cert_prefix: str | None = None
 
     @classmethod
     def from_env(cls, environ=None):
@@ -60,4 +67,10 @@ class Settings:
             mail_from=env.get("HIROBA_MAIL_FROM", cls.mail_from),
             site_url=env.get("HIROBA_SITEURL", cls.site_url).rstrip("/"),
             trusted_proxies=_int(env, "HIROBA_TRUSTED_PROXIES", cls.trusted_proxies),
+            newsletter_rate=float(env.get("HIROBA_NEWSLETTER_RATE") or cls.newsletter_rate),
+            newsletter_retention_days=_int(
+                env, "HIROBA_NEWSLETTER_RETENTION_DAYS", cls.newsletter_retention_days
+            ),
+            sns_topic_arn=env.get("HIROBA_SNS_TOPIC_ARN") or None,
+            sns_local_cert_prefix=env.get("HIROBA_SNS_LOCAL_CERT_PREFIX") or None,
         )

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import jwt
 
-from .errors import Forbidden, Unauthorized
+from .errors import Forbidden, InvalidToken, Unauthorized
 
 ROLES = ("staff", "admin")  # admin may act for every department
 
@@ -111,3 +111,49 @@ def body_hash(data):
 def client_hash(secret, address):
     """The client address as a keyed hash: rate limits without storing addresses."""
     return _mac(secret, "client:" + (address or "unknown")).hex()[:32]
+
+
+# ---------------------------------------------------------------- newsletter links
+
+CONFIRM_SECONDS = 7 * 86400  # a confirmation link is valid for 7 days
+
+
+@lru_cache(maxsize=4)
+def _fernet(secret):
+    from cryptography.fernet import Fernet
+
+    key = hashlib.sha256(("hiroba-link-token:" + secret).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(secret, purpose, data, now=None):
+    """An encrypted, authenticated link token (Fernet: AES-128-CBC + HMAC-SHA256, issued-at
+    inside). The address it may carry is unreadable without the secret."""
+    payload = json.dumps({"p": purpose, **data}, ensure_ascii=False, separators=(",", ":"))
+    issued = int(now if now is not None else time.time())
+    return _fernet(secret).encrypt_at_time(payload.encode(), issued).decode()
+
+
+def unseal(secret, purpose, token, max_age=None, now=None):
+    """The data of a token sealed for `purpose`; InvalidToken when forged, altered, for
+    another purpose or older than max_age seconds."""
+    from cryptography.fernet import InvalidToken as FernetInvalid
+
+    current = int(now if now is not None else time.time())
+    try:
+        raw = str(token or "").encode("ascii")
+        if max_age is None:
+            text = _fernet(secret).decrypt(raw)
+        else:
+            text = _fernet(secret).decrypt_at_time(raw, max_age, current)
+        data = json.loads(text)
+    except (FernetInvalid, UnicodeError, ValueError):
+        raise InvalidToken() from None
+    if not isinstance(data, dict) or data.pop("p", None) != purpose:
+        raise InvalidToken()
+    return data
+
+
+def subscriber_id(secret, email):
+    """A newsletter subscriber's key: a keyed hash of the address, never the address."""
+    return _mac(secret, "subscriber:" + email.strip().lower()).hex()[:32]

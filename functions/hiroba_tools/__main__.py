@@ -13,10 +13,13 @@ sys.path.insert(0, str(ROOT / "functions"))
 
 from hiroba_core import tokens  # noqa: E402
 from hiroba_core.domain import Consultation  # noqa: E402
+from hiroba_core.mail import Mailer  # noqa: E402
 from hiroba_core.services import indicator as indicator_service  # noqa: E402
+from hiroba_core.services import sending  # noqa: E402
 from hiroba_core.services import staff as staff_service  # noqa: E402
 from hiroba_core.settings import Settings  # noqa: E402
 from hiroba_core.store import dynamo, tables  # noqa: E402
+from hiroba_core.store.newsletter import NewsletterStore  # noqa: E402
 from hiroba_core.store.publishing import PublishingStore  # noqa: E402
 
 from plugins.content_model import model  # noqa: E402
@@ -160,6 +163,61 @@ def cmd_openapi(args, settings):
     print(f"copied {len(APPS)} OpenAPI description(s) to {target}")
 
 
+def _newsletter_mailer(settings):
+    mailer = Mailer.from_settings(settings)
+    if mailer is None:
+        sys.exit("HIROBA_MAIL is not set (smtp://host:port or ses)")
+    return mailer
+
+
+def _print_report(issue_id, report):
+    data = report.as_dict()
+    print(
+        f"newsletter {issue_id}: {data['sent']} sent, {data['already']} already sent, "
+        f"{data['uncertain']} uncertain, {data['failed']} refused, {data['retry']} to retry "
+        f"(of {data['recipients']} recipients) in {data['elapsed']:.2f} s"
+    )
+    return 1 if data["retry"] or data["uncertain"] else 0
+
+
+def cmd_newsletter(args, settings):
+    rate = args.rate if args.rate is not None else settings.newsletter_rate
+    store = NewsletterStore(settings)
+    if args.action == "send":
+        path = Path(args.output) / "newsletter" / args.issue / "issue.json"
+        if not path.is_file():
+            sys.exit(f"{path}: no such issue (build the site first)")
+        issue = sending.Issue.from_dict(json.loads(path.read_text("utf-8")))
+    else:  # emergency: the live 防災 emergency notices, straight to 防災 subscribers
+        from pelican.settings import read_settings
+
+        from plugins.emergency import emergency
+        from plugins.newsletter import newsletter as plugin
+
+        pelican_settings = read_settings(args.settings)
+        pelican_settings = emergency.settings_with_defaults(pelican_settings)
+        now = model.build_time(pelican_settings.get("HIROBA_NOW"))
+        live = emergency.in_language(
+            emergency.live_emergencies(pelican_settings, now), pelican_settings["DEFAULT_LANG"]
+        )
+        if not live:
+            print("newsletter emergency: no live emergency")
+            return 0
+        issue_id, subject, text = plugin.emergency_mail(live, pelican_settings)
+        issue = sending.Issue(issue_id, subject, text, None, ("bousai",), None)
+    report = sending.send_issue(
+        store,
+        _newsletter_mailer(settings),
+        issue,
+        rate=rate,
+        resend_uncertain=args.resend_uncertain,
+    )
+    if args.json:
+        print(json.dumps({"issue": issue.id, **report.as_dict()}))
+        return 1 if report.retry or report.uncertain else 0
+    return _print_report(issue.id, report)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="hiroba_tools",
@@ -179,10 +237,19 @@ def main(argv=None):
     results.add_argument("id")
     sub.add_parser("indicator")
     sub.add_parser("openapi")
+    news = sub.add_parser("newsletter")
+    news.add_argument("action", choices=("send", "emergency"))
+    news.add_argument("issue", nargs="?", help="issue id (send), e.g. 2026-11-27-weekly")
+    news.add_argument("--output", default=os.environ.get("HIROBA_OUTPUT", str(ROOT / "output")))
+    news.add_argument("--settings", default=str(ROOT / "pelicanconf.py"))
+    news.add_argument("--rate", type=float, default=None, help="messages per second")
+    news.add_argument("--resend-uncertain", action="store_true")
+    news.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.command == "newsletter" and args.action == "send" and not args.issue:
+        parser.error("newsletter send needs an issue id")
     settings = Settings.from_env()
-    globals()[f"cmd_{args.command}"](args, settings)
-    return 0
+    return globals()[f"cmd_{args.command}"](args, settings) or 0
 
 
 if __name__ == "__main__":

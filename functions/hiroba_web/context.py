@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from hiroba_core.mail import Mailer
 from hiroba_core.settings import Settings
+from hiroba_core.store.newsletter import NewsletterStore
 from hiroba_core.store.publishing import PublishingStore
 
 
@@ -20,3 +21,8 @@ def publishing_store():
 @lru_cache(maxsize=1)
 def mailer():
     return Mailer.from_settings(settings())
+
+
+@lru_cache(maxsize=1)
+def newsletter_store():
+    return NewsletterStore(settings())

@@ -64,7 +64,7 @@ def field_id(field):
     return "comment-" + field.replace("answers.", "answer-")
 
 
-def error_page(problem, back_url):
+def error_page(problem, back_url, field_id=field_id):
     """GOV.UK error summary: a list of links to the fields, then a way back to the form."""
     data = problem.body()
     items = "".join(

@@ -7,7 +7,7 @@ the domain is hiroba_core, shipped with hiroba_web in vendor/ by functions/packa
 from pathlib import Path
 
 from chalice import Chalice
-from chalicelib.routes import comments, meta, staff
+from chalicelib.routes import comments, meta, newsletter, staff
 from hiroba_web import meta as common
 from hiroba_web.http import problem_middleware
 
@@ -17,3 +17,4 @@ app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "
 app.register_blueprint(meta.bp)
 app.register_blueprint(comments.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(newsletter.bp)

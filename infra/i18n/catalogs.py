@@ -55,7 +55,7 @@ def pybabel(*args):
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], cwd=ROOT, check=True)
 
 
-def extract():
+def extract(target=TEMPLATE):
     pybabel(
         "extract",
         "-F",
@@ -68,15 +68,15 @@ def extract():
         "--ignore-dirs",
         ".* _* node_modules output bench tests functions content",
         "-o",
-        str(TEMPLATE),
+        str(target),
         ".",
     )
-    with TEMPLATE.open("rb") as handle:
+    with target.open("rb") as handle:
         catalog = read_po(handle)
     for text in registry_strings():
         if text not in catalog:
             catalog.add(text)
-    with TEMPLATE.open("wb") as handle:
+    with target.open("wb") as handle:
         write_po(handle, catalog, omit_header=True, sort_output=True, no_location=True)
 
 
@@ -93,8 +93,7 @@ def update():
                 "-l",
                 folder,
                 "--no-fuzzy-matching",
-                "--omit-header",
-                "--no-location",
+                "--ignore-obsolete",
             )
         else:
             pybabel("init", "-i", str(TEMPLATE), "-d", str(FOLDER), "-l", folder)

@@ -42,6 +42,8 @@ FIELDS = {
     "closes_at": "意見募集の終了日時",
     "questions": "意見を求める項目（q1=… | q2=…）",
     "personal_fields": "尋ねる個人情報（name=required, email=optional …）",
+    # newsletter issues (メルマガ・みやぎ) in content/newsletter/: see docs/content.md
+    "newsletter": "メルマガの種類（weekly / bousai / kanko / event / kensei）",
 }
 DATE_FIELDS = ("date", "modified", "publish_at", "expires_at", "opens_at", "closes_at")
 REQUIRED = {

@@ -12,11 +12,11 @@
 """
 
 import io
-from html import escape, unescape
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape, unescape
 from pathlib import Path
 
 from babel.dates import format_date, format_time
@@ -315,7 +315,11 @@ def coverage(articles, translated, langs, settings):
 
 # Stand-ins rendered once per language and replaced per page: a site of n pages has
 # n x (languages - 1) fallback pages, too many to render one by one.
-PATH_MARK, URL_MARK, TITLE_MARK = "hiroba-fallback-path", "/hiroba-fallback-url/", "hiroba-fallback-title"
+PATH_MARK, URL_MARK, TITLE_MARK = (
+    "hiroba-fallback-path",
+    "/hiroba-fallback-url/",
+    "hiroba-fallback-title",
+)
 
 
 def write_fallbacks(pelican):

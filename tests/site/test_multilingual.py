@@ -166,3 +166,13 @@ def test_missing_mandatory_translation_fails_the_build(tmp_path):
     assert result.returncode == 1
     assert "news/hinan.md:3: " in result.stderr and "[missing-translation]" in result.stderr
     assert "en, zh-hans" in result.stderr
+
+
+def test_catalog_template_matches_the_templates(tmp_path):
+    """Every UI string in the templates and registries is in messages.pot (make translations)."""
+    from babel.messages.pofile import read_po
+
+    fresh = tmp_path / "messages.pot"
+    catalogs.extract(fresh)
+    with fresh.open("rb") as new, catalogs.TEMPLATE.open("rb") as committed:
+        assert {m.id for m in read_po(new)} == {m.id for m in read_po(committed)}

@@ -1,0 +1,112 @@
+"""Newsletter sending benchmark: one issue to N subscribers through the SMTP sink.
+
+    .venv/bin/python bench/newsletter_bench.py [--subscribers 10000] [--rate 0]
+
+Starts the local stack's parts on loopback (the DynamoDB-protocol server, the tables, an
+aiosmtpd sink), writes N confirmed subscribers, then runs the real sender
+(hiroba_core.services.sending) and reports messages/s and our own overhead per message:
+the time outside the SMTP transport (the two conditional writes of each send, composing
+and personalising the message, pacing excluded).
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
+
+from hiroba_core import tokens  # noqa: E402
+from hiroba_core.mail import Mailer, SmtpTransport  # noqa: E402
+from hiroba_core.services import sending  # noqa: E402
+from hiroba_core.settings import Settings  # noqa: E402
+from hiroba_core.store import dynamo, tables  # noqa: E402
+from hiroba_core.store.newsletter import (  # noqa: E402
+    LIST_KEY,
+    NewsletterStore,  # noqa: E402
+    subscriber_key,
+)
+
+from infra.local.dynamodb import LocalDynamoDB  # noqa: E402
+from infra.local.stack import MailSink  # noqa: E402
+
+
+def seed(store, settings, count):
+    """N confirmed subscribers, written 25 at a time (BatchWriteItem)."""
+    batch = []
+    for n in range(count):
+        email = f"bench-{n:05d}@example.jp"
+        sid = tokens.subscriber_id(settings.secret, email)
+        item = {
+            **subscriber_key(sid),
+            "type": "subscriber",
+            "email": email,
+            "preferences": {"topics": ["kensei"], "frequency": "weekly", "lang": "ja"},
+            "status": "confirmed",
+            "version": 1,
+            "gsi1pk": LIST_KEY,
+            "gsi1sk": sid,
+        }
+        batch.append({"PutRequest": {"Item": dynamo.to_item(item)}})
+        if len(batch) == 25 or n == count - 1:
+            pending = {store.table: batch}
+            while pending:
+                pending = store.client.batch_write_item(RequestItems=pending).get(
+                    "UnprocessedItems"
+                )
+            batch = []
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--subscribers", type=int, default=10000)
+    parser.add_argument("--rate", type=float, default=0, help="messages/s (0: unpaced)")
+    parser.add_argument("--issue", default=str(ROOT / "output/newsletter/2026-11-27-weekly"))
+    args = parser.parse_args()
+    issue_file = Path(args.issue) / "issue.json"
+    if issue_file.is_file():
+        data = json.loads(issue_file.read_text("utf-8"))
+    else:
+        data = {
+            "id": "bench",
+            "subject": "【メルマガ・みやぎ】ベンチマーク号",
+            "text": "本文\n%%HIROBA_MANAGE_URL%%\n%%HIROBA_UNSUBSCRIBE_URL%%\n",
+            "html": None,
+            "topics": ["kensei"],
+            "frequency": "weekly",
+        }
+    data["id"] = f"bench-{int(time.time())}"
+    data["topics"], data["frequency"] = ["kensei"], "weekly"
+    issue = sending.Issue.from_dict(data)
+    with tempfile.TemporaryDirectory() as folder:
+        database = LocalDynamoDB().start()
+        sink = MailSink(Path(folder) / "mail").start()
+        try:
+            settings = Settings.from_env({"DYNAMODB_ENDPOINT": database.url})
+            tables.ensure_tables(dynamo.client(settings), settings)
+            store = NewsletterStore(settings)
+            started = time.perf_counter()
+            seed(store, settings, args.subscribers)
+            seeded = time.perf_counter() - started
+            mailer = Mailer(SmtpTransport("127.0.0.1", sink.port), settings.mail_from)
+            report = sending.send_issue(store, mailer, issue, rate=args.rate)
+            received = len(sink.messages())
+        finally:
+            sink.stop()
+            database.stop()
+    sent = max(report.sent, 1)
+    overhead = (report.elapsed - report.transport_seconds - report.paced_seconds) / sent
+    print(f"subscribers      {args.subscribers} (seeded in {seeded:.1f} s)")
+    print(f"sent / received  {report.sent} / {received}")
+    print(f"elapsed          {report.elapsed:.1f} s")
+    print(f"messages/s       {report.sent / report.elapsed:.0f}")
+    print(f"SMTP per message {report.transport_seconds / sent * 1000:.2f} ms")
+    print(f"our overhead     {overhead * 1000:.2f} ms per message (DynamoDB writes, compose)")
+    return 0 if report.sent == received == args.subscribers else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

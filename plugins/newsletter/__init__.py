@@ -1,0 +1,3 @@
+from .newsletter import register
+
+__all__ = ["register"]
