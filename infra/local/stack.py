@@ -205,7 +205,9 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def guess_type(self, path):
         # ポケットみやぎ (/m/) is written in Shift_JIS; production must send the same header
         if path.endswith(".html") or path.endswith("/"):
-            if path.lstrip("/").startswith("m/"):
+            # `path` is the file on disk (send_head passes the translated path)
+            relative = os.path.relpath(path, self.directory) if self.directory else path
+            if relative.replace(os.sep, "/").lstrip("/").startswith("m/"):
                 return "text/html; charset=Shift_JIS"
             return "text/html; charset=utf-8"
         return super().guess_type(path)
