@@ -13,6 +13,7 @@ every successful build. `--no-api` serves the static site alone.
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -92,6 +93,8 @@ def main():
     ok = build(output)
     if args.once:
         return 0 if ok else 1
+    # a terminated run (not only Ctrl-C) stops the apps and servers it started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     stack = None if args.no_api else start_stack()
     apps = stack.apps if stack else {}
     threading.Thread(target=serve, args=(output, args.host, args.port, apps), daemon=True).start()
