@@ -72,6 +72,9 @@ def verify(message, local_prefix=None, topic_arn=None):
 
     if not isinstance(message, dict):
         raise SignatureInvalid("not an object")
+    # every signed field is text in a real notification; anything else cannot be genuine
+    if any(not isinstance(value, str) for value in message.values()):
+        raise SignatureInvalid("field types")
     url = message.get("SigningCertURL") or message.get("SigningCertUrl")
     if not cert_url_allowed(url, local_prefix):
         raise SignatureInvalid("certificate URL")

@@ -222,6 +222,9 @@ def test_bounce_and_complaint_suppress_the_address(api, inbox, store, settings, 
     elsewhere = sns_message(signing, [bounced])
     elsewhere["SigningCertURL"] = "https://example.com/cert.pem"
     assert post_sns(api, elsewhere).status == 403
+    mistyped = sns_message(signing, [bounced])
+    mistyped["SigningCertURL"] = 1  # not text: refused, never a server error
+    assert post_sns(api, mistyped).status == 403
     transient = post_sns(api, sns_message(signing, [bounced], bounce_type="Transient"))
     assert transient.json() == {"status": "ignored"}
     assert post_sns(api, sns_message(signing, [bounced])).json() == {"status": "suppressed:1"}
