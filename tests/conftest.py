@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 NOW = "2026-11-27 12:00"
 
 
-def run_build(content, output, now=NOW, search=False, command=("-m", "pelican")):
+def run_build(
+    content, output, now=NOW, search=False, command=("-m", "pelican"), settings="pelicanconf.py"
+):
     """Build `content` into `output` with the project's pelicanconf; returns CompletedProcess."""
     env = {
         **os.environ,
@@ -22,9 +24,9 @@ def run_build(content, output, now=NOW, search=False, command=("-m", "pelican"))
         "HIROBA_NOW": now,
         "HIROBA_SEARCH_INDEX": "1" if search else "0",
     }
-    args = [sys.executable, *command, "-s", str(ROOT / "pelicanconf.py")]
+    args = [sys.executable, *command, "-s", str(ROOT / settings)]
     if command[-1] != "pelican":
-        args = [sys.executable, *command, str(ROOT / "pelicanconf.py")]
+        args = [sys.executable, *command, str(ROOT / settings)]
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
 
 

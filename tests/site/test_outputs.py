@@ -206,3 +206,15 @@ def test_foreign_language_fragments_carry_their_lang(site):
             e for e in tree.iter() if (e.text or "").strip().startswith(("Miyagi", "Copyright"))
         ]
         assert english and all(e.get("lang") == "en" for e in english), page
+
+
+def test_production_settings_publish_absolute_public_urls(tmp_path):
+    from tests.conftest import make_content, notice, run_build
+
+    content = make_content(tmp_path, {"news/a.md": notice("a", "公開の設定")})
+    env_free = run_build(content, tmp_path / "output", settings="publishconf.py")
+    assert env_free.returncode == 0, env_free.stderr
+    feed = feedparser.parse((tmp_path / "output" / "feeds" / "all.atom.xml").read_bytes())
+    assert feed.entries[0].link == "https://www.pref.miyagi.jp/news/a/"
+    sitemap = (tmp_path / "output" / "sitemap.xml").read_text("utf-8")
+    assert "<loc>https://www.pref.miyagi.jp/news/a/</loc>" in sitemap

@@ -1,0 +1,18 @@
+"""Production settings: pelicanconf.py with the public address (make build SETTINGS=publishconf.py).
+
+The address can be overridden with HIROBA_SITEURL (e.g. a municipality's own domain).
+"""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+os.environ["HIROBA_SITEURL"] = os.environ.get("HIROBA_SITEURL") or "https://www.pref.miyagi.jp"
+
+from pelicanconf import *  # noqa: E402, F403
+
+# Feeds, the sitemap, canonical links and CAP alerts carry this address.
+SITEURL = os.environ["HIROBA_SITEURL"]
+FEED_DOMAIN = SITEURL
