@@ -65,6 +65,18 @@ def from_item(item):
     return {k: deserialize(v) for k, v in item.items()}
 
 
+def conditions(condition=None, values=None, names=None):
+    """The ConditionExpression part of a write request, leaving out what is not given."""
+    parts = {}
+    if condition:
+        parts["ConditionExpression"] = condition
+    if values:
+        parts["ExpressionAttributeValues"] = to_values(values)
+    if names:
+        parts["ExpressionAttributeNames"] = names
+    return parts
+
+
 def to_values(values):
     serialize = _types()[0].serialize
     return {k: serialize(v) for k, v in values.items()}

@@ -65,13 +65,8 @@ class NewsletterStore:
             "TableName": self.table,
             "Key": dynamo.to_item(key),
             "UpdateExpression": expression,
+            **dynamo.conditions(condition, values, names),
         }
-        if condition:
-            args["ConditionExpression"] = condition
-        if values:
-            args["ExpressionAttributeValues"] = dynamo.to_values(values)
-        if names:
-            args["ExpressionAttributeNames"] = names
         try:
             with dynamo.unavailable_on_failure():
                 self.client.update_item(**args)

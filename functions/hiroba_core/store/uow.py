@@ -30,13 +30,7 @@ class UnitOfWork:
         return False
 
     def _add(self, kind, body, label, condition, values, names):
-        body = {"TableName": self.table, **body}
-        if condition:
-            body["ConditionExpression"] = condition
-        if values:
-            body["ExpressionAttributeValues"] = dynamo.to_values(values)
-        if names:
-            body["ExpressionAttributeNames"] = names
+        body = {"TableName": self.table, **body, **dynamo.conditions(condition, values, names)}
         self._writes.append({kind: body})
         self._labels.append(label or f"{kind}{len(self._labels)}")
 
