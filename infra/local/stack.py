@@ -21,6 +21,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from ..edge import banner, headers
 from .dynamodb import LocalDynamoDB
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,14 +204,35 @@ class SiteHandler(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".vtt": "text/vtt"}
 
     def guess_type(self, path):
-        # ポケットみやぎ (/m/) is written in Shift_JIS; production must send the same header
         if path.endswith(".html") or path.endswith("/"):
             # `path` is the file on disk (send_head passes the translated path)
             relative = os.path.relpath(path, self.directory) if self.directory else path
-            if relative.replace(os.sep, "/").lstrip("/").startswith("m/"):
-                return "text/html; charset=Shift_JIS"
-            return "text/html; charset=utf-8"
+            return headers.content_type(relative.replace(os.sep, "/"))
         return super().guess_type(path)
+
+    def _page(self):
+        """A page with the current emergency banner spliced in, as the edge serves it."""
+        path = banner.page_path(self.path.split("#", 1)[0])
+        if path is None:
+            return None
+        output = Path(self.directory)
+        target, status = output / path, 200
+        if not target.is_file():
+            # as CloudFront does (infra/aws/site.py): the site's own not-found page
+            if not (output / "404.html").is_file() or (output / path).parent.is_file():
+                return None
+            path, target, status = "404.html", output / "404.html", 404
+
+        def read(name):
+            file = output / name
+            return file.read_bytes() if file.is_file() else None
+
+        data = banner.Regions(read).apply(path, target.read_bytes())
+        self.send_response(status)
+        self.send_header("Content-Type", headers.content_type(path))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return data
 
     def end_headers(self):
         # A preview must show the newest build, never a cached page.
@@ -287,10 +309,17 @@ class SiteHandler(SimpleHTTPRequestHandler):
         return static()
 
     def do_GET(self):
-        self._route(super().do_GET)
+        self._route(lambda: self._static(write=True))
 
     def do_HEAD(self):
-        self._route(super().do_HEAD)
+        self._route(lambda: self._static(write=False))
+
+    def _static(self, write):
+        data = self._page()
+        if data is None:
+            return super().do_GET() if write else super().do_HEAD()
+        if write:
+            self.wfile.write(data)
 
     def do_POST(self):
         self._route(None)

@@ -1,13 +1,18 @@
 """`make emergency`: publish emergency information without waiting for a full build.
 
-    python -m plugins.emergency [pelicanconf.py]
+    python -m plugins.emergency [pelicanconf.py] [--in-place]
 
-Reads only the front matter of the content files, then rewrites the banner region of every
-page already in output/ (the site, and ポケットみやぎ in Shift_JIS) and writes the emergency
-page, feeds and CAP alerts — the same bytes a full build writes. The full build that
-follows the commit adds the notice's own pages.
+Reads only the front matter of the content files that can be emergencies, then writes the
+banner regions (`_emergency/`, served into every page by the edge: infra/edge/banner.py),
+the emergency page in every language, the emergency feeds and the CAP alerts — the same
+bytes a full build writes. That is a fixed number of small files, whatever the size of the
+site. `--in-place` also rewrites the banner region of every page already in output/, for
+hosting without the edge include (that part grows with the site). It prints the files it
+wrote, one per line after the summary, for the upload step (infra/aws/publish.py).
+The full build that follows the commit adds the notice's own pages.
 """
 
+import argparse
 import os
 import sys
 import time
@@ -18,21 +23,10 @@ from pelican import Pelican
 from pelican.generators import Generator
 from pelican.settings import read_settings
 
+from infra.edge import banner as edge
+
 from ..content_model import model
-from ..mobile_site import sjis
 from . import emergency
-
-START = b"<!--hiroba:emergency-->"
-END = emergency.END_MARK.encode("ascii")
-HEAD_BYTES = 16 * 1024  # the banner is at the top of <body>
-
-
-def span(data):
-    """(start, end) of the banner region in a page's bytes, or None."""
-    start = data.find(START)
-    close = data.find(END, start) if start >= 0 else -1
-    end = data.find(b"-->", close) if close >= 0 else -1
-    return (start, end + 3) if end >= 0 else None
 
 
 def rewrite(page, region):
@@ -43,11 +37,11 @@ def rewrite(page, region):
     """
     descriptor = os.open(page, os.O_RDWR)
     try:
-        data = os.pread(descriptor, HEAD_BYTES, 0)
-        found = span(data)
+        data = os.pread(descriptor, edge.HEAD_BYTES, 0)
+        found = edge.span(data)
         if found is None:  # not in the head: look in the whole page
             data = os.pread(descriptor, os.fstat(descriptor).st_size, 0)
-            found = span(data)
+            found = edge.span(data)
             if found is None:
                 return False
         start, end = found
@@ -66,58 +60,82 @@ def rewrite(page, region):
 
 def rewrite_all(chunk):
     regions, jobs = chunk
-    return sum(rewrite(page, regions[key]) for page, key in jobs)
+    return sum(rewrite(page, regions[name]) for page, name in jobs)
 
 
-def publish(settings):
+def rewrite_pages(output, regions, manifest):
+    """Rewrite the banner region of every written page; (pages changed, pages seen)."""
+    jobs = []
+    for page in output.rglob("*.html"):
+        relative = page.relative_to(output).as_posix()
+        if edge.page_path(relative) and not relative.startswith(edge.FOLDER + "/"):
+            jobs.append((str(page), edge.region_name(relative, manifest)))
+    # one process per core: the work is many small reads and writes
+    workers = os.cpu_count() or 1
+    chunks = [(regions, jobs[n::workers]) for n in range(workers)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(rewrite_all, chunks)), len(jobs)
+
+
+def publish(settings, in_place=False):
+    """(live emergencies in the default language, files written, pages rewritten)."""
     settings = emergency.settings_with_defaults(settings)
     Pelican(settings)  # loads the plugins, so the template filters are the build's
     env = Generator({}, settings, settings["PATH"], settings["THEME"], settings["OUTPUT_PATH"]).env
     now = model.build_time(settings.get("HIROBA_NOW"))
     found = emergency.live_emergencies(settings, now)
-    default = emergency.in_language(found, settings["DEFAULT_LANG"])
     output = Path(settings["OUTPUT_PATH"])
-    codes = set(emergency.language_codes(settings)) - {settings["DEFAULT_LANG"]}
-    mobile_root = settings.get("MOBILE_PATH", "m")
-    regions = {}
-
-    def region_for(relative):
-        mobile = relative[0] == mobile_root
-        lang = relative[0] if relative[0] in codes else settings["DEFAULT_LANG"]
-        variant = "main"
-        if mobile:
-            variant = "mobile-top" if relative[1:] == ("index.html",) else "mobile"
-        if (variant, lang) not in regions:
-            shown = emergency.in_language(found, lang)
-            encode = sjis.encode if mobile else emergency.utf8
-            html = emergency.banner_html(env, shown, variant, lang, encode=encode)
-            regions[variant, lang] = encode(html)
-        return (variant, lang)
-
-    jobs = []
-    for page in output.rglob("*.html"):
-        relative = page.relative_to(output).parts
-        if relative[0] != "pagefind":
-            jobs.append((str(page), region_for(relative)))
-    # one process per core: the work is many small reads and writes
-    workers = os.cpu_count() or 1
-    chunks = [(regions, jobs[n::workers]) for n in range(workers)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pages = sum(pool.map(rewrite_all, chunks))
+    before = _snapshot(output)
+    regions = emergency.regions(found, settings, env)
     emergency.write_outputs(found, settings, env, output)
-    return default, pages, len(jobs)
+    emergency.write_regions(regions, settings, output)
+    rewritten = None
+    if in_place:
+        manifest = edge.Regions(lambda name: (output / name).read_bytes()).manifest
+        rewritten = rewrite_pages(output, regions, manifest)
+    written = sorted(_changed(output, before))
+    default = emergency.in_language(found, settings["DEFAULT_LANG"])
+    return default, written, rewritten
+
+
+def _emergency_files(output):
+    folders = [output / edge.FOLDER, output / "emergency", output / "feeds"]
+    folders += [p / "emergency" for p in output.iterdir() if p.is_dir()] if output.is_dir() else []
+    for folder in folders:
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                if path.is_file() and ("feeds" not in path.parts or "emergency" in path.name):
+                    yield path
+
+
+def _snapshot(output):
+    return {p: p.read_bytes() for p in _emergency_files(output)}
+
+
+def _changed(output, before):
+    """Files the fast path wrote that differ from what was there (new, changed or removed)."""
+    after = {p: p.read_bytes() for p in _emergency_files(output)}
+    changed = {p for p, data in after.items() if before.get(p) != data}
+    changed |= set(before) - set(after)  # removed (an expired CAP alert)
+    return [p.relative_to(output).as_posix() for p in changed]
 
 
 def main(argv):
+    parser = argparse.ArgumentParser(prog="python -m plugins.emergency", description=__doc__)
+    parser.add_argument("settings", nargs="?", default="pelicanconf.py")
+    parser.add_argument("--in-place", action="store_true", help="also rewrite every page")
+    args = parser.parse_args(argv[1:])
     started = time.perf_counter()
-    settings = read_settings(argv[1] if len(argv) > 1 else "pelicanconf.py")
-    default, pages, seen = publish(settings)
+    default, written, rewritten = publish(read_settings(args.settings), args.in_place)
     elapsed = time.perf_counter() - started
     titles = "、".join(e.title for e in default) or "なし"
+    pages = f"; {rewritten[0]} of {rewritten[1]} pages rewritten" if rewritten else ""
     print(
-        f"emergency: {len(default)} live ({titles}); {pages} of {seen} pages updated "
-        f"in {elapsed:.2f} s"
+        f"emergency: {len(default)} live ({titles}); {len(written)} files written"
+        f"{pages} in {elapsed:.2f} s"
     )
+    for name in written:
+        print(name)
     return 0
 
 

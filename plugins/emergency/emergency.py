@@ -18,6 +18,8 @@ from feedgenerator import Atom1Feed, Rss201rev2Feed
 from markupsafe import Markup
 from pelican import signals
 
+from infra.edge import banner as edge
+
 from ..content_model import model
 
 SEVERITY_LABELS = {"extreme": "極めて重大", "severe": "重大", "moderate": "警戒", "minor": "注意"}
@@ -61,7 +63,11 @@ def settings_with_defaults(settings):
 
 
 def _emergency_of(path, content_root, settings, now):
-    values = model.read_front_matter(path.read_text("utf-8")).values
+    text = path.read_text("utf-8")
+    # most files are not emergencies: skip parsing them (the fast path reads every file)
+    if "emergency" not in text.partition("\n\n")[0].lower():
+        return None
+    values = model.read_front_matter(text).values
     if not model.is_true(values.get("emergency", "")):
         return None
     if values.get("status", "published") != "published":
@@ -283,6 +289,39 @@ def banner_html(env, emergencies, variant="main", lang=None, encode=utf8):
     return padded(region, size, encode)
 
 
+def regions(emergencies, settings, env):
+    """The banner region of every kind of page (name -> bytes, as pages carry it).
+
+    Names come from infra/edge/banner.py: `main.<lang>.inc` for the site and each language,
+    `mobile.<lang>` and `mobile-top.<lang>` for ポケットみやぎ, which is in Shift_JIS.
+    """
+    from ..mobile_site import sjis  # the mobile site imports this module
+
+    default = settings["DEFAULT_LANG"]
+    found = {}
+    for code in language_codes(settings):
+        html = banner_html(env, in_language(emergencies, code), "main", code)
+        found[f"main.{code}.inc"] = utf8(html)
+    shown = in_language(emergencies, default)
+    for variant in ("mobile", "mobile-top"):
+        html = banner_html(env, shown, variant, default, encode=sjis.encode)
+        found[f"{variant}.{default}.inc"] = sjis.encode(html)
+    return found
+
+
+def write_regions(found, settings, output_path):
+    """Write the regions and their manifest into `_emergency/`, for the edge to serve."""
+    folder = Path(output_path) / edge.FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in found.items():
+        (folder / name).write_bytes(data)
+    codes = set(language_codes(settings)) - {settings["DEFAULT_LANG"]}
+    manifest = edge.manifest_bytes(
+        settings["DEFAULT_LANG"], codes, settings.get("MOBILE_PATH", "m")
+    )
+    (Path(output_path) / edge.MANIFEST).write_bytes(manifest)
+
+
 def region_filter(markup):
     """Template filter for base.html: the main site's banner region, padded."""
     return Markup(padded(str(markup), REGION_BYTES["main"]))
@@ -322,7 +361,9 @@ class EmergencyGenerator:
             self.settings["THEME"],
             self.output_path,
         ).env
-        write_outputs(self.context["ALL_EMERGENCIES"], self.settings, env, self.output_path)
+        found = self.context["ALL_EMERGENCIES"]
+        write_outputs(found, self.settings, env, self.output_path)
+        write_regions(regions(found, self.settings, env), self.settings, self.output_path)
 
 
 def get_generators(pelican):

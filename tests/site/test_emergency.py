@@ -1,13 +1,18 @@
 """Emergency information reaches every output while live, and the fast path matches a build."""
 
+import http.client
 import re
 import shutil
+import threading
+from http.server import ThreadingHTTPServer
 from importlib.resources import files
 
 import feedparser
 import pytest
 from lxml import etree
 
+from infra.edge import banner as edge
+from infra.local.stack import site_handler
 from plugins.emergency.emergency import MARKER
 from tests.conftest import make_content, notice, run_build
 
@@ -141,20 +146,108 @@ def test_cap_alert_validates_against_the_official_schema(during):
     assert index.entries[0].link.endswith("/emergency/cap/tsunami-keiho.xml")
 
 
-def test_fast_path_writes_what_a_full_build_writes(content, during, tmp_path):
-    # the site as it was before the notice: built without it
-    before = tmp_path / "before"
-    shutil.copytree(content, before)
+EMERGENCY_FILES = [
+    "emergency/index.html",
+    "feeds/emergency.atom.xml",
+    "feeds/emergency.rss.xml",
+    "feeds/emergency-cap.atom.xml",
+    "emergency/cap/tsunami-keiho.xml",
+]
+
+
+@pytest.fixture
+def before(content, tmp_path):
+    """(content, output): the site built before the notice; then the notice is committed."""
+    source = tmp_path / "before"
+    shutil.copytree(content, source)
     for name in NOTICE_FILES:
-        (before / name).unlink()
+        (source / name).unlink()
     output = tmp_path / "output"
-    assert run_build(before, output, now=DURING).returncode == 0
-    # the notice is committed; the fast path runs on the written site
+    assert run_build(source, output, now=DURING).returncode == 0
     for name in NOTICE_FILES:
-        shutil.copy(content / name, before / name)
-    result = run_build(before, output, now=DURING, command=("-m", "plugins.emergency"))
+        shutil.copy(content / name, source / name)
+    return source, output
+
+
+def served(output, paths):
+    """{path: bytes} as the development server (the edge include) serves them."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), site_handler(output, {}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        answers = {}
+        for path in paths:
+            connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1])
+            connection.request("GET", path)
+            response = connection.getresponse()
+            assert response.status == 200, path
+            answers[path] = (response.read(), response.getheader("Content-Type"))
+            connection.close()
+        return answers
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def region_of(data, relative):
+    encoding = "cp932" if relative.startswith("m/") else "utf-8"
+    return MARKER.search(data.decode(encoding)).group(0)
+
+
+def test_build_writes_the_region_every_page_carries(during):
+    """The regions the edge serves are exactly what the build put into each page."""
+    regions = edge.Regions(lambda name: (during / name).read_bytes())
+    assert regions.manifest["default_lang"] == "ja" and "en" in regions.manifest["languages"]
+    for page in pages(during):
+        relative = page.relative_to(during).as_posix()
+        region = regions.region_for(relative)
+        data = page.read_bytes()
+        start, end = edge.span(data)
+        assert data[start:end] == region, relative
+
+
+def test_fast_path_serves_what_a_full_build_writes_without_touching_pages(before, during):
+    source, output = before
+    pages_before = {p: p.read_bytes() for p in pages(output)}
+    result = run_build(source, output, now=DURING, command=("-m", "plugins.emergency"))
     assert result.returncode == 0, result.stderr
     assert "1 live" in result.stdout
+    # a fixed set of small files, whatever the size of the site
+    written = result.stdout.splitlines()[1:]
+    assert set(EMERGENCY_FILES) <= set(written)
+    assert all(n.startswith(("_emergency/", "feeds/")) or "emergency/" in n for n in written)
+    assert len(written) < 40
+    for page, data in pages_before.items():
+        if "emergency" not in page.relative_to(output).parts[:2]:  # the emergency pages
+            assert page.read_bytes() == data, page  # no page was rewritten
+    # every page is served with the banner a full build would have put into it
+    relatives = [p.relative_to(output).as_posix() for p in pages(output)]
+    answers = served(output, ["/" + r for r in relatives])
+    compared = 0
+    for relative in relatives:
+        twin = during / relative
+        if twin.exists():
+            data, kind = answers["/" + relative]
+            assert region_of(data, relative) == banner(twin, during), relative
+            assert kind.endswith("Shift_JIS" if relative.startswith("m/") else "utf-8")
+            compared += 1
+    assert compared >= 15
+    for name in EMERGENCY_FILES:
+        assert (output / name).read_bytes() == (during / name).read_bytes(), name
+    # and lifting it: the next fast path after expiry clears the banner everywhere
+    result = run_build(source, output, now=AFTER, command=("-m", "plugins.emergency"))
+    assert result.returncode == 0 and "0 live" in result.stdout, result.stderr
+    assert "emergency/cap/tsunami-keiho.xml" in result.stdout.splitlines()  # deleted
+    answers = served(output, ["/" + r for r in relatives])
+    for relative in relatives:
+        assert "津波警報" not in region_of(answers["/" + relative][0], relative), relative
+
+
+def test_fast_path_in_place_rewrites_pages_as_a_full_build_writes_them(before, during):
+    source, output = before
+    command = ("-m", "plugins.emergency", "--in-place")
+    result = run_build(source, output, now=DURING, command=command)
+    assert result.returncode == 0, result.stderr
+    assert "pages rewritten" in result.stdout
     compared = 0
     for page in pages(output):
         twin = during / page.relative_to(output)
@@ -162,14 +255,7 @@ def test_fast_path_writes_what_a_full_build_writes(content, during, tmp_path):
             assert banner(page, output) == banner(twin, during), page
             compared += 1
     assert compared >= 10
-    emergency_files = [
-        "emergency/index.html",
-        "feeds/emergency.atom.xml",
-        "feeds/emergency.rss.xml",
-        "feeds/emergency-cap.atom.xml",
-        "emergency/cap/tsunami-keiho.xml",
-    ]
-    for name in emergency_files:
+    for name in EMERGENCY_FILES:
         assert (output / name).read_bytes() == (during / name).read_bytes(), name
 
 

@@ -29,3 +29,22 @@ def test_feature_phone_pages_are_shift_jis_and_the_site_utf8(tmp_path):
     assert types["/m/"] == types["/m/index.html"] == "text/html; charset=Shift_JIS"
     assert types["/"] == "text/html; charset=utf-8"
     assert types["/a.vtt"] == "text/vtt"
+
+
+def test_missing_pages_get_the_sites_not_found_page(tmp_path):
+    (tmp_path / "404.html").write_text("<p>ページが見つかりません</p>", "utf-8")
+    (tmp_path / "news").mkdir()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), site_handler(tmp_path, {}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1])
+        connection.request("GET", "/news/no-such-notice/")
+        response = connection.getresponse()
+        body = response.read().decode()
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status == 404
+    assert "ページが見つかりません" in body
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"
