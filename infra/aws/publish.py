@@ -1,0 +1,114 @@
+"""Put the built site into its S3 bucket and tell CloudFront.
+
+    python -m infra.aws.publish --bucket B [--distribution D] --all
+        the whole of output/: every file uploaded, objects no longer built deleted
+    python -m plugins.emergency publishconf.py | tail -n +2 | \\
+        python -m infra.aws.publish --bucket B --distribution D --files-from -
+        only what the emergency fast path wrote: a dozen files, whatever the site's size
+
+Pages get the charset of their output (Shift_JIS under /m/) and a short cache lifetime;
+the edge function (infra/edge/object_lambda.py) splices the current emergency banner into
+them. After an upload, one CloudFront invalidation of /* drops what the edge cached.
+`--endpoint` points boto3 at another S3/CloudFront endpoint (the tests use a moto server).
+"""
+
+import argparse
+import mimetypes
+import sys
+import time
+from pathlib import Path
+
+import boto3
+
+from infra.edge import banner, headers
+
+ROOT = Path(__file__).resolve().parents[2]
+TYPES = {".vtt": "text/vtt", ".webm": "video/webm", ".xml": "application/xml"}
+
+
+def object_headers(name):
+    """ContentType and CacheControl of one file of the site."""
+    if banner.page_path(name) or name.endswith(".html"):
+        return {
+            "ContentType": headers.content_type(name),
+            "CacheControl": headers.PAGE_CACHE_CONTROL,
+        }
+    suffix = Path(name).suffix
+    kind = TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/xml", "application/json"):
+        kind += "; charset=utf-8"
+    # the banner regions and emergency feeds change without a build: never cached long
+    short = name.startswith((banner.FOLDER + "/", "emergency/", "feeds/"))
+    return {
+        "ContentType": kind,
+        "CacheControl": "public, max-age=60" if short else "public, max-age=3600",
+    }
+
+
+def upload(s3, bucket, output, names):
+    """Upload `names` (paths in output/); a name whose file is gone is deleted. Returns counts."""
+    uploaded = deleted = 0
+    for name in names:
+        path = Path(output) / name
+        if path.is_file():
+            s3.put_object(Bucket=bucket, Key=name, Body=path.read_bytes(), **object_headers(name))
+            uploaded += 1
+        else:
+            s3.delete_object(Bucket=bucket, Key=name)
+            deleted += 1
+    return uploaded, deleted
+
+
+def everything(s3, bucket, output):
+    """Every built file, plus the keys in the bucket that the build no longer writes."""
+    built = sorted(p.relative_to(output).as_posix() for p in Path(output).rglob("*") if p.is_file())
+    stale = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        stale += [
+            o["Key"] for o in page.get("Contents", []) if not (Path(output) / o["Key"]).is_file()
+        ]
+    return built + stale
+
+
+def invalidate(cloudfront, distribution):
+    """One invalidation of every path; returns its id."""
+    answer = cloudfront.create_invalidation(
+        DistributionId=distribution,
+        InvalidationBatch={
+            "Paths": {"Quantity": 1, "Items": ["/*"]},
+            "CallerReference": f"hiroba-{time.time_ns()}",
+        },
+    )
+    return answer["Invalidation"]["Id"]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m infra.aws.publish", description=__doc__)
+    parser.add_argument("--bucket", required=True)
+    parser.add_argument("--distribution")
+    parser.add_argument("--output", default=str(ROOT / "output"))
+    parser.add_argument("--endpoint", help="S3 and CloudFront endpoint (tests, local)")
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--all", action="store_true")
+    group.add_argument("--files-from", help="a file listing paths in output/, or - for stdin")
+    args = parser.parse_args(argv)
+    s3 = boto3.client("s3", endpoint_url=args.endpoint)
+    if args.all:
+        names = everything(s3, args.bucket, args.output)
+    else:
+        if args.files_from == "-":
+            text = sys.stdin.read()
+        else:
+            text = Path(args.files_from).read_text("utf-8")
+        names = [line.strip() for line in text.splitlines() if line.strip()]
+    uploaded, deleted = upload(s3, args.bucket, args.output, names)
+    message = f"publish: {uploaded} uploaded, {deleted} deleted"
+    if args.distribution:
+        cloudfront = boto3.client("cloudfront", endpoint_url=args.endpoint)
+        message += f"; invalidation {invalidate(cloudfront, args.distribution)}"
+    print(message)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,361 @@
+"""The site's hosting, generated: S3 + CloudFront with the emergency banner at the edge.
+
+    python -m infra.aws.site            # rewrite infra/aws/site.json
+    python -m infra.aws.site --check    # exit 1 when the file is out of date
+
+    viewer ─▶ CloudFront ─┬─ pages (default) ─▶ Object Lambda Access Point ─▶ edge function
+                          │                      (infra/edge/object_lambda.py: current banner,
+                          │                       Shift_JIS header for /m/) ─▶ bucket
+                          └─ *.css *.js *.jpg … feeds, search index ─▶ bucket
+
+A CloudFront Function maps directory URLs to index.html. The bucket is private: CloudFront
+reaches it with origin access control, and the edge function may read only `_emergency/*`
+beside the objects S3 hands it. Deploy the edge function's code (infra/edge/, boto3 is in
+the Lambda runtime) as a zip at EdgeCodeBucket/EdgeCodeKey before the stack.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from infra.edge import banner
+
+OUTPUT = Path(__file__).with_name("site.json")
+# the managed policies CloudFront documents: CachingOptimized honours the origin's
+# Cache-Control (pages say max-age=60); CORS-S3Origin forwards nothing personal
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+STATIC_PATTERNS = [
+    "/theme/*",
+    "/pagefind/*",
+    "/feeds/*",
+    "/emergency/cap/*",
+    f"/{banner.FOLDER}/*",
+    "*.xml",
+    "*.json",
+    "*.jpg",
+    "*.png",
+    "*.webm",
+    "*.vtt",
+    "*.txt",
+]
+INDEX_FUNCTION = """function handler(event) {
+  var request = event.request;
+  if (request.uri.endsWith('/')) {
+    request.uri += 'index.html';
+  } else if (request.uri.lastIndexOf('.') < request.uri.lastIndexOf('/')) {
+    request.uri += '/index.html';
+  }
+  return request;
+}
+"""
+
+
+def sub(text):
+    return {"Fn::Sub": text}
+
+
+def template():
+    distribution_arn = sub(
+        "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${SiteDistribution}"
+    )
+    bucket_arn = {"Fn::GetAtt": ["SiteBucket", "Arn"]}
+    resources = {
+        "SiteBucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+                "VersioningConfiguration": {"Status": "Enabled"},
+            },
+        },
+        "SiteBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "SiteBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "StaticFilesToCloudFront",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudfront.amazonaws.com"},
+                            "Action": "s3:GetObject",
+                            "Resource": sub("${SiteBucket.Arn}/*"),
+                            "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+                        },
+                        {
+                            "Sid": "PagesThroughAccessPointsOfThisAccount",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "*"},
+                            "Action": "s3:GetObject",
+                            "Resource": sub("${SiteBucket.Arn}/*"),
+                            "Condition": {
+                                "StringEquals": {
+                                    "s3:DataAccessPointAccount": sub("${AWS::AccountId}")
+                                }
+                            },
+                        },
+                    ],
+                },
+            },
+        },
+        "SiteAccessPoint": {
+            "Type": "AWS::S3::AccessPoint",
+            "Properties": {"Bucket": {"Ref": "SiteBucket"}},
+        },
+        "EdgeFunctionRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "ManagedPolicyArns": [
+                    sub(
+                        "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+                    )
+                ],
+                "Policies": [
+                    {
+                        "PolicyName": "edge-include",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Sid": "AnswerObjectLambda",
+                                    "Effect": "Allow",
+                                    "Action": "s3-object-lambda:WriteGetObjectResponse",
+                                    "Resource": "*",
+                                },
+                                {
+                                    "Sid": "ReadBannerRegions",
+                                    "Effect": "Allow",
+                                    "Action": "s3:GetObject",
+                                    "Resource": sub(f"${{SiteBucket.Arn}}/{banner.FOLDER}/*"),
+                                },
+                                {
+                                    "Sid": "NoSuchKeyRatherThanDenied",
+                                    "Effect": "Allow",
+                                    "Action": "s3:ListBucket",
+                                    "Resource": bucket_arn,
+                                },
+                            ],
+                        },
+                    }
+                ],
+            },
+        },
+        "EdgeFunction": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Description": "Hiroba: pages with the current emergency banner (S3 Object Lambda)",
+                "Runtime": "python3.12",
+                "Handler": "edge.object_lambda.handler",
+                "Role": {"Fn::GetAtt": ["EdgeFunctionRole", "Arn"]},
+                "Code": {"S3Bucket": {"Ref": "EdgeCodeBucket"}, "S3Key": {"Ref": "EdgeCodeKey"}},
+                "MemorySize": 256,
+                "Timeout": 10,
+                "Environment": {
+                    "Variables": {
+                        "HIROBA_SITE_BUCKET": {"Ref": "SiteBucket"},
+                        "HIROBA_REGIONS_TTL": "5",
+                    }
+                },
+            },
+        },
+        "EdgeFunctionInvokedByCloudFront": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": "EdgeFunction"},
+                "Principal": "cloudfront.amazonaws.com",
+                "SourceArn": distribution_arn,
+            },
+        },
+        "PagesAccessPoint": {
+            "Type": "AWS::S3ObjectLambda::AccessPoint",
+            "Properties": {
+                "ObjectLambdaConfiguration": {
+                    "SupportingAccessPoint": {"Fn::GetAtt": ["SiteAccessPoint", "Arn"]},
+                    "TransformationConfigurations": [
+                        {
+                            "Actions": ["GetObject"],
+                            "ContentTransformation": {
+                                "AwsLambda": {
+                                    "FunctionArn": {"Fn::GetAtt": ["EdgeFunction", "Arn"]}
+                                }
+                            },
+                        }
+                    ],
+                }
+            },
+        },
+        "PagesAccessPointPolicy": {
+            "Type": "AWS::S3ObjectLambda::AccessPointPolicy",
+            "Properties": {
+                "ObjectLambdaAccessPoint": {"Ref": "PagesAccessPoint"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudfront.amazonaws.com"},
+                            "Action": "s3-object-lambda:Get*",
+                            "Resource": {"Fn::GetAtt": ["PagesAccessPoint", "Arn"]},
+                            "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+                        }
+                    ],
+                },
+            },
+        },
+        "OriginAccess": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Properties": {
+                "OriginAccessControlConfig": {
+                    "Name": sub("${AWS::StackName}-origin-access"),
+                    "OriginAccessControlOriginType": "s3",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
+                }
+            },
+        },
+        "DirectoryIndexFunction": {
+            "Type": "AWS::CloudFront::Function",
+            "Properties": {
+                "Name": sub("${AWS::StackName}-directory-index"),
+                "AutoPublish": True,
+                "FunctionConfig": {
+                    "Comment": "/path/ -> /path/index.html",
+                    "Runtime": "cloudfront-js-2.0",
+                },
+                "FunctionCode": INDEX_FUNCTION,
+            },
+        },
+        "SiteDistribution": {
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": {"DistributionConfig": distribution_config()},
+        },
+    }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Hiroba: the static site on S3 + CloudFront with the emergency banner at the edge (generated by infra/aws/site.py; do not edit)",
+        "Parameters": {
+            "EdgeCodeBucket": {
+                "Type": "String",
+                "Description": "bucket holding the edge function zip",
+            },
+            "EdgeCodeKey": {"Type": "String", "Description": "key of the edge function zip"},
+            "DomainAliases": {"Type": "CommaDelimitedList", "Default": ""},
+            "CertificateArn": {"Type": "String", "Default": "", "Description": "ACM, us-east-1"},
+        },
+        "Conditions": {
+            "HasCertificate": {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]}
+        },
+        "Resources": resources,
+        "Outputs": {
+            "SiteBucketName": {"Value": {"Ref": "SiteBucket"}},
+            "DistributionId": {"Value": {"Ref": "SiteDistribution"}},
+            "DistributionDomain": {"Value": {"Fn::GetAtt": ["SiteDistribution", "DomainName"]}},
+        },
+    }
+
+
+def distribution_config():
+    pages_origin = sub("${PagesAccessPoint.Alias.Value}.s3.${AWS::Region}.amazonaws.com")
+    static_origin = {"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]}
+
+    def origin(origin_id, domain):
+        return {
+            "Id": origin_id,
+            "DomainName": domain,
+            "OriginAccessControlId": {"Fn::GetAtt": ["OriginAccess", "Id"]},
+            "S3OriginConfig": {"OriginAccessIdentity": ""},
+        }
+
+    def behaviour(origin_id, pattern=None):
+        value = {
+            "TargetOriginId": origin_id,
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "AllowedMethods": ["GET", "HEAD"],
+            "CachePolicyId": CACHING_OPTIMIZED,
+            "Compress": True,
+        }
+        if pattern:
+            value["PathPattern"] = pattern
+        return value
+
+    default = behaviour("pages")
+    default["FunctionAssociations"] = [
+        {
+            "EventType": "viewer-request",
+            "FunctionARN": {
+                "Fn::GetAtt": ["DirectoryIndexFunction", "FunctionMetadata.FunctionARN"]
+            },
+        }
+    ]
+    certificate = {
+        "Fn::If": [
+            "HasCertificate",
+            {
+                "AcmCertificateArn": {"Ref": "CertificateArn"},
+                "SslSupportMethod": "sni-only",
+                "MinimumProtocolVersion": "TLSv1.2_2021",
+            },
+            {"CloudFrontDefaultCertificate": True},
+        ]
+    }
+    return {
+        "Enabled": True,
+        "Comment": "Hiroba site",
+        "HttpVersion": "http2and3",
+        "IPV6Enabled": True,
+        "DefaultRootObject": "index.html",
+        "Aliases": {
+            "Fn::If": ["HasCertificate", {"Ref": "DomainAliases"}, {"Ref": "AWS::NoValue"}]
+        },
+        "ViewerCertificate": certificate,
+        "Origins": [origin("pages", pages_origin), origin("static", static_origin)],
+        "DefaultCacheBehavior": default,
+        "CacheBehaviors": [behaviour("static", p) for p in STATIC_PATTERNS],
+        "CustomErrorResponses": [
+            {"ErrorCode": 403, "ResponseCode": 404, "ResponsePagePath": "/404.html"},
+        ],
+    }
+
+
+def render():
+    return json.dumps(template(), ensure_ascii=False, indent=2) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    if args.check:
+        if not OUTPUT.exists() or OUTPUT.read_text("utf-8") != render():
+            print(f"{OUTPUT} is out of date: run python -m infra.aws.site", file=sys.stderr)
+            return 1
+        return 0
+    OUTPUT.write_text(render(), "utf-8")
+    print(f"wrote {OUTPUT.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

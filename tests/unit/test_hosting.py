@@ -1,0 +1,222 @@
+"""Hosting on AWS, against real protocols on loopback: the site uploaded to S3 (a moto
+server), CloudFront invalidated, and the edge function answering S3 Object Lambda with the
+current banner. The templates are checked by cfn-lint against the CloudFormation spec."""
+
+import http.server
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import boto3
+import pytest
+
+from infra.aws import publish, site
+from infra.edge import banner, object_lambda
+from infra.local.dynamodb import LocalDynamoDB
+
+ROOT = Path(__file__).resolve().parents[2]
+BUCKET = "hiroba-site-test"
+OLD = "<!--hiroba:emergency--><!--/hiroba:emergency          -->"
+NEW = "<!--hiroba:emergency--><p>津波警報</p><!--/hiroba:emergency-->"
+
+
+@pytest.fixture(scope="module")
+def aws(tmp_path_factory):
+    """A moto server (the project's, serialised) for S3 and CloudFront."""
+    server = LocalDynamoDB().start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def env(monkeypatch, aws):
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "ap-northeast-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return aws
+
+
+@pytest.fixture
+def output(tmp_path):
+    """A small built site: pages with the region as built, and the current regions."""
+    files = {
+        "index.html": f"<html><body>{OLD}<main>宮城県</main></body></html>".encode(),
+        "en/index.html": f"<html><body>{OLD}<main>Miyagi</main></body></html>".encode(),
+        "m/index.html": f"<html><body>{OLD}ポケットみやぎ</body></html>".encode("cp932"),
+        "theme/css/hiroba.css": b"body{color:#0b0c0c}",
+        banner.MANIFEST: banner.manifest_bytes("ja", ["en"], "m"),
+        "_emergency/main.ja.inc": NEW.encode(),
+        "_emergency/main.en.inc": NEW.replace("津波警報", "Tsunami warning").encode(),
+        "_emergency/mobile-top.ja.inc": NEW.encode("cp932"),
+    }
+    for name, data in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    return tmp_path
+
+
+def s3_client(endpoint):
+    return boto3.client("s3", endpoint_url=endpoint)
+
+
+def test_publish_uploads_with_the_charset_of_each_output_and_deletes_stale(env, output):
+    s3 = s3_client(env)
+    s3.create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
+    s3.put_object(Bucket=BUCKET, Key="news/removed/index.html", Body=b"old")
+    args = ["--bucket", BUCKET, "--output", str(output), "--endpoint", env, "--all"]
+    assert publish.main(args) == 0
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert "news/removed/index.html" not in keys and "m/index.html" in keys
+    mobile = s3.head_object(Bucket=BUCKET, Key="m/index.html")
+    assert mobile["ContentType"] == "text/html; charset=Shift_JIS"
+    assert mobile["CacheControl"] == "public, max-age=60"
+    assert s3.head_object(Bucket=BUCKET, Key="index.html")["ContentType"].endswith("utf-8")
+    css = s3.head_object(Bucket=BUCKET, Key="theme/css/hiroba.css")
+    assert css["ContentType"] == "text/css; charset=utf-8"
+
+
+def test_emergency_upload_sends_only_listed_files_and_invalidates(env, output, capsys):
+    s3 = s3_client(env)
+    cloudfront = boto3.client("cloudfront", endpoint_url=env)
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "hiroba-test",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "static",
+                        "DomainName": f"{BUCKET}.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "static",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            },
+        }
+    )["Distribution"]["Id"]
+    listing = output / "written.txt"
+    listing.write_text("_emergency/main.ja.inc\n_emergency/gone.inc\n", "utf-8")
+    args = ["--bucket", BUCKET, "--output", str(output), "--endpoint", env]
+    assert publish.main([*args, "--distribution", distribution, "--files-from", str(listing)]) == 0
+    assert "1 uploaded, 1 deleted" in capsys.readouterr().out
+    body = s3.get_object(Bucket=BUCKET, Key="_emergency/main.ja.inc")["Body"].read()
+    assert body == NEW.encode()
+    invalidations = cloudfront.list_invalidations(DistributionId=distribution)
+    assert invalidations["InvalidationList"]["Quantity"] == 1
+
+
+class _ObjectLambdaEndpoint(http.server.BaseHTTPRequestHandler):
+    """Plays the S3 Object Lambda endpoint: records WriteGetObjectResponse calls."""
+
+    calls = []
+
+    def do_POST(self):
+        if self.headers.get("Transfer-Encoding") == "chunked":
+            body = b""
+            while (size := int(self.rfile.readline().strip(), 16)) > 0:
+                body += self.rfile.read(size)
+                self.rfile.readline()
+            self.rfile.readline()
+        else:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.calls.append((self.path, dict(self.headers), body))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def object_lambda_endpoint(monkeypatch):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ObjectLambdaEndpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _ObjectLambdaEndpoint.calls = []
+    monkeypatch.setenv("HIROBA_OBJECT_LAMBDA_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+    yield _ObjectLambdaEndpoint.calls
+    server.shutdown()
+    server.server_close()
+
+
+def invoke(endpoint, key):
+    s3 = s3_client(endpoint)
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key})
+    event = {
+        "getObjectContext": {"inputS3Url": url, "outputRoute": "route-1", "outputToken": "t-1"},
+        "userRequest": {"url": f"https://pages.example/{key}", "headers": {}},
+    }
+    return object_lambda.handler(event)
+
+
+def test_edge_function_serves_pages_with_the_current_banner(
+    env, output, object_lambda_endpoint, monkeypatch
+):
+    monkeypatch.setenv("HIROBA_S3_ENDPOINT", env)
+    monkeypatch.setenv("HIROBA_SITE_BUCKET", BUCKET)
+    monkeypatch.setattr(object_lambda, "_clients", {})
+    monkeypatch.setattr(object_lambda, "_regions", {"loaded": 0.0, "value": None})
+    assert (
+        publish.main(["--bucket", BUCKET, "--output", str(output), "--endpoint", env, "--all"]) == 0
+    )
+    for key in ("index.html", "en/index.html", "m/index.html", "news/none/index.html"):
+        invoke(env, key)
+    answers = {}
+    for (path, headers, body), key in zip(
+        object_lambda_endpoint, ("ja", "en", "m", "missing"), strict=True
+    ):
+        assert path.startswith("/WriteGetObjectResponse")
+        assert headers["x-amz-request-route"] == "route-1"
+        assert headers["x-amz-request-token"] == "t-1"
+        answers[key] = (headers, body)
+    headers, body = answers["ja"]
+    assert "<p>津波警報</p>" in body.decode() and "<main>宮城県</main>" in body.decode()
+    assert headers["x-amz-fwd-header-Content-Type"] == "text/html; charset=utf-8"
+    assert headers["x-amz-fwd-header-Cache-Control"] == "public, max-age=60"
+    assert "Tsunami warning" in answers["en"][1].decode()
+    headers, body = answers["m"]
+    assert headers["x-amz-fwd-header-Content-Type"] == "text/html; charset=Shift_JIS"
+    assert "<p>津波警報</p>" in body.decode("cp932") and "ポケットみやぎ" in body.decode("cp932")
+    assert answers["missing"][0]["x-amz-fwd-status"] == "404"
+    assert answers["missing"][1] == b""
+
+
+@pytest.mark.parametrize("module", ["template", "site"])
+def test_cloudformation_templates_are_current_and_valid(module):
+    name = {"template": "template.json", "site": "site.json"}[module]
+    check = subprocess.run(
+        [sys.executable, "-m", f"infra.aws.{module}", "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert check.returncode == 0, check.stderr
+    lint = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), str(ROOT / "infra" / "aws" / name)],
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_site_sends_pages_through_the_edge_and_static_files_around_it():
+    config = site.template()["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "pages"
+    patterns = {b["PathPattern"]: b["TargetOriginId"] for b in config["CacheBehaviors"]}
+    assert patterns["/theme/*"] == patterns["*.webm"] == "static"
+    assert not any(p.endswith(".html") for p in patterns)  # every page gets the banner
+    lambda_env = site.template()["Resources"]["EdgeFunction"]["Properties"]["Environment"]
+    assert lambda_env["Variables"]["HIROBA_SITE_BUCKET"] == {"Ref": "SiteBucket"}
