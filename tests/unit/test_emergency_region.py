@@ -1,6 +1,7 @@
 """The fast path swaps a page's banner region in place, or rewrites the page when it grows."""
 
-from plugins.emergency.__main__ import rewrite, span
+from infra.edge.banner import span
+from plugins.emergency.__main__ import rewrite
 from plugins.emergency.emergency import REGION_BYTES, padded
 
 EMPTY = padded("<!--hiroba:emergency--><!--/hiroba:emergency-->", REGION_BYTES["main"])
