@@ -197,6 +197,7 @@ SECTIONS = {
     "municipalities": (_("県内の市町村"), "/municipalities/"),
     "about": (_("このサイトについて"), "/about/site-policy/"),
     "consultations": (_("意見募集"), "/consultations/"),
+    "procedures": (_("手続き・電子申請"), "/category/tetsuzuki/"),
 }
 
 FOOTER_LINKS = [

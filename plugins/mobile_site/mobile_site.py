@@ -29,6 +29,7 @@ DEFAULTS = {
     "MOBILE_SKIP_TEMPLATES": ["home", "search", "a11y-results"],
 }
 ACCESS_KEYS = "1234567890"
+STATUS_PAGE = "procedures/status/"  # 申請状況の照会, posted to /api/procedures/m/inquiries
 KEPT = {"p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "br", "a", "dl", "dt", "dd"}
 
 
@@ -343,7 +344,10 @@ class MobileGenerator(Generator):
             "index.html",
             sections=sections,
             procedures=categories.get("tetsuzuki"),
+            status_url=self.url(STATUS_PAGE),
         )
+        # 申請状況の照会: a form the procedures API answers in Shift_JIS
+        self.render(f"{STATUS_PAGE}index.html", "status.html")
 
 
 def split(blocks, budget):

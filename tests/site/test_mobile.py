@@ -62,6 +62,33 @@ def test_top_page_order_and_links_from_the_main_site(site):
     assert 'href="/m/"' in (site / "index.html").read_text("utf-8")
 
 
+def test_status_inquiry_is_reached_from_the_top_by_a_number(site):
+    top = decode(site / "m" / "index.html")
+    link = re.search(
+        r'<a href="/m/procedures/status/" accesskey="(\d)">\[(\d)\]申請状況の照会</a>', top
+    )
+    assert link and link.group(1) == link.group(2)
+    page = decode(site / "m" / "procedures" / "status" / "index.html")
+    # the form the procedures API answers in Shift_JIS (tests/functions post it for real)
+    form = re.search(r'<form action="([^"]+)" method="post">(.*?)</form>', page, re.S)
+    assert form and form.group(1) == "/api/procedures/m/inquiries"
+    names = re.findall(r'<input type="text" id="[^"]+" name="([^"]+)"', form.group(2))
+    assert names == ["reference", "inquiry_code"]
+    for field in names:
+        assert f'<label for="{field}">' in form.group(2)
+
+
+def test_main_site_status_inquiry_form_posts_to_the_procedures_api(site):
+    page = (site / "procedures" / "status" / "index.html").read_text("utf-8")
+    form = re.search(r'<form class="hiroba-form" method="post" action="([^"]+)"', page)
+    assert form and form.group(1) == "/api/procedures/inquiries"
+    # the ids the API's error summary links back to
+    assert 'id="inquiry-reference" name="reference"' in page
+    assert 'id="inquiry-code" name="inquiry_code"' in page
+    assert 'href="/m/procedures/status/"' in page
+    assert 'href="/procedures/status/"' in (site / "index.html").read_text("utf-8")
+
+
 def test_contact_numbers_are_tel_links(site):
     page = decode(next((site / "m" / "news").glob("*/index.html")))
     assert '<a href="tel:0222112111">022-211-2111</a>' in page
