@@ -10,13 +10,15 @@
 
 A CloudFront Function maps directory URLs to index.html. The bucket is private: CloudFront
 reaches it with origin access control, and the edge function may read only `_emergency/*`
-beside the objects S3 hands it. Deploy the edge function's code (infra/edge/, boto3 is in
-the Lambda runtime) as a zip at EdgeCodeBucket/EdgeCodeKey before the stack.
+beside the objects S3 hands it. Upload the edge function's zip (`python -m infra.aws.site
+--package edge.zip`: infra/edge/ as the package `edge`; boto3 is in the Lambda runtime) to
+EdgeCodeBucket/EdgeCodeKey before creating the stack.
 """
 
 import argparse
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 from infra.edge import banner
@@ -339,6 +341,17 @@ def distribution_config():
     }
 
 
+def package(target):
+    """The edge function's zip: the package `edge` (infra/edge/*.py); boto3 is in the runtime."""
+    folder = Path(__file__).resolve().parents[1] / "edge"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for source in sorted(folder.glob("*.py")):
+            info = zipfile.ZipInfo(f"edge/{source.name}", date_time=(2026, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, source.read_bytes(), zipfile.ZIP_DEFLATED)
+    return target
+
+
 def render():
     return json.dumps(template(), ensure_ascii=False, indent=2) + "\n"
 
@@ -346,7 +359,11 @@ def render():
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--package", metavar="ZIP", help="write the edge function's zip")
     args = parser.parse_args()
+    if args.package:
+        print(f"wrote {package(Path(args.package))}")
+        return 0
     if args.check:
         if not OUTPUT.exists() or OUTPUT.read_text("utf-8") != render():
             print(f"{OUTPUT} is out of date: run python -m infra.aws.site", file=sys.stderr)

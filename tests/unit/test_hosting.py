@@ -220,3 +220,24 @@ def test_site_sends_pages_through_the_edge_and_static_files_around_it():
     assert not any(p.endswith(".html") for p in patterns)  # every page gets the banner
     lambda_env = site.template()["Resources"]["EdgeFunction"]["Properties"]["Environment"]
     assert lambda_env["Variables"]["HIROBA_SITE_BUCKET"] == {"Ref": "SiteBucket"}
+
+
+def test_edge_package_runs_on_its_own(tmp_path):
+    """The zip holds everything the handler imports besides boto3 (in the Lambda runtime)."""
+    archive = site.package(tmp_path / "edge.zip")
+    assert site.package(tmp_path / "again.zip").read_bytes() == archive.read_bytes()
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "from edge import object_lambda, banner; "
+        "print(banner.region_name('m/index.html', "
+        "{'default_lang': 'ja', 'languages': [], 'mobile_root': 'm'}), "
+        "callable(object_lambda.handler))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", probe, str(archive)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["mobile-top.ja.inc", "True"]
