@@ -1,9 +1,10 @@
 """Package one Chalice app for deployment: `python functions/package.py publishing OUT_DIR`.
 
 The app folder is copied to .hiroba/build/<app>/, the shared libraries (hiroba_core,
-hiroba_web) are copied into its vendor/ (never committed), its IAM policy is written from
-infra/aws/template.py, and `chalice package --stage prod` writes a SAM template and a
-deployment zip into OUT_DIR. boto3 comes from the Lambda runtime and is not bundled.
+hiroba_web) are copied into its vendor/ (never committed) with the data hiroba_core reads
+(the procedure catalogue, content/registry/procedures.toml -> hiroba_core/data/), its IAM
+policy is written from infra/aws/template.py, and `chalice package --stage prod` writes a
+SAM template and a deployment zip into OUT_DIR. boto3 comes from the Lambda runtime and is not bundled.
 """
 
 import argparse
@@ -18,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ROOT / "functions"
 SHARED = ("hiroba_core", "hiroba_web")
 APPS = ("publishing", "procedures")
+# data files the shared library reads at run time: repository path -> path in the build
+DATA = {"content/registry/procedures.toml": "vendor/hiroba_core/data/procedures.toml"}
 
 
 def prepare(app, build_root=None):
@@ -31,6 +34,9 @@ def prepare(app, build_root=None):
     shutil.copytree(FUNCTIONS / app, build, ignore=ignore)
     for name in SHARED:
         shutil.copytree(FUNCTIONS / name, build / "vendor" / name, ignore=ignore)
+    for source, target in DATA.items():
+        (build / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / source, build / target)
     policy_file = build / ".chalice" / f"policy-{app}.json"
     policy_file.write_text(json.dumps(policy(app), indent=2) + "\n", "utf-8")
     return build

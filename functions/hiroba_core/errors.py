@@ -73,9 +73,13 @@ class Forbidden(DomainError):
 
 
 class InvalidTransition(DomainError):
-    def __init__(self, old, new):
+    """`allowed` (optional) names the states reachable from `old`; `labels` (optional) maps a
+    state to its (Japanese, English) names, for a message people can act on."""
+
+    def __init__(self, old, new, allowed=(), labels=None):
         super().__init__(f"{old} -> {new}")
         self.old, self.new = old, new
+        self.allowed, self.labels = tuple(allowed), dict(labels or {})
 
 
 class VersionConflict(DomainError):
@@ -94,3 +98,8 @@ class MailUnavailable(DomainError):
     """The mail transport refused or could not be reached; nothing was stored."""
 
     retry_after = 60
+
+
+class InquiryNotMatched(DomainError):
+    """No application with this reference number, or not this inquiry code: the same answer
+    for both, so the answer never tells whether a reference number exists."""

@@ -36,6 +36,11 @@ CATALOGUE = {
         "ほかの人が先に更新しました",
         "The record was changed by someone else",
     ),
+    "not-acceptable": (
+        406,
+        "この形式では応答できません",
+        "The response cannot be given in an acceptable form",
+    ),
     "too-large": (413, "送信内容が大きすぎます", "Request body too large"),
     "unsupported-media-type": (
         415,
@@ -166,12 +171,16 @@ def from_error(error):
             return Problem(
                 "not-found", "指定されたものは見つかりません。", f"{error.what} not found."
             )
+        case errors.InvalidTransition() if error.labels:
+            return _labelled_transition(error)
         case errors.InvalidTransition():
             return Problem(
                 "invalid-transition",
                 f"状態「{error.old}」から「{error.new}」には変更できません。",
                 f"Cannot change state from {error.old} to {error.new}.",
             )
+        case errors.InquiryNotMatched():
+            return inquiry_not_matched()
         case errors.InvalidToken():
             return Problem(
                 "invalid-token",
@@ -242,4 +251,54 @@ def internal():
         "internal",
         "申し訳ありません。時間をおいてもう一度お試しください。",
         "Sorry, something went wrong. Please try again later.",
+    )
+
+
+def _labelled_transition(error):
+    """「到達」から「完了」には変更できません。「到達」からは「受付」「却下」…にだけ変更できます。"""
+
+    def ja(state):
+        return error.labels.get(state, (state, state))[0]
+
+    def en(state):
+        return error.labels.get(state, (state, state))[1]
+
+    detail = f"状態「{ja(error.old)}」から「{ja(error.new)}」には変更できません。"
+    detail_en = f"Cannot change the status from {en(error.old)} to {en(error.new)}."
+    if error.allowed:
+        detail += "「{}」からは{}にだけ変更できます。".format(
+            ja(error.old), "".join(f"「{ja(s)}」" for s in error.allowed)
+        )
+        detail_en += " From {} it can change only to: {}.".format(
+            en(error.old), ", ".join(en(s) for s in error.allowed)
+        )
+    else:
+        detail += "この状態からは変更できません。"
+        detail_en += " This status is final."
+    return Problem(
+        "invalid-transition",
+        detail,
+        detail_en,
+        extra={"current_status": error.old, "allowed": list(error.allowed)},
+    )
+
+
+def inquiry_not_matched():
+    """The one answer to a wrong reference number and to a wrong inquiry code alike."""
+    return Problem(
+        "not-found",
+        "到達番号または問合せ番号が違います。申請したときに表示された2つの番号を確かめて、もう一度入力してください。",
+        "The reference number or the inquiry code is wrong. Check both numbers you were given when you applied.",
+        errors=[
+            errors.FieldError(
+                "reference",
+                "到達番号を確かめてください",
+                "Check the reference number",
+            ),
+            errors.FieldError(
+                "inquiry_code",
+                "問合せ番号を確かめてください",
+                "Check the inquiry code",
+            ),
+        ],
     )

@@ -45,6 +45,11 @@ class Settings:
     sns_topic_arn: str | None = None
     # Local stacks only: signing certificates may also come from this loopback prefix.
     sns_local_cert_prefix: str | None = None
+    # Application status inquiries (申請状況の照会) per client address and rate window.
+    inquiry_rate_limit: int = 10
+    # The procedure catalogue (procedures.toml); None: the copy shipped with hiroba_core,
+    # else content/registry/procedures.toml of the repository.
+    procedures_catalogue: str | None = None
 
     @classmethod
     def from_env(cls, environ=None):
@@ -73,4 +78,6 @@ class Settings:
             ),
             sns_topic_arn=env.get("HIROBA_SNS_TOPIC_ARN") or None,
             sns_local_cert_prefix=env.get("HIROBA_SNS_LOCAL_CERT_PREFIX") or None,
+            inquiry_rate_limit=_int(env, "HIROBA_INQUIRY_RATE_LIMIT", cls.inquiry_rate_limit),
+            procedures_catalogue=env.get("HIROBA_PROCEDURES_CATALOGUE") or None,
         )

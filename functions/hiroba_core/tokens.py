@@ -157,3 +157,27 @@ def unseal(secret, purpose, token, max_age=None, now=None):
 def subscriber_id(secret, email):
     """A newsletter subscriber's key: a keyed hash of the address, never the address."""
     return _mac(secret, "subscriber:" + email.strip().lower()).hex()[:32]
+
+
+# ---------------------------------------------------------------- application inquiries
+
+
+def inquiry_hash(secret, reference, code):
+    """What the store keeps of an application's 問合せ番号: a keyed hash, never the code."""
+    return _mac(secret, f"inquiry:{reference}:{code}").hex()
+
+
+def matches(expected, actual):
+    """Constant-time comparison of two hashes (str)."""
+    return hmac.compare_digest(str(expected).encode(), str(actual).encode())
+
+
+def derived_code(secret, purpose, message, alphabet, length):
+    """A code of `length` characters of `alphabet` derived from a keyed hash, so the same
+    request can be answered with the same code again without storing it."""
+    number = int.from_bytes(_mac(secret, f"{purpose}:{message}"), "big")
+    chars = []
+    for _ in range(length):
+        number, digit = divmod(number, len(alphabet))
+        chars.append(alphabet[digit])
+    return "".join(chars)

@@ -30,6 +30,23 @@ _EMAIL = re.compile(
 )
 
 
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,255}$")
+
+
+def check_idempotency_key(key):
+    """An Idempotency-Key header is 8-255 printable ASCII characters (or absent)."""
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "Idempotency-Key",
+                    "Idempotency-Key は8〜255文字の英数字・記号にしてください",
+                    "Idempotency-Key must be 8-255 printable ASCII characters",
+                )
+            ]
+        )
+
+
 def normalize(value, multiline=False):
     """NFKC, unified newlines, no control or invisible characters, trimmed."""
     if value is None:

@@ -2,9 +2,11 @@
 
 from functools import lru_cache
 
+from hiroba_core import catalogue as procedure_catalogue
 from hiroba_core.mail import Mailer
 from hiroba_core.settings import Settings
 from hiroba_core.store.newsletter import NewsletterStore
+from hiroba_core.store.procedures import ProceduresStore
 from hiroba_core.store.publishing import PublishingStore
 
 
@@ -26,3 +28,13 @@ def mailer():
 @lru_cache(maxsize=1)
 def newsletter_store():
     return NewsletterStore(settings())
+
+
+@lru_cache(maxsize=1)
+def procedures_store():
+    return ProceduresStore(settings())
+
+
+def catalogue():
+    """The procedure catalogue ({id: Procedure}), read once per process."""
+    return procedure_catalogue.load(settings().procedures_catalogue)

@@ -117,6 +117,8 @@ _CHALICE_CODES = {
     "MethodNotAllowedError": "method-not-allowed",
     "NotFoundError": "not-found",
     "BadRequestError": "bad-json",
+    # a binary response (see binary_html) to a request whose Accept names no binary type
+    "BadRequest": "not-acceptable",
 }
 
 
@@ -138,9 +140,66 @@ def problem_middleware(event, get_response):
                 "この形式の送信は受け付けられません。Content-Type を確かめてください。",
                 "Unsupported Content-Type for this endpoint.",
             )
+        elif slug == "not-acceptable":
+            problem = problems.Problem(
+                slug,
+                "この URL は HTML のページで応答します。Accept に text/html を含めてください。",
+                "This URL answers with an HTML page; send Accept: text/html.",
+            )
         elif slug == "internal":
             problem = problems.internal()
         else:
             problem = problems.Problem(slug, "リクエストを処理できませんでした。", body["Code"])
         return problem_response(problem)
     return response
+
+
+# ---------------------------------------------------------------- HTML as binary
+
+# How a body that is not UTF-8 (the feature-phone pages in Shift_JIS) reaches the client.
+#
+# API Gateway (REST, Lambda proxy) carries a Lambda response body as a UTF-8 string: bytes in
+# another encoding survive only base64-encoded, with "isBase64Encoded": true, and API Gateway
+# decodes them only when the request's first Accept type is one of the API's binaryMediaTypes.
+# Chalice writes app.api.binary_types into the API's binaryMediaTypes (chalice package /
+# deploy), base64-encodes every response whose Content-Type is in that list (Response.to_dict)
+# and insists that such a body is bytes; its local server (the tests') decodes the base64
+# again, so both behave alike. Chalice also answers 400 ("BadRequest", rewritten above as 406
+# not-acceptable) when a binary Content-Type meets an Accept header that names no binary type
+# nor */*: a looser form of API Gateway's rule (Chalice reads every Accept type, API Gateway
+# only the first). Adding the HTML types therefore makes every HTML
+# answer of an app binary: browsers and handsets send Accept with text/html (or XHTML) first.
+# `binary_html` registers the types and a middleware that encodes each str body of those types
+# with the charset its Content-Type names, so routes may keep returning text. (*/* as the
+# binary type would cover any Accept, but Chalice would then refuse every request without an
+# Accept header and base64 every JSON answer; not worth it for two HTML routes.)
+BINARY_HTML = ("text/html", "application/xhtml+xml")
+
+
+def _charset(content_type):
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            value = value.strip('"').lower()
+            # handsets read Shift_JIS as Microsoft's cp932 (Windows-31J), a superset
+            return "cp932" if value in ("shift_jis", "sjis", "windows-31j") else value
+    return "utf-8"
+
+
+def html_bytes_middleware(event, get_response):
+    response = get_response(event)
+    content_type = next(
+        (str(v) for k, v in (response.headers or {}).items() if k.lower() == "content-type"), ""
+    )
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind in BINARY_HTML and isinstance(response.body, str):
+        response.body = response.body.encode(_charset(content_type))
+    return response
+
+
+def binary_html(app):
+    """Serve the app's HTML (UTF-8 or Shift_JIS) as binary, the same locally and on AWS."""
+    for media_type in BINARY_HTML:
+        if media_type not in app.api.binary_types:
+            app.api.binary_types.append(media_type)
+    app.register_middleware(html_bytes_middleware, "http")

@@ -40,7 +40,8 @@ def html(title, body, status=200, headers=None):
     )
 
 
-def _jst(iso):
+def jst(iso):
+    """An ISO 8601 moment as people in Japan read it: 2026年11月27日 12:00."""
     moment = datetime.fromisoformat(iso).astimezone(timezone(timedelta(hours=9)))
     return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
 
@@ -53,7 +54,7 @@ def receipt_page(receipt, consultation):
 <p class="hiroba-panel__body">受付番号<br><strong class="hiroba-receipt-number">{escape(receipt.display)}</strong></p>
 </div>
 <p>「{escape(title)}」へのご意見を受け付けました。お問い合わせの際は受付番号をお知らせください。</p>
-<p>受付日時: {escape(_jst(receipt.created_at))}</p>
+<p>受付日時: {escape(jst(receipt.created_at))}</p>
 <p><a href="{back}">意見募集のページに戻る</a></p>
 """
     return html("受け付けました", body)

@@ -1,14 +1,22 @@
-"""The procedures API (application intake and payments, a later issue): health for now.
+"""The procedures API: applications (電子申請), status inquiries (申請状況の照会, also for
+feature phones in Shift_JIS) and the staff's tools. Payments are a later issue.
 
 Served under /api/procedures/ on the site's own origin; its table is hiroba-procedures.
+Routes live in chalicelib/routes/; the domain is hiroba_core, shipped with hiroba_web in
+vendor/ by functions/package.py (with the procedure catalogue, procedures.toml).
 """
 
 from pathlib import Path
 
 from chalice import Chalice
+from chalicelib.routes import applications, inquiries, staff
 from hiroba_web import meta as common
-from hiroba_web.http import problem_middleware
+from hiroba_web.http import binary_html, problem_middleware
 
 app = Chalice(app_name="hiroba-procedures")
 app.register_middleware(problem_middleware, "http")
+binary_html(app)  # HTML answers as bytes: UTF-8 pages and Shift_JIS handset pages alike
 app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "openapi.json"))
+app.register_blueprint(applications.bp)
+app.register_blueprint(inquiries.bp)
+app.register_blueprint(staff.bp)

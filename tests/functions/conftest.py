@@ -76,6 +76,11 @@ def write_consultations(content):
 def content(tmp_path_factory):
     base = tmp_path_factory.mktemp("content")
     shutil.copytree(ROOT / "content" / "registry", base / "registry")
+    # the status inquiry page (its form posts to the procedures API)
+    (base / "pages" / "procedures").mkdir(parents=True)
+    shutil.copy(
+        ROOT / "content" / "pages" / "procedures" / "status.md", base / "pages" / "procedures"
+    )
     return write_consultations(base)
 
 
@@ -192,3 +197,16 @@ def valid(**extra):
 
 def settings_for(stack):
     return Settings.from_env(stack.env())
+
+
+@pytest.fixture(scope="session")
+def procedures(stack):
+    """The procedures app over HTTP."""
+    return Api(stack.apps["procedures"].url)
+
+
+@pytest.fixture(scope="session")
+def procedures_db(stack):
+    """A boto3 client on the test DynamoDB server and the procedures table's name."""
+    settings = stack.settings()
+    return dynamo.client(settings), settings.procedures_table

@@ -1,7 +1,18 @@
 """The domain in its own words: plain classes, no I/O."""
 
+from .application import Application, ApplicationStatus
 from .comment import Comment, CommentStatus
 from .consultation import Consultation, Question
+from .procedure import Procedure
 from .receipt import Receipt
 
-__all__ = ["Comment", "CommentStatus", "Consultation", "Question", "Receipt"]
+__all__ = [
+    "Application",
+    "ApplicationStatus",
+    "Comment",
+    "CommentStatus",
+    "Consultation",
+    "Procedure",
+    "Question",
+    "Receipt",
+]

@@ -1,43 +1,26 @@
 """Residents' use cases: submit a comment or proposal, look up a receipt."""
 
 import logging
-import re
 import time
 from datetime import UTC, datetime
 
 from .. import tokens
 from ..domain import Comment, Receipt
 from ..errors import (
-    FieldError,
     IdempotencyConflict,
     NotFound,
     RateLimited,
     StoreUnavailable,
     SuspectedBot,
-    ValidationFailed,
 )
 from ..ids import format_receipt, new_id, new_receipt_number, parse_receipt
 from ..store import mapping
 from ..store.uow import Cancelled
-from ..validation import PERSONAL_FIELDS, validate_submission
+from ..validation import PERSONAL_FIELDS, check_idempotency_key, validate_submission
 
 logger = logging.getLogger(__name__)
 HONEYPOT = "website"  # a field people never see; bots fill it in
 IDEMPOTENCY_TTL = 24 * 3600
-_KEY_RE = re.compile(r"^[\x21-\x7e]{8,255}$")
-
-
-def _check_key(key):
-    if key is not None and not _KEY_RE.match(key):
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "Idempotency-Key",
-                    "Idempotency-Key は8〜255文字の英数字・記号にしてください",
-                    "Idempotency-Key must be 8-255 printable ASCII characters",
-                )
-            ]
-        )
 
 
 def _check_bot(raw, settings, now_epoch):
@@ -61,7 +44,7 @@ def submit(store, consultation_id, raw, *, client, idempotency_key=None, now=Non
     settings = store.settings
     now = now or datetime.now(UTC)
     epoch = int(now.timestamp())
-    _check_key(idempotency_key)
+    check_idempotency_key(idempotency_key)
     consultation = store.get_consultation(consultation_id)
     if consultation is None:
         raise NotFound("consultation")
@@ -73,8 +56,6 @@ def submit(store, consultation_id, raw, *, client, idempotency_key=None, now=Non
         record = store.get_idempotency(consultation_id, idempotency_key)
         if record:
             return _replay(record, digest, consultation_id), True
-    window = settings.rate_window_seconds
-    window_start = epoch - epoch % window
     client_hash = tokens.client_hash(settings.secret, client)
     created_at = now.astimezone(UTC).isoformat(timespec="seconds")
     for attempt in range(8):
@@ -100,13 +81,8 @@ def submit(store, consultation_id, raw, *, client, idempotency_key=None, now=Non
                     ),
                     label="idempotency",
                 )
-            uow.update(
-                mapping.rate_key(client_hash, window_start),
-                "SET expires_at = :exp ADD #n :one",
-                condition="attribute_not_exists(pk) OR #n < :limit",
-                values={":one": 1, ":limit": settings.rate_limit, ":exp": window_start + window},
-                names={"#n": "count"},
-                label="rate",
+            retry_after = mapping.count_request(
+                uow, client_hash, epoch, settings.rate_limit, settings.rate_window_seconds
             )
             try:
                 uow.commit()
@@ -116,7 +92,7 @@ def submit(store, consultation_id, raw, *, client, idempotency_key=None, now=Non
                     if record:
                         return _replay(record, digest, consultation_id), True
                 if "rate" in cancelled.failed:
-                    raise RateLimited(max(1, window_start + window - epoch)) from None
+                    raise RateLimited(retry_after) from None
                 if cancelled.failed - {"receipt", "comment"}:
                     raise
                 time.sleep(0.02 * attempt)  # a receipt number or id taken, or a conflict

@@ -6,6 +6,9 @@ CONSULTATION#<id>  PERSONAL#<cid>    its personal data, deleted by TTL (expires_
 RECEIPT#<number>   RECEIPT           receipt number -> comment (unique)
 IDEMPOTENCY#<id>#<key hash>  IDEMPOTENCY   body hash + receipt, deleted by TTL
 RATE#<client hash>#<window>  RATE          accepted submissions in a window, TTL
+
+The procedures table has its own layout (store/procedures.py) and shares the idempotency
+and rate keys with this one.
 """
 
 import hashlib
@@ -103,5 +106,23 @@ def idempotency_to_item(consultation_id, key, body_hash, receipt, expires_at):
     }
 
 
-def rate_key(client_hash, window_start):
-    return {"pk": f"RATE#{client_hash}#{window_start}", "sk": RATE}
+def rate_key(client_hash, window_start, scope=None):
+    """RATE#<client>#<window>, or RATE#<scope>#<client>#<window> for a counter of its own."""
+    prefix = f"RATE#{scope}#" if scope else "RATE#"
+    return {"pk": f"{prefix}{client_hash}#{window_start}", "sk": RATE}
+
+
+def count_request(uow, client_hash, now_epoch, limit, window, scope=None, label="rate"):
+    """Add one to the client's counter for the current window, as part of `uow`: the
+    commit fails on `label` once `limit` is reached (and nothing else is written). Returns
+    the seconds until the window ends (Retry-After). The counter expires by TTL."""
+    window_start = now_epoch - now_epoch % window
+    uow.update(
+        rate_key(client_hash, window_start, scope),
+        "SET expires_at = :exp ADD #n :one",
+        condition="attribute_not_exists(pk) OR #n < :limit",
+        values={":one": 1, ":limit": limit, ":exp": window_start + window},
+        names={"#n": "count"},
+        label=label,
+    )
+    return max(1, window_start + window - now_epoch)

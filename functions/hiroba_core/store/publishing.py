@@ -1,44 +1,14 @@
 """The publishing app's store: reads by key or Query (never Scan), writes via UnitOfWork."""
 
 from . import dynamo, mapping
-from .tables import TABLES
-from .uow import UnitOfWork
+from .base import TableStore
+from .base import serialize as _serialize
 
 
-def _serialize(value):
-    return dynamo.to_values({"v": value})["v"]
-
-
-class PublishingStore:
-    def __init__(self, settings):
-        self.settings = settings
-        self.client = dynamo.client(settings)
-        self.table = TABLES["publishing"].name(settings)
-
-    def uow(self):
-        return UnitOfWork(self.client, self.table)
+class PublishingStore(TableStore):
+    app = "publishing"
 
     # ------------------------------------------------------------ reading
-
-    def _get(self, key, consistent=False):
-        with dynamo.unavailable_on_failure():
-            response = self.client.get_item(
-                TableName=self.table, Key=dynamo.to_item(key), ConsistentRead=consistent
-            )
-        item = response.get("Item")
-        return dynamo.from_item(item) if item else None
-
-    def _query(self, **kwargs):
-        items, start = [], None
-        while True:
-            if start:
-                kwargs["ExclusiveStartKey"] = start
-            with dynamo.unavailable_on_failure():
-                page = self.client.query(TableName=self.table, **kwargs)
-            items += [dynamo.from_item(i) for i in page.get("Items", [])]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return items
 
     def get_consultation(self, consultation_id):
         item = self._get(mapping.consultation_key(consultation_id))

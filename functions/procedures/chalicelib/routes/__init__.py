@@ -1,1 +1,1 @@
-"""Blueprints of the procedures API (none yet beyond health and openapi)."""
+"""Blueprints of the procedures API: applications, inquiries, staff."""

@@ -1,0 +1,301 @@
+"""A procedure (手続) people apply for online, and what an application to it must contain.
+
+The catalogue (content/registry/procedures.toml, read by hiroba_core.catalogue) lists them:
+the department that handles it, the fee, the applicant's fields and the questions. `check`
+turns what was sent into an Intake, or raises ValidationFailed naming every problem at once,
+in Japanese and English (GOV.UK style: what to do, not what is wrong).
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta, timezone
+
+from ..errors import FieldError, ValidationFailed
+from ..validation import is_email, normalize
+
+JST = timezone(timedelta(hours=9))
+FIELD_MODES = ("required", "optional")
+KINDS = ("text", "choice", "integer", "date")
+MAX_TEXT = 2000
+# applicant field -> (Japanese label, English label, maximum length)
+APPLICANT_FIELDS = {
+    "name": ("氏名", "name", 100),
+    "kana": ("氏名のふりがな", "name in kana", 100),
+    "organization": ("法人・団体の名称", "organisation", 100),
+    "postal_code": ("郵便番号", "postal code", 8),
+    "address": ("住所", "address", 200),
+    "phone": ("電話番号", "phone number", 20),
+    "email": ("メールアドレス", "email address", 254),
+}
+_KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\u309d\u309e\u30fd\u30fe 　]+$")
+_PHONE = re.compile(r"^[0-9()\- ]+$")
+# what people type between digit groups: hyphens of every width, the long vowel mark, spaces
+_DASHES = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    label: str
+    label_en: str
+    kind: str = "text"
+    required: bool = False
+    choices: tuple = ()
+    min: int | None = None
+    max: int | None = None
+    when: str | None = None  # dates: "past" (today or before) or "future" (tomorrow on)
+    multiline: bool = False
+
+
+@dataclass(frozen=True)
+class Procedure:
+    id: str
+    title: str
+    title_en: str
+    department: str
+    fee: int  # yen; 0 = free
+    retention_days: int  # the applicant's personal data is deleted after this many days
+    applicant: dict = field(default_factory=dict)  # field -> required/optional
+    questions: tuple = ()
+    summary: str = ""
+    fee_per: str | None = None  # a question id whose number multiplies the fee (copies)
+
+    def fee_for(self, answers):
+        return self.fee * int(answers.get(self.fee_per, 1)) if self.fee_per else self.fee
+
+    def as_dict(self):
+        return {"id": self.id, "title": self.title, "title_en": self.title_en}
+
+
+@dataclass
+class Intake:
+    """An application as accepted: normalised applicant fields and answers."""
+
+    procedure: Procedure
+    applicant: dict
+    answers: dict
+
+    def canonical(self):
+        """What the Idempotency-Key body hash covers."""
+        return {
+            "procedure": self.procedure.id,
+            "applicant": self.applicant,
+            "answers": self.answers,
+        }
+
+
+def _text(errors, name, label, label_en, value, maximum, required, multiline=False, choose=False):
+    """The normalised text, or None after adding a FieldError."""
+    if value is not None and not isinstance(value, str):
+        errors.append(
+            FieldError(name, f"{label}は文字で入力してください", f"{label_en} must be text")
+        )
+        return None
+    text = normalize(value, multiline=multiline)
+    if not text:
+        if required and choose:
+            errors.append(FieldError(name, f"{label}を選んでください", f"Choose the {label_en}"))
+        elif required:
+            errors.append(FieldError(name, f"{label}を入力してください", f"Enter the {label_en}"))
+        return None
+    if len(text) > maximum:
+        errors.append(
+            FieldError(
+                name,
+                f"{label}は{maximum}文字以内で入力してください（いま{len(text)}文字）",
+                f"The {label_en} must be {maximum} characters or fewer",
+            )
+        )
+        return None
+    return text
+
+
+def _applicant_field(errors, name, text):
+    """Field-specific formats; returns the stored form or None after adding a FieldError."""
+    label, label_en, _ = APPLICANT_FIELDS[name]
+    key = f"applicant.{name}"
+    if name == "kana" and not _KANA.match(text):
+        errors.append(
+            FieldError(
+                key, f"{label}はひらがなかカタカナで入力してください", f"Write the {label_en}"
+            )
+        )
+        return None
+    if name == "postal_code":
+        digits = _DASHES.sub("", text)
+        if not (len(digits) == 7 and digits.isascii() and digits.isdigit()):
+            errors.append(
+                FieldError(
+                    key,
+                    "郵便番号は 980-8570 のように7桁の数字で入力してください",
+                    "Enter a 7-digit postal code, like 980-8570",
+                )
+            )
+            return None
+        return f"{digits[:3]}-{digits[3:]}"
+    if name == "phone":
+        digits = re.sub(r"\D", "", text)
+        if not (
+            _PHONE.match(_DASHES.sub("-", text))
+            and 10 <= len(digits) <= 11
+            and digits.startswith("0")
+        ):
+            errors.append(
+                FieldError(
+                    key,
+                    "電話番号は 022-211-2111 のように市外局番から入力してください",
+                    "Enter a phone number with the area code, like 022-211-2111",
+                )
+            )
+            return None
+    if name == "email" and not is_email(text):
+        errors.append(
+            FieldError(
+                key,
+                "メールアドレスを name@example.jp のような形で入力してください",
+                "Enter an email address in the correct format, like name@example.jp",
+            )
+        )
+        return None
+    return text
+
+
+def _integer(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = normalize(value)
+        if re.fullmatch(r"-?\d{1,9}", text):
+            return int(text)
+    return None
+
+
+def _number(errors, question, value):
+    key, label, label_en = f"answers.{question.id}", question.label, question.label_en
+    if isinstance(value, str) or value is None:
+        text = _text(errors, key, label, label_en, value, 12, question.required)
+        if text is None:
+            return None
+        value = text
+    number = _integer(value)
+    low, high = question.min, question.max
+    if number is None or (low is not None and number < low) or (high is not None and number > high):
+        errors.append(
+            FieldError(
+                key,
+                f"{label}は{low}から{high}までの数字で入力してください",
+                f"{label_en} must be a number from {low} to {high}",
+            )
+        )
+        return None
+    return number
+
+
+def _date(errors, question, text, today):
+    key, label, label_en = f"answers.{question.id}", question.label, question.label_en
+    try:
+        day = date.fromisoformat(text) if _DATE.match(text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        errors.append(
+            FieldError(
+                key,
+                f"{label}は 2026-04-01 のように年-月-日で入力してください",
+                f"Enter the {label_en} as year-month-day, like 2026-04-01",
+            )
+        )
+    elif question.when == "past" and day > today:
+        errors.append(
+            FieldError(
+                key,
+                f"{label}は今日までの日付にしてください",
+                f"{label_en} must not be in the future",
+            )
+        )
+    elif question.when == "future" and day <= today:
+        errors.append(
+            FieldError(
+                key, f"{label}は明日からの日付にしてください", f"{label_en} must be after today"
+            )
+        )
+    else:
+        return day.isoformat()
+    return None
+
+
+def _answer(errors, question, value, today):
+    if question.kind == "integer":
+        return _number(errors, question, value)
+    key, label, label_en = f"answers.{question.id}", question.label, question.label_en
+    maximum = (question.max or 200) if question.kind == "text" else 200
+    text = _text(
+        errors,
+        key,
+        label,
+        label_en,
+        value,
+        maximum,
+        question.required,
+        question.multiline,
+        choose=question.kind == "choice",
+    )
+    if text is None:
+        return None
+    if question.kind == "choice":
+        # compared as normalised (NFKC makes （） ASCII), stored as the catalogue writes it
+        choice = {normalize(c): c for c in question.choices}.get(text)
+        if choice is None:
+            errors.append(
+                FieldError(
+                    key, f"{label}を一覧から選んでください", f"Choose the {label_en} from the list"
+                )
+            )
+        return choice
+    if question.kind == "date":
+        return _date(errors, question, text, today)
+    return text
+
+
+def _applicant(errors, procedure, raw):
+    applicant = {}
+    for name, mode in procedure.applicant.items():
+        label, label_en, maximum = APPLICANT_FIELDS[name]
+        key = f"applicant.{name}"
+        text = _text(errors, key, label, label_en, raw.get(name), maximum, mode == "required")
+        if text is not None:
+            value = _applicant_field(errors, name, text)
+            if value is not None:
+                applicant[name] = value
+    return applicant
+
+
+def check(procedure, raw, now):
+    """An Intake for `procedure` from a JSON body, or ValidationFailed listing every problem.
+    `applicant` and `answers` are objects; one that is not is a single error of its own."""
+    errors = []
+    applicant, answers = {}, {}
+    applicant_raw = raw.get("applicant")
+    if applicant_raw is None or isinstance(applicant_raw, dict):
+        applicant = _applicant(errors, procedure, applicant_raw or {})
+    else:
+        errors.append(
+            FieldError(
+                "applicant", "申請者の情報を入力してください", "Enter the applicant's details"
+            )
+        )
+    answers_raw = raw.get("answers")
+    if answers_raw is None or isinstance(answers_raw, dict):
+        today = now.astimezone(JST).date()
+        for question in procedure.questions:
+            value = _answer(errors, question, (answers_raw or {}).get(question.id), today)
+            if value is not None:
+                answers[question.id] = value
+    else:
+        errors.append(FieldError("answers", "申請の内容を入力してください", "Enter the answers"))
+    if errors:
+        raise ValidationFailed(errors)
+    return Intake(procedure, applicant, answers)

@@ -1,0 +1,380 @@
+"""Applications (電子申請): apply, ask for the status (申請状況の照会), and the staff's list and
+status changes. One function per use case; the routes only translate HTTP.
+
+The 問合せ番号 (inquiry code) is shown once, when the application is received, and stored
+only as a keyed hash (tokens.inquiry_hash). Without an Idempotency-Key it is random; with
+one it is derived from the secret, the key and the reference number, so a replay of the same
+request can show the same code again without it ever being stored.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .. import tokens
+from ..domain import Application
+from ..domain.application import LABELS, ApplicationStatus, next_statuses
+from ..domain.procedure import Procedure, check
+from ..errors import (
+    FieldError,
+    IdempotencyConflict,
+    InquiryNotMatched,
+    NotFound,
+    RateLimited,
+    StoreUnavailable,
+    ValidationFailed,
+    VersionConflict,
+)
+from ..ids import (
+    ALPHABET,
+    INQUIRY_CODE_LENGTH,
+    format_inquiry_code,
+    format_reference,
+    new_inquiry_code,
+    new_reference,
+    parse_inquiry_code,
+    parse_reference,
+)
+from ..store import mapping
+from ..store import procedures as items
+from ..store.uow import Cancelled
+from ..validation import check_idempotency_key, normalize
+
+logger = logging.getLogger(__name__)
+IDEMPOTENCY_TTL = 24 * 3600
+MAX_NOTE = 1000
+_NO_APPLICATION = "0" * 64  # compared against when the reference is unknown: same work
+PAYMENT_LABELS = {
+    "not-required": ("手数料はかかりません", "No fee"),
+    "unpaid": ("未納", "Not paid"),
+}
+
+
+def _now(now):
+    now = now or datetime.now(UTC)
+    return now, int(now.timestamp()), now.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _inquiry_code(settings, reference, idempotency_key):
+    if not idempotency_key:
+        return new_inquiry_code()
+    return tokens.derived_code(
+        settings.secret,
+        "inquiry-code",
+        f"{reference}\n{idempotency_key}",
+        ALPHABET,
+        INQUIRY_CODE_LENGTH,
+    )
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What the applicant is told once: the 到達番号 and the 問合せ番号."""
+
+    reference: str
+    inquiry_code: str
+    procedure: Procedure
+    received_at: str
+    fee: int
+
+    def as_dict(self):
+        ja, en = LABELS[ApplicationStatus.RECEIVED]
+        return {
+            "reference": format_reference(self.reference),
+            "inquiry_code": format_inquiry_code(self.inquiry_code),
+            "procedure": self.procedure.as_dict(),
+            "status": ApplicationStatus.RECEIVED.value,
+            "status_label": ja,
+            "status_label_en": en,
+            "received_at": self.received_at,
+            "fee": self.fee,
+        }
+
+
+def _procedure(catalogue, raw):
+    pid = raw.get("procedure")
+    if not isinstance(pid, str) or not pid.strip():
+        error = FieldError("procedure", "申請する手続を選んでください", "Choose the procedure")
+    elif pid not in catalogue:
+        error = FieldError(
+            "procedure",
+            "この手続は電子申請で受け付けていません。手続の一覧から選んでください",
+            "This procedure cannot be applied for online; choose one from the list",
+        )
+    else:
+        return catalogue[pid]
+    raise ValidationFailed([error])
+
+
+def _replay(record, digest, catalogue, settings, key):
+    if record["body_hash"] != digest:
+        raise IdempotencyConflict()
+    reference = record["reference"]
+    return Accepted(
+        reference,
+        _inquiry_code(settings, reference, key),
+        catalogue[record["procedure_id"]],
+        record["received_at"],
+        int(record["fee"]),
+    )
+
+
+def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None):
+    """Receive an application: (Accepted, replayed). Exactly one per Idempotency-Key."""
+    settings = store.settings
+    now, epoch, received_at = _now(now)
+    check_idempotency_key(idempotency_key)
+    procedure = _procedure(catalogue, raw)
+    intake = check(procedure, raw, now)
+    digest = tokens.body_hash(intake.canonical())
+    if idempotency_key:
+        record = store.get_idempotency(idempotency_key)
+        if record:
+            return _replay(record, digest, catalogue, settings, idempotency_key), True
+    client_hash = tokens.client_hash(settings.secret, client)
+    fee = procedure.fee_for(intake.answers)
+    for attempt in range(8):
+        reference = new_reference()
+        code = _inquiry_code(settings, reference, idempotency_key)
+        application = Application(
+            reference=reference,
+            procedure_id=procedure.id,
+            department=procedure.department,
+            received_at=received_at,
+            answers=intake.answers,
+            fee=fee,
+            inquiry_hash=tokens.inquiry_hash(settings.secret, reference, code),
+            applicant=intake.applicant,
+        )
+        with store.uow() as uow:
+            uow.put_new(items.application_to_item(application), label="application")
+            if intake.applicant:
+                expires = epoch + procedure.retention_days * 86400
+                uow.put_new(items.applicant_to_item(application, expires), label="applicant")
+            if idempotency_key:
+                record = items.idempotency_to_item(
+                    idempotency_key, digest, application, epoch + IDEMPOTENCY_TTL
+                )
+                uow.put_new(record, label="idempotency")
+            retry_after = mapping.count_request(
+                uow,
+                client_hash,
+                epoch,
+                settings.rate_limit,
+                settings.rate_window_seconds,
+                scope="intake",
+            )
+            try:
+                uow.commit()
+            except Cancelled as cancelled:
+                if idempotency_key and ("idempotency" in cancelled.failed or cancelled.conflict):
+                    record = store.get_idempotency(idempotency_key)
+                    if record:
+                        return _replay(record, digest, catalogue, settings, idempotency_key), True
+                if "rate" in cancelled.failed:
+                    raise RateLimited(retry_after) from None
+                if cancelled.failed - {"application", "applicant"}:
+                    raise
+                time.sleep(0.02 * attempt)  # a reference number taken, or a conflict
+                continue
+        logger.info("application received procedure=%s", procedure.id)
+        return Accepted(reference, code, procedure, received_at, fee), False
+    raise StoreUnavailable()
+
+
+# ---------------------------------------------------------------- 申請状況の照会
+
+
+# field -> (parser, Japanese name, English name, length, example as the forms show it)
+_NUMBERS = {
+    "reference": (parse_reference, "到達番号", "reference number", 12, "ACEF-GHJK-MNPR"),
+    "inquiry_code": (parse_inquiry_code, "問合せ番号", "inquiry code", 10, "ACEFG-HJKMN"),
+}
+
+
+def read_inquiry(raw):
+    """(reference, code) from the form or JSON fields `reference` and `inquiry_code`, or
+    ValidationFailed (field names as in the form)."""
+    errors, found = [], []
+    for name, (parse, ja, en, length, example) in _NUMBERS.items():
+        text = raw.get(name)
+        value = parse(text)
+        if not normalize(text if isinstance(text, str) else ""):
+            errors.append(FieldError(name, f"{ja}を入力してください", f"Enter the {en}"))
+        elif value is None:
+            errors.append(
+                FieldError(
+                    name,
+                    f"{ja}は、申請したときに表示された英数字{length}文字（例: {example}）を入力してください",
+                    f"Enter the {length}-character {en} you were given, like {example}",
+                )
+            )
+        found.append(value)
+    if errors:
+        raise ValidationFailed(errors)
+    return tuple(found)
+
+
+def _count_inquiry(store, client, epoch):
+    settings = store.settings
+    client_hash = tokens.client_hash(settings.secret, client)
+    for attempt in range(4):
+        with store.uow() as uow:
+            retry_after = mapping.count_request(
+                uow,
+                client_hash,
+                epoch,
+                settings.inquiry_rate_limit,
+                settings.rate_window_seconds,
+                scope="inquiry",
+            )
+            try:
+                uow.commit()
+                return
+            except Cancelled as cancelled:
+                if "rate" in cancelled.failed:
+                    raise RateLimited(retry_after) from None
+                time.sleep(0.02 * (attempt + 1))  # another inquiry of this client at once
+    raise StoreUnavailable()
+
+
+def inquire(store, catalogue, raw, *, client, now=None):
+    """(Application without applicant, Procedure or None) for a reference number and its
+    inquiry code. Every attempt counts against the client's limit; a wrong reference and a
+    wrong code are the same InquiryNotMatched, and the code is compared in constant time."""
+    _, epoch, _ = _now(now)
+    reference, code = read_inquiry(raw)
+    _count_inquiry(store, client, epoch)
+    application = store.get_application(reference)
+    expected = application.inquiry_hash if application else _NO_APPLICATION
+    given = tokens.inquiry_hash(store.settings.secret, reference, code)
+    if not tokens.matches(expected, given) or application is None:
+        raise InquiryNotMatched()
+    return application, catalogue.get(application.procedure_id)
+
+
+def _labelled(status):
+    ja, en = LABELS[ApplicationStatus(status)]
+    return {"status": ApplicationStatus(status).value, "status_label": ja, "status_label_en": en}
+
+
+def _procedure_view(application, procedure):
+    if procedure is None:
+        return {"id": application.procedure_id, "title": application.procedure_id, "title_en": ""}
+    return procedure.as_dict()
+
+
+def inquiry_view(application, procedure):
+    """What the applicant may see: status, dates, fee. No applicant data, no staff notes."""
+    payment = "unpaid" if application.fee else "not-required"
+    return {
+        "reference": format_reference(application.reference),
+        "procedure": _procedure_view(application, procedure),
+        **_labelled(application.status),
+        "received_at": application.received_at,
+        "updated_at": application.updated_at,
+        "history": [{**_labelled(c.status), "at": c.at} for c in application.history],
+        "fee": application.fee,
+        "payment": payment,
+        "payment_label": PAYMENT_LABELS[payment][0],
+        "payment_label_en": PAYMENT_LABELS[payment][1],
+    }
+
+
+# ---------------------------------------------------------------- staff
+
+
+def staff_view(application, with_applicant=False):
+    data = {
+        "reference": format_reference(application.reference),
+        "procedure_id": application.procedure_id,
+        **_labelled(application.status),
+        "version": application.version,
+        "received_at": application.received_at,
+        "updated_at": application.updated_at,
+        "fee": application.fee,
+        "answers": application.answers,
+        "history": [{**_labelled(c.status), **c.as_dict()} for c in application.history],
+        "next_statuses": [s.value for s in next_statuses(application.status)],
+    }
+    if with_applicant:
+        data["applicant"] = application.applicant or {}
+    return data
+
+
+def list_applications(store, catalogue, procedure_id, staff):
+    """(Procedure, applications with applicants) for staff of the procedure's department."""
+    if not isinstance(procedure_id, str) or not procedure_id.strip():
+        raise ValidationFailed(
+            [FieldError("procedure", "手続のIDを指定してください", "Give the procedure id")]
+        )
+    procedure = catalogue.get(procedure_id)
+    if procedure is None:
+        raise NotFound("procedure")
+    staff.require(procedure.department)
+    return procedure, store.list_applications(procedure_id)
+
+
+def _status_change(raw):
+    errors = []
+    status = raw.get("status")
+    if status not in {s.value for s in ApplicationStatus}:
+        errors.append(
+            FieldError(
+                "status",
+                "変更後の状態を "
+                + "・".join(s.value for s in ApplicationStatus)
+                + " から選んでください",
+                "Choose the new status: " + ", ".join(s.value for s in ApplicationStatus),
+            )
+        )
+    version = raw.get("version")
+    if not (type(version) is int and version >= 1):
+        errors.append(
+            FieldError(
+                "version",
+                "読み込んだときの版の番号（version）を指定してください",
+                "Give the version you read (an integer from 1)",
+            )
+        )
+    note = raw.get("note")
+    if note is not None and not isinstance(note, str):
+        errors.append(FieldError("note", "メモは文字で入力してください", "The note must be text"))
+        note = ""
+    note = normalize(note, multiline=True)
+    if len(note) > MAX_NOTE:
+        errors.append(
+            FieldError(
+                "note",
+                f"メモは{MAX_NOTE}文字以内で入力してください",
+                f"The note must be {MAX_NOTE} characters or fewer",
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return status, version, note
+
+
+def change_status(store, reference_text, staff, raw, now=None):
+    """Move an application to a new status: only staff of its department, only from the
+    version they read, only along TRANSITIONS; the change is appended to the history."""
+    status, version, note = _status_change(raw)
+    _, _, at = _now(now)
+    reference = parse_reference(reference_text)
+    application = store.get_application(reference) if reference else None
+    if application is None:
+        raise NotFound("application")
+    staff.require(application.department)
+    if version != application.version:
+        raise VersionConflict()
+    old_status, old_version = application.status, application.version
+    change = application.transition(status, at, by=staff.subject, note=note)
+    with store.uow() as uow:
+        items.record_change(uow, application, old_status, old_version, change)
+        try:
+            uow.commit()
+        except Cancelled:
+            raise VersionConflict() from None
+    logger.info("application status changed to %s", application.status.value)
+    return application

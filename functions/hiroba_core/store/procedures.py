@@ -1,0 +1,147 @@
+"""The procedures app's store and its items, mapped by hand (the only place that knows them).
+
+APPLICATION#<ref>  APPLICATION   procedure, department, status, version, history, answers,
+                                 fee, received_at, inquiry_hash (keyed hash of the code);
+                                 gsi1pk=PROCEDURE#<id>, gsi1sk=<received_at>#<ref>
+APPLICATION#<ref>  APPLICANT     the applicant's personal data, deleted by TTL (expires_at,
+                                 the procedure's retention_days); same gsi1pk, so staff read
+                                 a procedure's applications with their applicants in one Query
+IDEMPOTENCY#applications#<sha256 of key>  IDEMPOTENCY   body hash, reference, TTL 24 h
+RATE#intake#<client hash>#<window>   RATE   accepted applications per client, TTL
+RATE#inquiry#<client hash>#<window>  RATE   status inquiries per client, TTL
+
+The status inquiry reads only the APPLICATION item (GetItem by reference): personal data is
+never read for it.
+"""
+
+from decimal import Decimal
+
+from ..domain.application import Application, ApplicationStatus, Change
+from . import mapping
+from .base import TableStore, serialize
+
+APPLICATION, APPLICANT = "APPLICATION", "APPLICANT"
+IDEMPOTENCY_SCOPE = "applications"
+
+
+def application_key(reference):
+    return {"pk": f"APPLICATION#{reference}", "sk": APPLICATION}
+
+
+def applicant_key(reference):
+    return {"pk": f"APPLICATION#{reference}", "sk": APPLICANT}
+
+
+def _index(application, suffix=""):
+    return {
+        "gsi1pk": f"PROCEDURE#{application.procedure_id}",
+        "gsi1sk": f"{application.received_at}#{application.reference}{suffix}",
+    }
+
+
+def application_to_item(application):
+    return {
+        **application_key(application.reference),
+        **_index(application),
+        "type": "application",
+        "reference": application.reference,
+        "procedure_id": application.procedure_id,
+        "department": application.department,
+        "received_at": application.received_at,
+        "answers": dict(application.answers),
+        "fee": application.fee,
+        "inquiry_hash": application.inquiry_hash,
+        "status": application.status.value,
+        "version": application.version,
+        "history": [change.as_dict() for change in application.history],
+    }
+
+
+def applicant_to_item(application, expires_at):
+    return {
+        **applicant_key(application.reference),
+        **_index(application, "#applicant"),
+        "type": "applicant",
+        "applicant": dict(application.applicant),
+        "expires_at": int(expires_at),
+    }
+
+
+def _plain(value):
+    """DynamoDB numbers come back as Decimal; answers hold only integers."""
+    return int(value) if isinstance(value, Decimal) else value
+
+
+def application_from_item(item, applicant=None):
+    return Application(
+        reference=item["reference"],
+        procedure_id=item["procedure_id"],
+        department=item["department"],
+        received_at=item["received_at"],
+        answers={k: _plain(v) for k, v in item.get("answers", {}).items()},
+        fee=int(item["fee"]),
+        inquiry_hash=item["inquiry_hash"],
+        status=ApplicationStatus(item["status"]),
+        version=int(item["version"]),
+        history=[Change.from_dict(c) for c in item.get("history", [])],
+        applicant=applicant,
+    )
+
+
+def idempotency_to_item(key, body_hash, application, expires_at):
+    """What a replay needs to answer as the first time did (the code is derived, not kept)."""
+    return {
+        **mapping.idempotency_key(IDEMPOTENCY_SCOPE, key),
+        "type": "idempotency",
+        "body_hash": body_hash,
+        "reference": application.reference,
+        "procedure_id": application.procedure_id,
+        "fee": application.fee,
+        "received_at": application.received_at,
+        "expires_at": int(expires_at),
+    }
+
+
+def record_change(uow, application, old_status, old_version, change):
+    """The status change as part of `uow`: only when status and version are still the old."""
+    uow.update(
+        application_key(application.reference),
+        "SET #s = :s, #v = :v, history = list_append(history, :h)",
+        condition="#s = :old AND #v = :oldv",
+        values={
+            ":s": application.status.value,
+            ":v": application.version,
+            ":h": [change.as_dict()],
+            ":old": old_status.value,
+            ":oldv": old_version,
+        },
+        names={"#s": "status", "#v": "version"},
+        label="application",
+    )
+
+
+class ProceduresStore(TableStore):
+    app = "procedures"
+
+    def get_application(self, reference):
+        """The application without its applicant (what the status inquiry may see)."""
+        item = self._get(application_key(reference), consistent=True)
+        return application_from_item(item) if item else None
+
+    def get_idempotency(self, key):
+        return self._get(mapping.idempotency_key(IDEMPOTENCY_SCOPE, key), consistent=True)
+
+    def list_applications(self, procedure_id):
+        """A procedure's applications, oldest first, each with its applicant (None once the
+        TTL has deleted it): one Query on gsi1, never a Scan."""
+        items = self._query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues={":p": serialize(f"PROCEDURE#{procedure_id}")},
+        )
+        applicants = {i["pk"]: i.get("applicant") for i in items if i.get("sk") == APPLICANT}
+        return [
+            application_from_item(i, applicants.get(i["pk"]))
+            for i in items
+            if i.get("sk") == APPLICATION
+        ]
