@@ -6,7 +6,9 @@
     viewer ─▶ CloudFront ─┬─ pages (default) ─▶ Object Lambda Access Point ─▶ edge function
                           │                      (infra/edge/object_lambda.py: current banner,
                           │                       Shift_JIS header for /m/) ─▶ bucket
-                          └─ *.css *.js *.jpg … feeds, search index ─▶ bucket
+                          ├─ *.css *.js *.jpg … feeds, search index ─▶ bucket
+                          └─ /api/publishing/*, /api/procedures/* ─▶ API Gateway (the apps'
+                             stages; a CloudFront Function strips /api/<app>, no caching)
 
 A CloudFront Function maps directory URLs to index.html. The bucket is private: CloudFront
 reaches it with origin access control, and the edge function may read only `_emergency/*`
@@ -21,7 +23,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from infra.edge import banner
+from infra.edge import banner, headers
 
 OUTPUT = Path(__file__).with_name("site.json")
 # the managed policies CloudFront documents: CachingOptimized honours the origin's
@@ -51,6 +53,24 @@ INDEX_FUNCTION = """function handler(event) {
   return request;
 }
 """
+
+
+# /api/<app>/… → the app's API Gateway stage; the handset Accept rule of headers.py
+API_FUNCTION = f"""function handler(event) {{
+  var request = event.request;
+  if (request.uri.indexOf('{headers.HANDSET_API_PREFIX}') === 0) {{
+    request.headers['accept'] = {{ value: '{headers.HANDSET_ACCEPT}' }};
+  }}
+  var parts = request.uri.split('/');
+  request.uri = '/' + parts.slice(3).join('/');
+  return request;
+}}
+"""
+API_APPS = {"publishing": "PublishingApiDomain", "procedures": "ProceduresApiDomain"}
+# managed policies: nothing cached, every viewer header but Host sent on (the apps need
+# Idempotency-Key, Authorization, X-Forwarded-For, Content-Type)
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 
 def sub(text):
@@ -249,6 +269,18 @@ def template():
                 "FunctionCode": INDEX_FUNCTION,
             },
         },
+        "ApiPathFunction": {
+            "Type": "AWS::CloudFront::Function",
+            "Properties": {
+                "Name": sub("${AWS::StackName}-api-path"),
+                "AutoPublish": True,
+                "FunctionConfig": {
+                    "Comment": "/api/<app>/x -> /x on the app's stage; Accept for handsets",
+                    "Runtime": "cloudfront-js-2.0",
+                },
+                "FunctionCode": API_FUNCTION,
+            },
+        },
         "SiteDistribution": {
             "Type": "AWS::CloudFront::Distribution",
             "Properties": {"DistributionConfig": distribution_config()},
@@ -263,6 +295,15 @@ def template():
                 "Description": "bucket holding the edge function zip",
             },
             "EdgeCodeKey": {"Type": "String", "Description": "key of the edge function zip"},
+            "PublishingApiDomain": {
+                "Type": "String",
+                "Description": "the publishing app's API Gateway domain (chalice package output)",
+            },
+            "ProceduresApiDomain": {
+                "Type": "String",
+                "Description": "the procedures app's API Gateway domain (chalice package output)",
+            },
+            "ApiStage": {"Type": "String", "Default": "api"},
             "DomainAliases": {"Type": "CommaDelimitedList", "Default": ""},
             "CertificateArn": {"Type": "String", "Default": "", "Description": "ACM, us-east-1"},
         },
@@ -302,6 +343,35 @@ def distribution_config():
             value["PathPattern"] = pattern
         return value
 
+    def api_origin(app, parameter):
+        return {
+            "Id": f"{app}-api",
+            "DomainName": {"Ref": parameter},
+            "OriginPath": sub("/${ApiStage}"),
+            "CustomOriginConfig": {
+                "OriginProtocolPolicy": "https-only",
+                "OriginSSLProtocols": ["TLSv1.2"],
+            },
+        }
+
+    def api_behaviour(app):
+        return {
+            "PathPattern": f"/api/{app}/*",
+            "TargetOriginId": f"{app}-api",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+            "CachePolicyId": CACHING_DISABLED,
+            "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST,
+            "FunctionAssociations": [
+                {
+                    "EventType": "viewer-request",
+                    "FunctionARN": {
+                        "Fn::GetAtt": ["ApiPathFunction", "FunctionMetadata.FunctionARN"]
+                    },
+                }
+            ],
+        }
+
     default = behaviour("pages")
     default["FunctionAssociations"] = [
         {
@@ -332,9 +402,16 @@ def distribution_config():
             "Fn::If": ["HasCertificate", {"Ref": "DomainAliases"}, {"Ref": "AWS::NoValue"}]
         },
         "ViewerCertificate": certificate,
-        "Origins": [origin("pages", pages_origin), origin("static", static_origin)],
+        "Origins": [
+            origin("pages", pages_origin),
+            origin("static", static_origin),
+            *[api_origin(app, parameter) for app, parameter in API_APPS.items()],
+        ],
         "DefaultCacheBehavior": default,
-        "CacheBehaviors": [behaviour("static", p) for p in STATIC_PATTERNS],
+        "CacheBehaviors": [
+            *[api_behaviour(app) for app in API_APPS],
+            *[behaviour("static", p) for p in STATIC_PATTERNS],
+        ],
         "CustomErrorResponses": [
             {"ErrorCode": 403, "ResponseCode": 404, "ResponsePagePath": "/404.html"},
         ],

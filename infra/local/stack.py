@@ -21,7 +21,8 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ..edge import banner, headers
+from ..edge import banner
+from ..edge import headers as edge_headers
 from .dynamodb import LocalDynamoDB
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,7 +208,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if path.endswith(".html") or path.endswith("/"):
             # `path` is the file on disk (send_head passes the translated path)
             relative = os.path.relpath(path, self.directory) if self.directory else path
-            return headers.content_type(relative.replace(os.sep, "/"))
+            return edge_headers.content_type(relative.replace(os.sep, "/"))
         return super().guess_type(path)
 
     def _page(self):
@@ -229,7 +230,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
         data = banner.Regions(read).apply(path, target.read_bytes())
         self.send_response(status)
-        self.send_header("Content-Type", headers.content_type(path))
+        self.send_header("Content-Type", edge_headers.content_type(path))
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         return data
@@ -251,15 +252,18 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if length > MAX_PROXY_BODY:
             return self._problem(413, "too-large", "送信内容が大きすぎます。", "Body too large.")
         body = self.rfile.read(length) if length else None
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        skip = ("host", "connection", "accept")
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
         forwarded = headers.pop("X-Forwarded-For", None)
         client = self.client_address[0]
         headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
+        # as CloudFront does in production (infra/edge/headers.py)
+        path, accept = edge_headers.api_request(self.path, self.headers.get("Accept"))
+        if accept:
+            headers["Accept"] = accept
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
-            connection.request(
-                self.command, "/" + (parts[3] if len(parts) > 3 else ""), body, headers
-            )
+            connection.request(self.command, path, body, headers)
             response = connection.getresponse()
             data = response.read()
         except OSError:

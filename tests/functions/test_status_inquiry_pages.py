@@ -28,7 +28,11 @@ def test_the_feature_phone_page_form_answers_in_shift_jis(site, procedures):
     raw = "&".join(f"{n}={quote_from_bytes(values[n].encode('cp932'))}" for n in names).encode(
         "ascii"
     )
-    headers = {**HANDSET, "X-Forwarded-For": Api.client_ip()}
+    # handsets send any Accept, or none; the site's origin sends the request on with the
+    # Accept API Gateway needs to pass the Shift_JIS bytes (infra/edge/headers.py)
+    headers = {"Content-Type": HANDSET["Content-Type"], "X-Forwarded-For": Api.client_ip()}
+    direct = procedures.request("POST", "/m/inquiries", raw=raw, headers=headers)
+    assert direct.status == 406  # what the app says to such a request on its own
     reply = site.request("POST", action, raw=raw, headers=headers)
     assert reply.status == 200, reply
     assert reply.headers["content-type"] == "text/html; charset=Shift_JIS"

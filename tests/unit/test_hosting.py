@@ -3,6 +3,8 @@ server), CloudFront invalidated, and the edge function answering S3 Object Lambd
 current banner. The templates are checked by cfn-lint against the CloudFormation spec."""
 
 import http.server
+import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -13,6 +15,7 @@ import pytest
 
 from infra.aws import publish, site
 from infra.edge import banner, object_lambda
+from infra.edge import headers as edge_headers
 from infra.local.dynamodb import LocalDynamoDB
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -241,3 +244,48 @@ def test_edge_package_runs_on_its_own(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["mobile-top.ja.inc", "True"]
+
+
+def run_cloudfront_function(code, request):
+    """Run a CloudFront Function's code in Node.js with a viewer-request event."""
+    node = shutil.which("node") or shutil.which("nodejs")
+    assert node, "Node.js is needed (make test installs npm, which brings it)"
+    event = {"request": request}
+    script = f"{code}\nconsole.log(JSON.stringify(handler({json.dumps(event)})));"
+    result = subprocess.run([node, "-e", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("uri", "accept", "path", "sent_accept"),
+    [
+        ("/api/procedures/m/inquiries", "*/*", "/m/inquiries", edge_headers.HANDSET_ACCEPT),
+        ("/api/procedures/m/inquiries", None, "/m/inquiries", edge_headers.HANDSET_ACCEPT),
+        ("/api/procedures/inquiries", "text/html", "/inquiries", "text/html"),
+        ("/api/publishing/consultations/a/comments", "*/*", "/consultations/a/comments", "*/*"),
+        ("/api/publishing/", None, "/", None),
+    ],
+)
+def test_api_requests_are_rewritten_alike_at_the_cdn_and_locally(uri, accept, path, sent_accept):
+    request = {"uri": uri, "headers": {"accept": {"value": accept}} if accept else {}}
+    answer = run_cloudfront_function(site.API_FUNCTION, request)
+    assert answer["uri"] == path
+    assert answer["headers"].get("accept", {}).get("value") == sent_accept
+    assert edge_headers.api_request(uri, accept) == (path, sent_accept)
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("/", "/index.html"),
+        ("/en/news/x/", "/en/news/x/index.html"),
+        ("/en/news/x", "/en/news/x/index.html"),
+        ("/theme/css/hiroba.css", "/theme/css/hiroba.css"),
+        ("/m/index.html", "/m/index.html"),
+    ],
+)
+def test_directory_urls_are_served_from_index_html(uri, expected):
+    answer = run_cloudfront_function(site.INDEX_FUNCTION, {"uri": uri, "headers": {}})
+    assert answer["uri"] == expected
+    assert banner.page_path(expected) or not expected.endswith(".html")
