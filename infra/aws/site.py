@@ -18,11 +18,11 @@ EdgeCodeBucket/EdgeCodeKey before creating the stack.
 """
 
 import argparse
-import json
 import sys
 import zipfile
 from pathlib import Path
 
+from infra.aws import template as generated
 from infra.edge import banner, headers
 
 OUTPUT = Path(__file__).with_name("site.json")
@@ -429,10 +429,6 @@ def package(target):
     return target
 
 
-def render():
-    return json.dumps(template(), ensure_ascii=False, indent=2) + "\n"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true")
@@ -441,14 +437,9 @@ def main():
     if args.package:
         print(f"wrote {package(Path(args.package))}")
         return 0
-    if args.check:
-        if not OUTPUT.exists() or OUTPUT.read_text("utf-8") != render():
-            print(f"{OUTPUT} is out of date: run python -m infra.aws.site", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(render(), "utf-8")
-    print(f"wrote {OUTPUT.name}")
-    return 0
+    return generated.write_or_check(
+        OUTPUT, generated.render(template()), "infra.aws.site", args.check
+    )
 
 
 if __name__ == "__main__":

@@ -95,22 +95,28 @@ def template():
     }
 
 
-def render():
-    return json.dumps(template(), ensure_ascii=False, indent=2) + "\n"
+def render(document):
+    """A template as the committed file holds it."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_or_check(output, text, module, check):
+    """Write a generated template, or with `check` exit 1 when the committed one differs."""
+    if check:
+        if not output.exists() or output.read_text("utf-8") != text:
+            print(f"{output} is out of date: run python -m {module}", file=sys.stderr)
+            return 1
+        return 0
+    output.write_text(text, "utf-8")
+    print(f"wrote {output.relative_to(ROOT)}")
+    return 0
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
-    if args.check:
-        if not OUTPUT.exists() or OUTPUT.read_text("utf-8") != render():
-            print(f"{OUTPUT} is out of date: run python -m infra.aws.template", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(render(), "utf-8")
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
-    return 0
+    return write_or_check(OUTPUT, render(template()), "infra.aws.template", args.check)
 
 
 if __name__ == "__main__":
