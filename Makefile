@@ -65,8 +65,9 @@ bench: $(STAMP)
 	$(PY) bench/build_bench.py
 
 ## Publish emergency information now, without waiting for a full build (see docs/content.md).
+## FILE=content/news/x.md reads that notice (and its translations) instead of all content.
 emergency: $(STAMP)
-	$(PY) -m plugins.emergency $(SETTINGS)
+	$(PY) -m plugins.emergency $(SETTINGS) $(if $(FILE),--file $(FILE))
 
 ## UI strings: pybabel extract, update the catalogs of every language, compile (a check).
 translations: $(STAMP)

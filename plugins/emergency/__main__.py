@@ -1,8 +1,9 @@
 """`make emergency`: publish emergency information without waiting for a full build.
 
-    python -m plugins.emergency [pelicanconf.py] [--in-place]
+    python -m plugins.emergency [pelicanconf.py] [--in-place] [--file content/news/x.md]
 
-Reads only the front matter of the content files that can be emergencies, then writes the
+Reads the front matter of the content files that can be emergencies (with --file, only that
+notice, its translations and the emergencies the last run watched), then writes the
 banner regions (`_emergency/`, served into every page by the edge: infra/edge/banner.py),
 the emergency page in every language, the emergency feeds and the CAP alerts — the same
 bytes a full build writes. That is a fixed number of small files, whatever the size of the
@@ -77,18 +78,34 @@ def rewrite_pages(output, regions, manifest):
         return sum(pool.map(rewrite_all, chunks)), len(jobs)
 
 
-def publish(settings, in_place=False):
+def sources_to_read(settings, files):
+    """The content files to read: with FILE=…, those files and their translations plus the
+    emergencies the last build or fast path watched; otherwise None (read everything)."""
+    watched = emergency.read_watched(settings["OUTPUT_PATH"])
+    if not files or watched is None:
+        return None
+    content = Path(settings["PATH"]).resolve()
+    paths = {content / name for name in watched}
+    for name in files:
+        path = Path(name).resolve()
+        base = path.name.split(".")[0]  # 2026-11-27-x.md and its 2026-11-27-x.en.md …
+        paths |= {path, *path.parent.glob(f"{base}.*.md")}
+    return sorted(paths)
+
+
+def publish(settings, in_place=False, files=()):
     """(live emergencies in the default language, files written, pages rewritten)."""
     settings = emergency.settings_with_defaults(settings)
     Pelican(settings)  # loads the plugins, so the template filters are the build's
     env = Generator({}, settings, settings["PATH"], settings["THEME"], settings["OUTPUT_PATH"]).env
     now = model.build_time(settings.get("HIROBA_NOW"))
-    found = emergency.live_emergencies(settings, now)
+    found, watched = emergency.scan(settings, now, sources_to_read(settings, files))
     output = Path(settings["OUTPUT_PATH"])
     before = _snapshot(output)
     regions = emergency.regions(found, settings, env)
     emergency.write_outputs(found, settings, env, output)
     emergency.write_regions(regions, settings, output)
+    emergency.write_watched(watched, output)
     rewritten = None
     if in_place:
         manifest = edge.Regions(lambda name: (output / name).read_bytes()).manifest
@@ -124,9 +141,23 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="python -m plugins.emergency", description=__doc__)
     parser.add_argument("settings", nargs="?", default="pelicanconf.py")
     parser.add_argument("--in-place", action="store_true", help="also rewrite every page")
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        help="the emergency notice just committed (repeatable): read it, its translations and "
+        "the emergencies already watched, instead of every content file",
+    )
     args = parser.parse_args(argv[1:])
     started = time.perf_counter()
-    default, written, rewritten = publish(read_settings(args.settings), args.in_place)
+    settings = read_settings(args.settings)
+    content = Path(settings["PATH"]).resolve()
+    for name in args.file:
+        path = Path(name).resolve()
+        if not path.is_file() or not path.is_relative_to(content):
+            print(f"{name}: not a file in the content folder {content}", file=sys.stderr)
+            return 2
+    default, written, rewritten = publish(settings, args.in_place, args.file)
     elapsed = time.perf_counter() - started
     titles = "、".join(e.title for e in default) or "なし"
     pages = f"; {rewritten[0]} of {rewritten[1]} pages rewritten" if rewritten else ""

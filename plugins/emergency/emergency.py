@@ -8,6 +8,7 @@ Everything here is computed from the source files' front matter, so that the ful
 the fast path (`make emergency`, see __main__.py) write byte-identical emergency outputs.
 """
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,14 +63,23 @@ def settings_with_defaults(settings):
     return {**DEFAULTS, **settings}
 
 
-def _emergency_of(path, content_root, settings, now):
+def _flagged(path):
+    """The front matter of a file marked `Emergency: true`, else None."""
     text = path.read_text("utf-8")
-    # most files are not emergencies: skip parsing them (the fast path reads every file)
+    # most files are not emergencies: skip parsing them (the fast path may read every file)
     if "emergency" not in text.partition("\n\n")[0].lower():
         return None
     values = model.read_front_matter(text).values
-    if not model.is_true(values.get("emergency", "")):
-        return None
+    return values if model.is_true(values.get("emergency", "")) else None
+
+
+def _watched(values, now):
+    """Worth reading again by `make emergency FILE=…`: live, or not yet expired."""
+    expires = model.window_of(values).expires_at
+    return values.get("status", "published") == "published" and (expires is None or now < expires)
+
+
+def _emergency_of(values, path, content_root, settings, now):
     if values.get("status", "published") != "published":
         return None
     if not model.window_of(values).is_live(now):
@@ -95,16 +105,33 @@ def _emergency_of(path, content_root, settings, now):
     )
 
 
-def live_emergencies(settings, now):
+def scan(settings, now, paths=None):
+    """(live emergencies newest first, watched sources) from the sources' front matter.
+
+    `paths` limits the reading to those files (the fast path with FILE=…); by default every
+    article is read. Watched sources are the emergency files not yet expired, relative to
+    the content folder: the fast path reads them again instead of the whole content.
+    """
+    content_root = Path(settings["PATH"]).resolve()
+    if paths is None:
+        paths = [p for top in settings["ARTICLE_PATHS"] for p in (content_root / top).rglob("*.md")]
+    found, watched = [], []
+    for path in sorted(set(paths)):
+        values = _flagged(path) if path.is_file() else None
+        if values is None:
+            continue
+        if _watched(values, now):
+            watched.append(path.relative_to(content_root).as_posix())
+        emergency = _emergency_of(values, path, content_root, settings, now)
+        if emergency:
+            found.append(emergency)
+    found.sort(key=lambda e: (e.issued, e.identifier), reverse=True)
+    return found, watched
+
+
+def live_emergencies(settings, now, paths=None):
     """Every live emergency notice, newest first, read from the sources' front matter."""
-    content_root = Path(settings["PATH"])
-    found = []
-    for top in settings["ARTICLE_PATHS"]:
-        for path in sorted((content_root / top).rglob("*.md")):
-            emergency = _emergency_of(path, content_root, settings, now)
-            if emergency:
-                found.append(emergency)
-    return sorted(found, key=lambda e: (e.issued, e.identifier), reverse=True)
+    return scan(settings, now, paths)[0]
 
 
 def in_language(emergencies, lang):
@@ -309,6 +336,22 @@ def regions(emergencies, settings, env):
     return found
 
 
+WATCHED = f"{edge.FOLDER}/sources.json"
+
+
+def write_watched(watched, output_path):
+    """The emergency sources the next `make emergency FILE=…` reads again."""
+    target = Path(output_path) / WATCHED
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(sorted(watched), ensure_ascii=False, indent=1) + "\n", "utf-8")
+
+
+def read_watched(output_path):
+    """The watched sources of the last build or fast path, or None when there are none."""
+    target = Path(output_path) / WATCHED
+    return json.loads(target.read_text("utf-8")) if target.is_file() else None
+
+
 def write_regions(found, settings, output_path):
     """Write the regions and their manifest into `_emergency/`, for the edge to serve."""
     folder = Path(output_path) / edge.FOLDER
@@ -334,9 +377,10 @@ def add_to_context(generator):
     """Before any page is written, put the live emergencies in every template's context."""
     settings = settings_with_defaults(generator.settings)
     now = model.build_time(settings.get("HIROBA_NOW"))
-    emergencies = live_emergencies(settings, now)
+    emergencies, watched = scan(settings, now)
     generator.context["EMERGENCIES"] = in_language(emergencies, settings["DEFAULT_LANG"])
     generator.context["ALL_EMERGENCIES"] = emergencies
+    generator.context["WATCHED_EMERGENCY_SOURCES"] = watched
     # each page shows the banner in its own language (base.html picks by page_lang())
     generator.context["EMERGENCIES_BY_LANG"] = {
         code: in_language(emergencies, code) for code in language_codes(settings)
@@ -364,6 +408,7 @@ class EmergencyGenerator:
         found = self.context["ALL_EMERGENCIES"]
         write_outputs(found, self.settings, env, self.output_path)
         write_regions(regions(found, self.settings, env), self.settings, self.output_path)
+        write_watched(self.context["WATCHED_EMERGENCY_SOURCES"], self.output_path)
 
 
 def get_generators(pelican):

@@ -1,6 +1,7 @@
 """Emergency information reaches every output while live, and the fast path matches a build."""
 
 import http.client
+import json
 import re
 import shutil
 import threading
@@ -188,6 +189,12 @@ def served(output, paths):
         server.server_close()
 
 
+def built_region(page):
+    data = page.read_bytes()
+    start, end = edge.span(data)
+    return data[start:end]
+
+
 def region_of(data, relative):
     encoding = "cp932" if relative.startswith("m/") else "utf-8"
     return MARKER.search(data.decode(encoding)).group(0)
@@ -240,6 +247,45 @@ def test_fast_path_serves_what_a_full_build_writes_without_touching_pages(before
     answers = served(output, ["/" + r for r in relatives])
     for relative in relatives:
         assert "津波警報" not in region_of(answers["/" + relative][0], relative), relative
+
+
+def test_fast_path_with_file_reads_that_notice_and_the_watched_ones(before, during):
+    source, output = before
+    heavy_rain = notice(
+        "oame-keiho",
+        "県内に大雨警報が発表されました",
+        date="2026-11-27 14:30",
+        extra="Emergency: true\nSeverity: severe\nArea: 県内全域\nExpires_at: 2026-11-28 14:05",
+        body="川に近づかないでください。",
+    )
+    (source / "news" / "oame.md").write_text(heavy_rain, "utf-8")
+
+    def fast(*files):
+        command = ("-m", "plugins.emergency", *[f"--file={source / f}" for f in files])
+        result = run_build(source, output, now=DURING, command=command)
+        assert result.returncode == 0, result.stderr
+        return edge.Regions(lambda name: (output / name).read_bytes())
+
+    # the tsunami notice named: it and its 11 translations, not the unnamed heavy rain notice
+    regions = fast("news/tsunami.md")
+    ja, en = regions.region_for("news/x/index.html"), regions.region_for("en/news/x/index.html")
+    assert "津波警報" in ja.decode() and "大雨" not in ja.decode()
+    assert TRANSLATIONS["en"][0] in en.decode()
+    for page in pages(during):  # what the full build with the tsunami notice wrote
+        relative = page.relative_to(during).as_posix()
+        assert regions.region_for(relative) == built_region(page), relative
+    watched = json.loads((output / "_emergency" / "sources.json").read_text("utf-8"))
+    assert watched == sorted(["news/tsunami.md", *[f"news/tsunami.{c}.md" for c in TRANSLATIONS]])
+    # the heavy rain notice named later: the tsunami stays, read again from the watch list
+    regions = fast("news/oame.md")
+    ja = regions.region_for("news/x/index.html").decode()
+    assert "津波警報" in ja and "大雨警報" in ja
+    # a file outside the content folder is refused with a message, not a traceback
+    result = run_build(
+        source, output, now=DURING, command=("-m", "plugins.emergency", "--file=/etc/hostname")
+    )
+    assert result.returncode == 2 and "not a file in the content folder" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_fast_path_in_place_rewrites_pages_as_a_full_build_writes_them(before, during):
