@@ -7,7 +7,7 @@
         only what the emergency fast path wrote: a dozen files, whatever the site's size
 
 Pages get the charset of their output (Shift_JIS under /m/) and a short cache lifetime;
-the edge function (infra/edge/object_lambda.py) splices the current emergency banner into
+the edge function (infra/edge/page_origin.py) splices the current emergency banner into
 them. After an upload, one CloudFront invalidation of /* drops what the edge cached.
 `--endpoint` points boto3 at another S3/CloudFront endpoint (the tests use a moto server).
 """

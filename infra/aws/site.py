@@ -3,16 +3,16 @@
     python -m infra.aws.site            # rewrite infra/aws/site.json
     python -m infra.aws.site --check    # exit 1 when the file is out of date
 
-    viewer ─▶ CloudFront ─┬─ pages (default) ─▶ Object Lambda Access Point ─▶ edge function
-                          │                      (infra/edge/object_lambda.py: current banner,
-                          │                       Shift_JIS header for /m/) ─▶ bucket
+    viewer ─▶ CloudFront ─┬─ pages (default) ─▶ edge function (Lambda function URL,
+                          │                      infra/edge/page_origin.py: page from the bucket,
+                          │                      current banner, Shift_JIS header for /m/)
                           ├─ *.css *.js *.jpg … feeds, search index ─▶ bucket
                           └─ /api/publishing/*, /api/procedures/* ─▶ API Gateway (the apps'
                              stages; a CloudFront Function strips /api/<app>, no caching)
 
 A CloudFront Function maps directory URLs to index.html. The bucket is private: CloudFront
-reaches it with origin access control, and the edge function may read only `_emergency/*`
-beside the objects S3 hands it. Upload the edge function's zip (`python -m infra.aws.site
+reaches it and the function URL with origin access control; the edge function may only read
+the bucket. Upload the edge function's zip (`python -m infra.aws.site
 --package edge.zip`: infra/edge/ as the package `edge`; boto3 is in the Lambda runtime) to
 EdgeCodeBucket/EdgeCodeKey before creating the stack.
 """
@@ -115,25 +115,9 @@ def template():
                             "Resource": sub("${SiteBucket.Arn}/*"),
                             "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
                         },
-                        {
-                            "Sid": "PagesThroughAccessPointsOfThisAccount",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": "*"},
-                            "Action": "s3:GetObject",
-                            "Resource": sub("${SiteBucket.Arn}/*"),
-                            "Condition": {
-                                "StringEquals": {
-                                    "s3:DataAccessPointAccount": sub("${AWS::AccountId}")
-                                }
-                            },
-                        },
                     ],
                 },
             },
-        },
-        "SiteAccessPoint": {
-            "Type": "AWS::S3::AccessPoint",
-            "Properties": {"Bucket": {"Ref": "SiteBucket"}},
         },
         "EdgeFunctionRole": {
             "Type": "AWS::IAM::Role",
@@ -160,16 +144,10 @@ def template():
                             "Version": "2012-10-17",
                             "Statement": [
                                 {
-                                    "Sid": "AnswerObjectLambda",
-                                    "Effect": "Allow",
-                                    "Action": "s3-object-lambda:WriteGetObjectResponse",
-                                    "Resource": "*",
-                                },
-                                {
-                                    "Sid": "ReadBannerRegions",
+                                    "Sid": "ReadPagesAndBannerRegions",
                                     "Effect": "Allow",
                                     "Action": "s3:GetObject",
-                                    "Resource": sub(f"${{SiteBucket.Arn}}/{banner.FOLDER}/*"),
+                                    "Resource": sub("${SiteBucket.Arn}/*"),
                                 },
                                 {
                                     "Sid": "NoSuchKeyRatherThanDenied",
@@ -186,9 +164,9 @@ def template():
         "EdgeFunction": {
             "Type": "AWS::Lambda::Function",
             "Properties": {
-                "Description": "Hiroba: pages with the current emergency banner (S3 Object Lambda)",
+                "Description": "Hiroba: pages with the current emergency banner (CloudFront origin)",
                 "Runtime": "python3.12",
-                "Handler": "edge.object_lambda.handler",
+                "Handler": "edge.page_origin.handler",
                 "Role": {"Fn::GetAtt": ["EdgeFunctionRole", "Arn"]},
                 "Code": {"S3Bucket": {"Ref": "EdgeCodeBucket"}, "S3Key": {"Ref": "EdgeCodeKey"}},
                 "MemorySize": 256,
@@ -201,7 +179,22 @@ def template():
                 },
             },
         },
-        "EdgeFunctionInvokedByCloudFront": {
+        "EdgeFunctionUrl": {
+            "Type": "AWS::Lambda::Url",
+            "Properties": {"TargetFunctionArn": {"Ref": "EdgeFunction"}, "AuthType": "AWS_IAM"},
+        },
+        # CloudFront signs its requests (origin access control); nobody else may call the URL
+        "EdgeFunctionUrlForCloudFront": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunctionUrl",
+                "FunctionName": {"Ref": "EdgeFunction"},
+                "Principal": "cloudfront.amazonaws.com",
+                "SourceArn": distribution_arn,
+                "FunctionUrlAuthType": "AWS_IAM",
+            },
+        },
+        "EdgeFunctionForCloudFront": {
             "Type": "AWS::Lambda::Permission",
             "Properties": {
                 "Action": "lambda:InvokeFunction",
@@ -210,40 +203,15 @@ def template():
                 "SourceArn": distribution_arn,
             },
         },
-        "PagesAccessPoint": {
-            "Type": "AWS::S3ObjectLambda::AccessPoint",
+        "PagesOriginAccess": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
             "Properties": {
-                "ObjectLambdaConfiguration": {
-                    "SupportingAccessPoint": {"Fn::GetAtt": ["SiteAccessPoint", "Arn"]},
-                    "TransformationConfigurations": [
-                        {
-                            "Actions": ["GetObject"],
-                            "ContentTransformation": {
-                                "AwsLambda": {
-                                    "FunctionArn": {"Fn::GetAtt": ["EdgeFunction", "Arn"]}
-                                }
-                            },
-                        }
-                    ],
+                "OriginAccessControlConfig": {
+                    "Name": sub("${AWS::StackName}-pages-origin-access"),
+                    "OriginAccessControlOriginType": "lambda",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
                 }
-            },
-        },
-        "PagesAccessPointPolicy": {
-            "Type": "AWS::S3ObjectLambda::AccessPointPolicy",
-            "Properties": {
-                "ObjectLambdaAccessPoint": {"Ref": "PagesAccessPoint"},
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudfront.amazonaws.com"},
-                            "Action": "s3-object-lambda:Get*",
-                            "Resource": {"Fn::GetAtt": ["PagesAccessPoint", "Arn"]},
-                            "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
-                        }
-                    ],
-                },
             },
         },
         "OriginAccess": {
@@ -320,7 +288,10 @@ def template():
 
 
 def distribution_config():
-    pages_origin = sub("${PagesAccessPoint.Alias.Value}.s3.${AWS::Region}.amazonaws.com")
+    # https://<id>.lambda-url.<region>.on.aws/ -> its host name
+    pages_origin = {
+        "Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": ["EdgeFunctionUrl", "FunctionUrl"]}]}]
+    }
     static_origin = {"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]}
 
     def origin(origin_id, domain):
@@ -403,7 +374,15 @@ def distribution_config():
         },
         "ViewerCertificate": certificate,
         "Origins": [
-            origin("pages", pages_origin),
+            {
+                "Id": "pages",
+                "DomainName": pages_origin,
+                "OriginAccessControlId": {"Fn::GetAtt": ["PagesOriginAccess", "Id"]},
+                "CustomOriginConfig": {
+                    "OriginProtocolPolicy": "https-only",
+                    "OriginSSLProtocols": ["TLSv1.2"],
+                },
+            },
             origin("static", static_origin),
             *[api_origin(app, parameter) for app, parameter in API_APPS.items()],
         ],

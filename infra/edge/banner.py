@@ -3,9 +3,9 @@
 Every page carries a banner region between `<!--hiroba:emergency-->` and
 `<!--/hiroba:emergency … -->` near the top of <body>. The build and `make emergency` write
 the current region of each kind of page into `_emergency/` (one small file per page kind
-and language, listed in `_emergency/regions.json`). Whatever serves the pages — the S3
-Object Lambda behind CloudFront in production, the development server locally — puts that
-region in place of the one the page was built with. So publishing or lifting an emergency
+and language, listed in `_emergency/regions.json`). Whatever serves the pages — the
+function CloudFront asks for pages in production (page_origin.py), the development server
+locally — puts that region in place of the one the page was built with. So publishing or lifting an emergency
 rewrites a dozen small files, not every page: its cost does not grow with the site.
 
 Standard library only: this module is shipped as it is in the edge function's package.

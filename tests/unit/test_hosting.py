@@ -1,20 +1,19 @@
 """Hosting on AWS, against real protocols on loopback: the site uploaded to S3 (a moto
-server), CloudFront invalidated, and the edge function answering S3 Object Lambda with the
-current banner. The templates are checked by cfn-lint against the CloudFormation spec."""
+server), CloudFront invalidated, and the edge function (CloudFront's origin for pages)
+reading them from S3 and answering with the current banner. The templates are checked by cfn-lint against the CloudFormation spec."""
 
-import http.server
+import base64
 import json
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import boto3
 import pytest
 
 from infra.aws import publish, site
-from infra.edge import banner, object_lambda
+from infra.edge import banner, page_origin
 from infra.edge import headers as edge_headers
 from infra.local.dynamodb import LocalDynamoDB
 
@@ -121,80 +120,45 @@ def test_emergency_upload_sends_only_listed_files_and_invalidates(env, output, c
     assert invalidations["InvalidationList"]["Quantity"] == 1
 
 
-class _ObjectLambdaEndpoint(http.server.BaseHTTPRequestHandler):
-    """Plays the S3 Object Lambda endpoint: records WriteGetObjectResponse calls."""
-
-    calls = []
-
-    def do_POST(self):
-        if self.headers.get("Transfer-Encoding") == "chunked":
-            body = b""
-            while (size := int(self.rfile.readline().strip(), 16)) > 0:
-                body += self.rfile.read(size)
-                self.rfile.readline()
-            self.rfile.readline()
-        else:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.calls.append((self.path, dict(self.headers), body))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
+def url_request(path, method="GET"):
+    """A Lambda function URL event (payload 2.0), as CloudFront's request arrives."""
+    return {"rawPath": path, "requestContext": {"http": {"method": method}}, "headers": {}}
 
 
-@pytest.fixture
-def object_lambda_endpoint(monkeypatch):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ObjectLambdaEndpoint)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _ObjectLambdaEndpoint.calls = []
-    monkeypatch.setenv("HIROBA_OBJECT_LAMBDA_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
-    yield _ObjectLambdaEndpoint.calls
-    server.shutdown()
-    server.server_close()
-
-
-def invoke(endpoint, key):
-    s3 = s3_client(endpoint)
-    url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key})
-    event = {
-        "getObjectContext": {"inputS3Url": url, "outputRoute": "route-1", "outputToken": "t-1"},
-        "userRequest": {"url": f"https://pages.example/{key}", "headers": {}},
-    }
-    return object_lambda.handler(event)
-
-
-def test_edge_function_serves_pages_with_the_current_banner(
-    env, output, object_lambda_endpoint, monkeypatch
-):
+def test_edge_function_serves_pages_with_the_current_banner(env, output, monkeypatch):
+    (output / "404.html").write_text(
+        f"<html><body>{OLD}<h1>見つかりません</h1></body></html>", "utf-8"
+    )
     monkeypatch.setenv("HIROBA_S3_ENDPOINT", env)
     monkeypatch.setenv("HIROBA_SITE_BUCKET", BUCKET)
-    monkeypatch.setattr(object_lambda, "_clients", {})
-    monkeypatch.setattr(object_lambda, "_regions", {"loaded": 0.0, "value": None})
+    monkeypatch.setattr(page_origin, "_clients", {})
+    monkeypatch.setattr(page_origin, "_regions", {"loaded": 0.0, "value": None})
     assert (
         publish.main(["--bucket", BUCKET, "--output", str(output), "--endpoint", env, "--all"]) == 0
     )
-    for key in ("index.html", "en/index.html", "m/index.html", "news/none/index.html"):
-        invoke(env, key)
-    answers = {}
-    for (path, headers, body), key in zip(
-        object_lambda_endpoint, ("ja", "en", "m", "missing"), strict=True
-    ):
-        assert path.startswith("/WriteGetObjectResponse")
-        assert headers["x-amz-request-route"] == "route-1"
-        assert headers["x-amz-request-token"] == "t-1"
-        answers[key] = (headers, body)
-    headers, body = answers["ja"]
+
+    def page(path, method="GET"):
+        answer = page_origin.handler(url_request(path, method))
+        assert answer["isBase64Encoded"] is (method == "GET")
+        return answer, base64.b64decode(answer["body"])
+
+    answer, body = page("/index.html")
+    assert answer["statusCode"] == 200
     assert "<p>津波警報</p>" in body.decode() and "<main>宮城県</main>" in body.decode()
-    assert headers["x-amz-fwd-header-Content-Type"] == "text/html; charset=utf-8"
-    assert headers["x-amz-fwd-header-Cache-Control"] == "public, max-age=60"
-    assert "Tsunami warning" in answers["en"][1].decode()
-    headers, body = answers["m"]
-    assert headers["x-amz-fwd-header-Content-Type"] == "text/html; charset=Shift_JIS"
+    assert answer["headers"]["Content-Type"] == "text/html; charset=utf-8"
+    assert answer["headers"]["Cache-Control"] == "public, max-age=60"
+    assert "Tsunami warning" in page("/en/")[1].decode()
+    answer, body = page("/m/index.html")
+    assert answer["headers"]["Content-Type"] == "text/html; charset=Shift_JIS"
     assert "<p>津波警報</p>" in body.decode("cp932") and "ポケットみやぎ" in body.decode("cp932")
-    assert answers["missing"][0]["x-amz-fwd-status"] == "404"
-    assert answers["missing"][1] == b""
+    answer, body = page("/news/none/index.html")
+    assert answer["statusCode"] == 404
+    assert "見つかりません" in body.decode() and "<p>津波警報</p>" in body.decode()
+    answer, body = page("/m/index.html", "HEAD")
+    assert answer["statusCode"] == 200 and body == b""
+    assert answer["headers"]["Content-Type"] == "text/html; charset=Shift_JIS"
+    assert page_origin.handler(url_request("/", "POST"))["statusCode"] == 405
+    assert page("/../../etc/passwd.html")[0]["statusCode"] == 404  # never outside the site
 
 
 @pytest.mark.parametrize("module", ["template", "site"])
@@ -231,10 +195,10 @@ def test_edge_package_runs_on_its_own(tmp_path):
     assert site.package(tmp_path / "again.zip").read_bytes() == archive.read_bytes()
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]); "
-        "from edge import object_lambda, banner; "
+        "from edge import page_origin, banner; "
         "print(banner.region_name('m/index.html', "
         "{'default_lang': 'ja', 'languages': [], 'mobile_root': 'm'}), "
-        "callable(object_lambda.handler))"
+        "callable(page_origin.handler))"
     )
     result = subprocess.run(
         [sys.executable, "-I", "-c", probe, str(archive)],
