@@ -26,7 +26,8 @@ DEFAULTS = {
     "MOBILE_PER_PAGE": 10,
     # categories on the top page, in order, after 緊急情報
     "MOBILE_TOP_CATEGORIES": ["bousai", "kanko"],
-    "MOBILE_SKIP_TEMPLATES": ["home", "search", "a11y-results"],
+    # pages /m/ has its own version of (the status inquiry: a Shift_JIS form) or none of
+    "MOBILE_SKIP_TEMPLATES": ["home", "search", "a11y-results", "procedure-status"],
 }
 ACCESS_KEYS = "1234567890"
 STATUS_PAGE = "procedures/status/"  # 申請状況の照会, posted to /api/procedures/m/inquiries
@@ -250,7 +251,7 @@ class MobileGenerator(Generator):
             p
             for p in self.context["pages"]
             if getattr(p, "template", "page") not in self.settings["MOBILE_SKIP_TEMPLATES"]
-            and p.url
+            and p.url.endswith("/")  # not the not-found page (404.html) nor the home page
         ]
         self.page_urls = {item.url for item in articles + pages}
         simplifier = Simplifier(self.mobile_url, self.image)
