@@ -58,31 +58,34 @@ def region_name(path, manifest):
     return f"{variant}.{lang}.inc"
 
 
-def page_path(url_path):
-    """The page file a URL path is served from ("/en/" -> "en/index.html"), or None."""
+def site_path(url_path):
+    """The file a URL path names, relative to the site ("/en/" -> "en/index.html"), or None
+    when it would lead outside the site."""
     path = unquote(url_path.split("?", 1)[0]).lstrip("/")
     if path == "" or path.endswith("/"):
         path += "index.html"
     if ".." in path.split("/") or "\\" in path:
-        return None  # never outside the site
-    if not path.endswith(".html") or path.startswith(("pagefind/", FOLDER + "/")):
         return None
     return path
 
 
-def manifest_bytes(default_lang, languages, mobile_root):
-    return (
-        json.dumps(
-            {
-                "default_lang": default_lang,
-                "languages": sorted(languages),
-                "mobile_root": mobile_root,
-            },
-            sort_keys=True,
-            indent=1,
-        )
-        + "\n"
-    ).encode("ascii")
+def page_path(url_path):
+    """The page file a URL path is served from ("/en/" -> "en/index.html"), or None."""
+    path = site_path(url_path)
+    if path is None or not path.endswith(".html") or path.startswith(("pagefind/", FOLDER + "/")):
+        return None
+    return path
+
+
+def manifest_bytes(default_lang, languages, mobile_root, computed_at=None):
+    """The manifest; `computed_at` (ISO 8601) is the instant the regions show the state of,
+    so that an upload never replaces newer emergency information by older
+    (infra/aws/publish.py)."""
+    manifest = {"default_lang": default_lang, "languages": sorted(languages)}
+    manifest["mobile_root"] = mobile_root
+    if computed_at:
+        manifest["computed_at"] = computed_at
+    return (json.dumps(manifest, sort_keys=True, indent=1) + "\n").encode("ascii")
 
 
 class Regions:

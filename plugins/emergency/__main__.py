@@ -89,7 +89,7 @@ def sources_to_read(settings, files):
     for name in files:
         path = Path(name).resolve()
         base = path.name.split(".")[0]  # 2026-11-27-x.md and its 2026-11-27-x.en.md …
-        paths |= {path, *path.parent.glob(f"{base}.*.md")}
+        paths |= {path, path.parent / f"{base}.md", *path.parent.glob(f"{base}.*.md")}
     return sorted(paths)
 
 
@@ -104,7 +104,7 @@ def publish(settings, in_place=False, files=()):
     before = _snapshot(output)
     regions = emergency.regions(found, settings, env)
     emergency.write_outputs(found, settings, env, output)
-    emergency.write_regions(regions, settings, output)
+    emergency.write_regions(regions, settings, output, now)
     emergency.write_watched(watched, output)
     rewritten = None
     if in_place:
@@ -152,10 +152,13 @@ def main(argv):
     started = time.perf_counter()
     settings = read_settings(args.settings)
     content = Path(settings["PATH"]).resolve()
+    # where the full build looks for emergencies (notices), and nowhere else
+    folders = [content / top for top in settings["ARTICLE_PATHS"]]
     for name in args.file:
         path = Path(name).resolve()
-        if not path.is_file() or not path.is_relative_to(content):
-            print(f"{name}: not a file in the content folder {content}", file=sys.stderr)
+        if not path.is_file() or not any(path.is_relative_to(f) for f in folders):
+            places = ", ".join(str(f) for f in folders)
+            print(f"{name}: not a notice file (in {places})", file=sys.stderr)
             return 2
     default, written, rewritten = publish(settings, args.in_place, args.file)
     elapsed = time.perf_counter() - started

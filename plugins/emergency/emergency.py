@@ -352,15 +352,16 @@ def read_watched(output_path):
     return json.loads(target.read_text("utf-8")) if target.is_file() else None
 
 
-def write_regions(found, settings, output_path):
-    """Write the regions and their manifest into `_emergency/`, for the edge to serve."""
+def write_regions(found, settings, output_path, now):
+    """Write the regions and their manifest into `_emergency/`, for the edge to serve;
+    `now` is the instant the emergencies were read at."""
     folder = Path(output_path) / edge.FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in found.items():
         (folder / name).write_bytes(data)
     codes = set(language_codes(settings)) - {settings["DEFAULT_LANG"]}
     manifest = edge.manifest_bytes(
-        settings["DEFAULT_LANG"], codes, settings.get("MOBILE_PATH", "m")
+        settings["DEFAULT_LANG"], codes, settings.get("MOBILE_PATH", "m"), now.isoformat()
     )
     (Path(output_path) / edge.MANIFEST).write_bytes(manifest)
 
@@ -378,6 +379,7 @@ def add_to_context(generator):
     settings = settings_with_defaults(generator.settings)
     now = model.build_time(settings.get("HIROBA_NOW"))
     emergencies, watched = scan(settings, now)
+    generator.context["EMERGENCIES_READ_AT"] = now
     generator.context["EMERGENCIES"] = in_language(emergencies, settings["DEFAULT_LANG"])
     generator.context["ALL_EMERGENCIES"] = emergencies
     generator.context["WATCHED_EMERGENCY_SOURCES"] = watched
@@ -407,7 +409,9 @@ class EmergencyGenerator:
         ).env
         found = self.context["ALL_EMERGENCIES"]
         write_outputs(found, self.settings, env, self.output_path)
-        write_regions(regions(found, self.settings, env), self.settings, self.output_path)
+        found_regions = regions(found, self.settings, env)
+        read_at = self.context["EMERGENCIES_READ_AT"]
+        write_regions(found_regions, self.settings, self.output_path, read_at)
         write_watched(self.context["WATCHED_EMERGENCY_SOURCES"], self.output_path)
 
 
