@@ -2,18 +2,25 @@
 
     python -m infra.aws.publish --bucket B [--distribution D] --all
         the whole of output/: every file uploaded, objects no longer built deleted
-    python -m plugins.emergency publishconf.py | tail -n +2 | \\
-        python -m infra.aws.publish --bucket B --distribution D --files-from -
-        only what the emergency fast path wrote: a dozen files, whatever the site's size
+    set -o pipefail; python -m plugins.emergency publishconf.py --file content/news/x.md \\
+        | tail -n +2 | python -m infra.aws.publish --bucket B --distribution D --files-from -
+        only what the emergency fast path wrote: about 30 files, whatever the site's size
 
 Pages get the charset of their output (Shift_JIS under /m/) and a short cache lifetime;
 the edge function (infra/edge/page_origin.py) splices the current emergency banner into
 them. After an upload, one CloudFront invalidation of /* drops what the edge cached.
 `--endpoint` points boto3 at another S3/CloudFront endpoint (the tests use a moto server).
+
+Emergency information never goes back in time: the banner regions carry the instant they
+were computed at (`computed_at` in `_emergency/regions.json`), and a full upload of a build
+that started before the emergency information in the bucket was published leaves the
+emergency files alone (the fast path's are newer).
 """
 
 import argparse
+import json
 import mimetypes
+import re
 import sys
 import time
 from pathlib import Path
@@ -24,6 +31,14 @@ from infra.edge import banner, headers
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPES = {".vtt": "text/vtt", ".webm": "video/webm", ".xml": "application/xml"}
+# kept beside the build for the fast path, never published (it lists scheduled notices)
+PRIVATE = {f"{banner.FOLDER}/sources.json"}
+# what the emergency fast path writes, as well as the build
+EMERGENCY = re.compile(rf"^(?:{banner.FOLDER}/|(?:[^/]+/)?emergency/|feeds/emergency)")
+
+
+class Refused(Exception):
+    """A publication that would do harm: nothing is uploaded."""
 
 
 def object_headers(name):
@@ -38,17 +53,27 @@ def object_headers(name):
     if kind.startswith("text/") or kind in ("application/xml", "application/json"):
         kind += "; charset=utf-8"
     # the banner regions and emergency feeds change without a build: never cached long
-    short = name.startswith((banner.FOLDER + "/", "emergency/", "feeds/"))
+    short = EMERGENCY.match(name) or name.startswith("feeds/")
     return {
         "ContentType": kind,
         "CacheControl": "public, max-age=60" if short else "public, max-age=3600",
     }
 
 
+def checked(output, names):
+    """The names, each a file path inside output/ (or a key to delete), else Refused."""
+    root = Path(output).resolve()
+    for name in names:
+        target = (root / name).resolve()
+        if name.startswith("/") or ".." in name.split("/") or not target.is_relative_to(root):
+            raise Refused(f"{name}: not a path inside {root}")
+    return [n for n in names if n not in PRIVATE]
+
+
 def upload(s3, bucket, output, names):
     """Upload `names` (paths in output/); a name whose file is gone is deleted. Returns counts."""
     uploaded = deleted = 0
-    for name in names:
+    for name in checked(output, names):
         path = Path(output) / name
         if path.is_file():
             s3.put_object(Bucket=bucket, Key=name, Body=path.read_bytes(), **object_headers(name))
@@ -59,15 +84,34 @@ def upload(s3, bucket, output, names):
     return uploaded, deleted
 
 
+def _computed_at(data):
+    return json.loads(data).get("computed_at", "") if data else ""
+
+
+def emergency_is_newer_in_bucket(s3, bucket, output):
+    """Whether the bucket's emergency information was computed after this build's."""
+    local = Path(output) / banner.MANIFEST
+    try:
+        remote = s3.get_object(Bucket=bucket, Key=banner.MANIFEST)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        return False
+    mine = _computed_at(local.read_bytes() if local.is_file() else None)
+    return _computed_at(remote) > mine
+
+
 def everything(s3, bucket, output):
     """Every built file, plus the keys in the bucket that the build no longer writes."""
-    built = sorted(p.relative_to(output).as_posix() for p in Path(output).rglob("*") if p.is_file())
+    root = Path(output)
+    if not (root / "index.html").is_file():
+        raise Refused(f"{root} holds no built site (no index.html): nothing is deleted")
+    built = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     stale = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        stale += [
-            o["Key"] for o in page.get("Contents", []) if not (Path(output) / o["Key"]).is_file()
-        ]
-    return built + stale
+        stale += [o["Key"] for o in page.get("Contents", []) if not (root / o["Key"]).is_file()]
+    names = built + stale
+    if emergency_is_newer_in_bucket(s3, bucket, output):
+        names = [n for n in names if not EMERGENCY.match(n)]
+    return names
 
 
 def invalidate(cloudfront, distribution):
@@ -93,15 +137,21 @@ def main(argv=None):
     group.add_argument("--files-from", help="a file listing paths in output/, or - for stdin")
     args = parser.parse_args(argv)
     s3 = boto3.client("s3", endpoint_url=args.endpoint)
-    if args.all:
-        names = everything(s3, args.bucket, args.output)
-    else:
-        if args.files_from == "-":
-            text = sys.stdin.read()
+    try:
+        if args.all:
+            names = everything(s3, args.bucket, args.output)
         else:
-            text = Path(args.files_from).read_text("utf-8")
-        names = [line.strip() for line in text.splitlines() if line.strip()]
-    uploaded, deleted = upload(s3, args.bucket, args.output, names)
+            if args.files_from == "-":
+                text = sys.stdin.read()
+            else:
+                text = Path(args.files_from).read_text("utf-8")
+            names = [line.strip() for line in text.splitlines() if line.strip()]
+            if not names:
+                raise Refused("no files listed: nothing to publish")
+        uploaded, deleted = upload(s3, args.bucket, args.output, names)
+    except Refused as refused:
+        print(f"publish: refused: {refused}", file=sys.stderr)
+        return 2
     message = f"publish: {uploaded} uploaded, {deleted} deleted"
     if args.distribution:
         cloudfront = boto3.client("cloudfront", endpoint_url=args.endpoint)

@@ -29,18 +29,29 @@ OUTPUT = Path(__file__).with_name("site.json")
 # the managed policies CloudFront documents: CachingOptimized honours the origin's
 # Cache-Control (pages say max-age=60); CORS-S3Origin forwards nothing personal
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+# (anything else that is not a page is passed through by the edge function as well)
 STATIC_PATTERNS = [
     "/theme/*",
     "/pagefind/*",
     "/feeds/*",
+    "/images/*",
+    "/documents/*",
+    "/media/files/*",
     "/emergency/cap/*",
     f"/{banner.FOLDER}/*",
     "*.xml",
     "*.json",
     "*.jpg",
+    "*.jpeg",
     "*.png",
+    "*.gif",
+    "*.svg",
+    "*.webp",
     "*.webm",
+    "*.mp4",
     "*.vtt",
+    "*.pdf",
+    "*.csv",
     "*.txt",
 ]
 INDEX_FUNCTION = """function handler(event) {
@@ -115,6 +126,16 @@ def template():
                             "Resource": sub("${SiteBucket.Arn}/*"),
                             "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
                         },
+                        {
+                            # a missing file is then 404 Not Found, not 403 (no error page
+                            # rule: it would also rewrite the APIs' own 403 answers)
+                            "Sid": "MissingFilesAreNotFound",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudfront.amazonaws.com"},
+                            "Action": "s3:ListBucket",
+                            "Resource": bucket_arn,
+                            "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+                        },
                     ],
                 },
             },
@@ -174,7 +195,7 @@ def template():
                 "Environment": {
                     "Variables": {
                         "HIROBA_SITE_BUCKET": {"Ref": "SiteBucket"},
-                        "HIROBA_REGIONS_TTL": "5",
+                        "HIROBA_REGIONS_TTL": "0",
                     }
                 },
             },
@@ -390,9 +411,6 @@ def distribution_config():
         "CacheBehaviors": [
             *[api_behaviour(app) for app in API_APPS],
             *[behaviour("static", p) for p in STATIC_PATTERNS],
-        ],
-        "CustomErrorResponses": [
-            {"ErrorCode": 403, "ResponseCode": 404, "ResponsePagePath": "/404.html"},
         ],
     }
 

@@ -1,8 +1,8 @@
 """The headers a page is served with, the same from the edge and the development server."""
 
 MOBILE_ROOT = "m/"
-# Pages change when an emergency is published; CloudFront keeps them a minute at most
-# and the fast path invalidates them, so residents never wait longer than that.
+# Pages change when an emergency is published; CloudFront keeps them a minute at most,
+# and the upload of an emergency (infra/aws/publish.py) invalidates them at once.
 PAGE_CACHE_CONTROL = "public, max-age=60"
 
 

@@ -7,9 +7,10 @@ it (banner.py) and answers with the charset of its output and a short cache life
 Static files (CSS, images, video, feeds, search index) go from CloudFront to the bucket
 directly and never come here. infra/aws/site.py declares the resources.
 
-The current regions are read from the bucket (`_emergency/…`) and kept for
-HIROBA_REGIONS_TTL seconds (5 by default), so a published emergency shows within that time
-plus CloudFront's, which `make emergency` clears with an invalidation.
+The current regions are read from the bucket (`_emergency/…`) on every request this
+function serves (HIROBA_REGIONS_TTL can keep them a few seconds instead), and CloudFront
+keeps each answer at most a minute; the invalidation infra/aws/publish.py makes after
+uploading an emergency clears that, so the next request shows it.
 
 (S3 Object Lambda would do the same without a function URL, but AWS closed it to new
 customers in November 2025.)
@@ -36,30 +37,34 @@ def _s3():
     return _clients["s3"]
 
 
-def _read(key):
-    """The object's bytes, or None when there is no such object."""
+def _get(key):
+    """(bytes, content type) of an object, or (None, None) when there is no such object."""
     try:
         answer = _s3().get_object(Bucket=os.environ["HIROBA_SITE_BUCKET"], Key=key)
     except _s3().exceptions.NoSuchKey:
-        return None
-    return answer["Body"].read()
+        return None, None
+    return answer["Body"].read(), answer.get("ContentType")
+
+
+def _read(key):
+    return _get(key)[0]
 
 
 def current_regions(now=None):
     now = time.monotonic() if now is None else now
-    ttl = float(os.environ.get("HIROBA_REGIONS_TTL", "5"))
+    ttl = float(os.environ.get("HIROBA_REGIONS_TTL", "0"))
     if _regions["value"] is None or now - _regions["loaded"] >= ttl:
         _regions["value"] = banner.Regions(_read)
         _regions["loaded"] = now
     return _regions["value"]
 
 
-def _answer(status, path, body, head):
+def _answer(status, body, head, content_type, cache_control=headers.PAGE_CACHE_CONTROL):
     return {
         "statusCode": status,
         "headers": {
-            "Content-Type": headers.content_type(path),
-            "Cache-Control": headers.PAGE_CACHE_CONTROL,
+            "Content-Type": content_type,
+            "Cache-Control": cache_control,
             "X-Content-Type-Options": "nosniff",
         },
         # bytes in any charset (Shift_JIS under /m/) pass a function URL only as base64
@@ -73,9 +78,20 @@ def handler(event, context=None):
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
     if method not in ("GET", "HEAD"):
         return {"statusCode": 405, "headers": {"Allow": "GET, HEAD"}, "body": ""}
-    path = banner.page_path(event.get("rawPath") or "/")  # page_path decodes %xx
+    head = method == "HEAD"
+    raw = event.get("rawPath") or "/"
+    path = banner.page_path(raw)  # decodes %xx; None for what is not a page or leaves the site
+    key = banner.site_path(raw)
+    if path is None and key is not None:
+        # not a page: a file CloudFront's static routes do not name (a PDF, …), as stored
+        body, kind = _get(key)
+        if body is not None:
+            return _answer(
+                200, body, head, kind or "application/octet-stream", "public, max-age=3600"
+            )
     body = _read(path) if path else None
     status = 200
     if body is None:
         path, body, status = NOT_FOUND, _read(NOT_FOUND) or b"Not Found", 404
-    return _answer(status, path, current_regions().apply(path, body), method == "HEAD")
+    page = current_regions().apply(path, body)
+    return _answer(status, page, head, headers.content_type(path))

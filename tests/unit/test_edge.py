@@ -31,6 +31,8 @@ def test_urls_map_to_pages_and_never_outside_the_site():
     assert banner.page_path("/_emergency/main.ja.inc") is None
     assert banner.page_path("/../../etc/passwd.html") is None
     assert banner.page_path("/a/%2e%2e/%2e%2e/x.html") is None
+    assert banner.site_path("/documents/plan.pdf") == "documents/plan.pdf"
+    assert banner.site_path("/documents/%2e%2e/%2e%2e/etc/passwd") is None
 
 
 def test_splice_replaces_only_the_region():

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import boto3
@@ -18,7 +19,6 @@ from infra.edge import headers as edge_headers
 from infra.local.dynamodb import LocalDynamoDB
 
 ROOT = Path(__file__).resolve().parents[2]
-BUCKET = "hiroba-site-test"
 OLD = "<!--hiroba:emergency--><!--/hiroba:emergency          -->"
 NEW = "<!--hiroba:emergency--><p>津波警報</p><!--/hiroba:emergency-->"
 
@@ -43,6 +43,16 @@ def env(monkeypatch, aws):
 
 
 @pytest.fixture
+def bucket(env):
+    """A new, empty bucket for each test."""
+    name = f"hiroba-site-{uuid.uuid4().hex[:12]}"
+    s3_client(env).create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
+    return name
+
+
+@pytest.fixture
 def output(tmp_path):
     """A small built site: pages with the region as built, and the current regions."""
     files = {
@@ -54,6 +64,8 @@ def output(tmp_path):
         "_emergency/main.ja.inc": NEW.encode(),
         "_emergency/main.en.inc": NEW.replace("津波警報", "Tsunami warning").encode(),
         "_emergency/mobile-top.ja.inc": NEW.encode("cp932"),
+        "_emergency/sources.json": b'["news/scheduled-notice.md"]',
+        "documents/plan.pdf": b"%PDF-1.7",
     }
     for name, data in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -65,25 +77,68 @@ def s3_client(endpoint):
     return boto3.client("s3", endpoint_url=endpoint)
 
 
-def test_publish_uploads_with_the_charset_of_each_output_and_deletes_stale(env, output):
+def test_publish_uploads_with_the_charset_of_each_output_and_deletes_stale(env, bucket, output):
     s3 = s3_client(env)
-    s3.create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
-    )
-    s3.put_object(Bucket=BUCKET, Key="news/removed/index.html", Body=b"old")
-    args = ["--bucket", BUCKET, "--output", str(output), "--endpoint", env, "--all"]
+    s3.put_object(Bucket=bucket, Key="news/removed/index.html", Body=b"old")
+    args = ["--bucket", bucket, "--output", str(output), "--endpoint", env, "--all"]
     assert publish.main(args) == 0
-    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
     assert "news/removed/index.html" not in keys and "m/index.html" in keys
-    mobile = s3.head_object(Bucket=BUCKET, Key="m/index.html")
+    mobile = s3.head_object(Bucket=bucket, Key="m/index.html")
     assert mobile["ContentType"] == "text/html; charset=Shift_JIS"
     assert mobile["CacheControl"] == "public, max-age=60"
-    assert s3.head_object(Bucket=BUCKET, Key="index.html")["ContentType"].endswith("utf-8")
-    css = s3.head_object(Bucket=BUCKET, Key="theme/css/hiroba.css")
+    assert s3.head_object(Bucket=bucket, Key="index.html")["ContentType"].endswith("utf-8")
+    css = s3.head_object(Bucket=bucket, Key="theme/css/hiroba.css")
     assert css["ContentType"] == "text/css; charset=utf-8"
+    assert "_emergency/sources.json" not in keys  # it lists notices not yet published
 
 
-def test_emergency_upload_sends_only_listed_files_and_invalidates(env, output, capsys):
+def test_publish_refuses_what_would_do_harm(env, bucket, output, tmp_path, capsys):
+    s3 = s3_client(env)
+    base = ["--bucket", bucket, "--endpoint", env]
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"the live site")
+    before = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert publish.main([*base, "--output", str(empty), "--all"]) == 2  # would delete it all
+    listing = tmp_path / "list.txt"
+    for text in ("../secret.txt\n", "/etc/passwd\n", "\n"):
+        listing.write_text(text, "utf-8")
+        assert publish.main([*base, "--output", str(output), "--files-from", str(listing)]) == 2
+    assert "refused" in capsys.readouterr().err
+    assert {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])} == before
+    assert before == {"index.html"}
+
+
+def test_a_full_upload_of_an_older_build_keeps_newer_emergency_information(
+    env, bucket, output, tmp_path
+):
+    s3 = s3_client(env)
+    manifest = banner.manifest_bytes("ja", ["en"], "m", "2026-11-27T15:00:00+09:00")
+    s3.put_object(Bucket=bucket, Key=banner.MANIFEST, Body=manifest)
+    s3.put_object(Bucket=bucket, Key="_emergency/main.ja.inc", Body=b"NEWER")
+    s3.put_object(Bucket=bucket, Key="emergency/cap/oame.xml", Body=b"<alert/>")
+    older = banner.manifest_bytes("ja", ["en"], "m", "2026-11-27T14:58:00+09:00")
+    (output / banner.MANIFEST).write_bytes(older)
+    (output / "about").mkdir()
+    (output / "about" / "index.html").write_text("<p>new page</p>", "utf-8")
+    args = ["--bucket", bucket, "--output", str(output), "--endpoint", env, "--all"]
+    assert publish.main(args) == 0
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    assert "about/index.html" in keys  # the rest of the build is published
+    assert s3.get_object(Bucket=bucket, Key="_emergency/main.ja.inc")["Body"].read() == b"NEWER"
+    assert "emergency/cap/oame.xml" in keys  # not deleted as "no longer built"
+    assert s3.get_object(Bucket=bucket, Key=banner.MANIFEST)["Body"].read() == manifest
+    # a build newer than the bucket's emergency information replaces it
+    newer = banner.manifest_bytes("ja", ["en"], "m", "2026-11-27T15:10:00+09:00")
+    (output / banner.MANIFEST).write_bytes(newer)
+    assert publish.main(args) == 0
+    assert s3.get_object(Bucket=bucket, Key="_emergency/main.ja.inc")["Body"].read() == NEW.encode()
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    assert "emergency/cap/oame.xml" not in keys
+
+
+def test_emergency_upload_sends_only_listed_files_and_invalidates(env, bucket, output, capsys):
     s3 = s3_client(env)
     cloudfront = boto3.client("cloudfront", endpoint_url=env)
     distribution = cloudfront.create_distribution(
@@ -96,7 +151,7 @@ def test_emergency_upload_sends_only_listed_files_and_invalidates(env, output, c
                 "Items": [
                     {
                         "Id": "static",
-                        "DomainName": f"{BUCKET}.s3.amazonaws.com",
+                        "DomainName": f"{bucket}.s3.amazonaws.com",
                         "S3OriginConfig": {"OriginAccessIdentity": ""},
                     }
                 ],
@@ -111,10 +166,10 @@ def test_emergency_upload_sends_only_listed_files_and_invalidates(env, output, c
     )["Distribution"]["Id"]
     listing = output / "written.txt"
     listing.write_text("_emergency/main.ja.inc\n_emergency/gone.inc\n", "utf-8")
-    args = ["--bucket", BUCKET, "--output", str(output), "--endpoint", env]
+    args = ["--bucket", bucket, "--output", str(output), "--endpoint", env]
     assert publish.main([*args, "--distribution", distribution, "--files-from", str(listing)]) == 0
     assert "1 uploaded, 1 deleted" in capsys.readouterr().out
-    body = s3.get_object(Bucket=BUCKET, Key="_emergency/main.ja.inc")["Body"].read()
+    body = s3.get_object(Bucket=bucket, Key="_emergency/main.ja.inc")["Body"].read()
     assert body == NEW.encode()
     invalidations = cloudfront.list_invalidations(DistributionId=distribution)
     assert invalidations["InvalidationList"]["Quantity"] == 1
@@ -125,16 +180,16 @@ def url_request(path, method="GET"):
     return {"rawPath": path, "requestContext": {"http": {"method": method}}, "headers": {}}
 
 
-def test_edge_function_serves_pages_with_the_current_banner(env, output, monkeypatch):
+def test_edge_function_serves_pages_with_the_current_banner(env, bucket, output, monkeypatch):
     (output / "404.html").write_text(
         f"<html><body>{OLD}<h1>見つかりません</h1></body></html>", "utf-8"
     )
     monkeypatch.setenv("HIROBA_S3_ENDPOINT", env)
-    monkeypatch.setenv("HIROBA_SITE_BUCKET", BUCKET)
+    monkeypatch.setenv("HIROBA_SITE_BUCKET", bucket)
     monkeypatch.setattr(page_origin, "_clients", {})
     monkeypatch.setattr(page_origin, "_regions", {"loaded": 0.0, "value": None})
     assert (
-        publish.main(["--bucket", BUCKET, "--output", str(output), "--endpoint", env, "--all"]) == 0
+        publish.main(["--bucket", bucket, "--output", str(output), "--endpoint", env, "--all"]) == 0
     )
 
     def page(path, method="GET"):
@@ -154,6 +209,9 @@ def test_edge_function_serves_pages_with_the_current_banner(env, output, monkeyp
     answer, body = page("/news/none/index.html")
     assert answer["statusCode"] == 404
     assert "見つかりません" in body.decode() and "<p>津波警報</p>" in body.decode()
+    answer, body = page("/documents/plan.pdf")  # not a page: passed through as stored
+    assert answer["statusCode"] == 200 and body == b"%PDF-1.7"
+    assert answer["headers"]["Content-Type"] == "application/pdf"
     answer, body = page("/m/index.html", "HEAD")
     assert answer["statusCode"] == 200 and body == b""
     assert answer["headers"]["Content-Type"] == "text/html; charset=Shift_JIS"
