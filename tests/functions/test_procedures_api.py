@@ -7,7 +7,7 @@ import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote_from_bytes, urlencode
+from urllib.parse import quote, quote_from_bytes, urlencode
 
 import html5lib
 import pytest
@@ -591,6 +591,67 @@ def test_a_feature_phone_gets_its_errors_in_plain_text(procedures):
 # ---------------------------------------------------------------- staff
 
 
+def every_listed(procedures, token, procedure, limit=50):
+    """Every application of a procedure, following next_cursor page by page."""
+    listed, cursor, pages = [], None, 0
+    while True:
+        path = f"/staff/applications?procedure={procedure}&limit={limit}"
+        if cursor:
+            path += f"&cursor={quote(cursor)}"
+        reply = procedures.request("GET", path, headers=token)
+        assert reply.status == 200, reply
+        data = reply.json()
+        assert len(data["applications"]) <= limit
+        listed += data["applications"]
+        cursor, pages = data["next_cursor"], pages + 1
+        if not cursor:
+            return listed
+        assert pages < 100
+
+
+def test_staff_list_pages_through_every_application_once(procedures, staff_token):
+    token = auth(staff_token(department="zeimu"))
+    mine = [applied(procedures)["reference"] for _ in range(3)]
+    listed = every_listed(procedures, token, "nozei-shomei", limit=2)
+    references = [a["reference"] for a in listed]
+    assert len(references) == len(set(references))  # no application twice
+    assert all(references.count(r) == 1 for r in mine)
+    assert [a["received_at"] for a in listed] == sorted(a["received_at"] for a in listed)
+    for bad in ("limit=0", "limit=501", "limit=x", "cursor=" + "a" * 101, "cursor=%E3%81%82"):
+        reply = procedures.request(
+            "GET", f"/staff/applications?procedure=nozei-shomei&{bad}", headers=token
+        )
+        problem(reply, "validation", 422)
+
+
+def test_what_the_applicant_wrote_expires_together(procedures, procedures_db, staff_token):
+    """Answers can be personal (an old address, a number plate): they live with the
+    applicant's data, expire with it, and are not shown once past expires_at."""
+    accepted = applied(procedures, body("jidosha-jusho-henko"))
+    reference = accepted["reference"].replace("-", "")
+    client, table = procedures_db
+    key = {"pk": {"S": f"APPLICATION#{reference}"}}
+    item = client.get_item(TableName=table, Key={**key, "sk": {"S": "APPLICATION"}})["Item"]
+    personal = client.get_item(TableName=table, Key={**key, "sk": {"S": "APPLICANT"}})["Item"]
+    assert "answers" not in item and "old_address" in personal["answers"]["M"]
+    token = auth(staff_token(department="zeimu"))
+
+    def listed():
+        found = every_listed(procedures, token, "jidosha-jusho-henko")
+        return [a for a in found if a["reference"] == accepted["reference"]][0]
+
+    assert listed()["answers"]["old_address"] and listed()["applicant"]["name"] == NAME
+    # past expires_at, before DynamoDB has deleted the item: gone all the same
+    past = int(datetime.now(UTC).timestamp()) - 60
+    client.update_item(
+        TableName=table,
+        Key={**key, "sk": {"S": "APPLICANT"}},
+        UpdateExpression="SET expires_at = :t",
+        ExpressionAttributeValues={":t": {"N": str(past)}},
+    )
+    assert listed()["answers"] == {} and listed()["applicant"] == {}
+
+
 def test_staff_need_a_token_of_the_procedures_department(procedures, staff_token):
     accepted = applied(procedures)
     listing = "/staff/applications?procedure=nozei-shomei"
@@ -604,7 +665,8 @@ def test_staff_need_a_token_of_the_procedures_department(procedures, staff_token
     assert reply.status == 200, reply
     data = reply.json()
     assert data["procedure"]["department"] == "zeimu"
-    mine = [a for a in data["applications"] if a["reference"] == accepted["reference"]][0]
+    listed = every_listed(procedures, auth(staff_token(department="zeimu")), "nozei-shomei")
+    mine = [a for a in listed if a["reference"] == accepted["reference"]][0]
     assert mine["applicant"]["name"] == NAME and mine["version"] == 1
     assert mine["next_statuses"] == ["accepted", "rejected", "withdrawn"]
     assert all(a["procedure_id"] == "nozei-shomei" for a in data["applications"])
@@ -698,6 +760,13 @@ def test_status_change_requests_are_validated(procedures, staff_token):
         422,
     )
     assert {e["field"] for e in data["errors"]} == {"status", "version"}
+    for status in (["accepted"], {"a": 1}, 3, None):  # never a 500
+        data = problem(
+            procedures.request("PUT", unknown, {"status": status, "version": 1}, token),
+            "validation",
+            422,
+        )
+        assert [e["field"] for e in data["errors"]] == ["status"]
 
 
 def test_a_withdrawal_and_a_rejection(procedures, staff_token):

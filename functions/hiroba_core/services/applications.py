@@ -8,6 +8,7 @@ request can show the same code again without it ever being stored.
 """
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -149,7 +150,7 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None):
         )
         with store.uow() as uow:
             uow.put_new(items.application_to_item(application), label="application")
-            if intake.applicant:
+            if intake.applicant or intake.answers:  # what the applicant wrote expires
                 expires = epoch + procedure.retention_days * 86400
                 uow.put_new(items.applicant_to_item(application, expires), label="applicant")
             if idempotency_key:
@@ -303,23 +304,60 @@ def staff_view(application, with_applicant=False):
     return data
 
 
-def list_applications(store, catalogue, procedure_id, staff):
-    """(Procedure, applications with applicants) for staff of the procedure's department."""
+MAX_PAGE = 500
+
+
+def _page_size(text):
+    if text is None:
+        return 100
+    if isinstance(text, str) and text.isdigit() and 1 <= int(text) <= MAX_PAGE:
+        return int(text)
+    raise ValidationFailed(
+        [
+            FieldError(
+                "limit",
+                f"一度に読む件数（limit）は1から{MAX_PAGE}までの数にしてください",
+                f"limit must be a whole number from 1 to {MAX_PAGE}",
+            )
+        ]
+    )
+
+
+def list_applications(store, catalogue, procedure_id, staff, *, cursor=None, limit=None, now=None):
+    """(Procedure, applications with what the applicants wrote, next cursor) for staff of
+    the procedure's department, a page at a time (oldest first; `cursor` continues)."""
     if not isinstance(procedure_id, str) or not procedure_id.strip():
         raise ValidationFailed(
             [FieldError("procedure", "手続のIDを指定してください", "Give the procedure id")]
+        )
+    size = _page_size(limit)
+    if cursor is not None and not re.fullmatch(r"[\x21-\x7e]{1,100}", str(cursor)):
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "cursor",
+                    "cursor には、前の一覧の next_cursor をそのまま指定してください",
+                    "cursor must be the next_cursor of the previous page, unchanged",
+                )
+            ]
         )
     procedure = catalogue.get(procedure_id)
     if procedure is None:
         raise NotFound("procedure")
     staff.require(procedure.department)
-    return procedure, store.list_applications(procedure_id)
+    _, epoch, _ = _now(now)
+    found, next_cursor = store.list_applications(
+        procedure_id, now_epoch=epoch, after=cursor or "", limit=size
+    )
+    # the same rule as a status change: staff act for the department that received it
+    found = [a for a in found if staff.may_act_for(a.department)]
+    return procedure, found, next_cursor
 
 
 def _status_change(raw):
     errors = []
     status = raw.get("status")
-    if status not in {s.value for s in ApplicationStatus}:
+    if not isinstance(status, str) or status not in {s.value for s in ApplicationStatus}:
         errors.append(
             FieldError(
                 "status",

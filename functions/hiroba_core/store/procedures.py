@@ -1,11 +1,13 @@
 """The procedures app's store and its items, mapped by hand (the only place that knows them).
 
-APPLICATION#<ref>  APPLICATION   procedure, department, status, version, history, answers,
-                                 fee, received_at, inquiry_hash (keyed hash of the code);
+APPLICATION#<ref>  APPLICATION   procedure, department, status, version, history, fee,
+                                 received_at, inquiry_hash (keyed hash of the code);
                                  gsi1pk=PROCEDURE#<id>, gsi1sk=<received_at>#<ref>
-APPLICATION#<ref>  APPLICANT     the applicant's personal data, deleted by TTL (expires_at,
-                                 the procedure's retention_days); same gsi1pk, so staff read
-                                 a procedure's applications with their applicants in one Query
+APPLICATION#<ref>  APPLICANT     what the applicant wrote: their personal data and the
+                                 answers (an old address, a number plate …), deleted by TTL
+                                 (expires_at, the procedure's retention_days) and ignored once
+                                 past it; gsi1sk=<received_at>#<ref>#applicant, right after
+                                 its application, so staff read both in one Query
 IDEMPOTENCY#applications#<sha256 of key>  IDEMPOTENCY   body hash, reference, TTL 24 h
 RATE#intake#<client hash>#<window>   RATE   accepted applications per client, TTL
 RATE#inquiry#<client hash>#<window>  RATE   status inquiries per client, TTL
@@ -17,7 +19,7 @@ never read for it.
 from decimal import Decimal
 
 from ..domain.application import Application, ApplicationStatus, Change
-from . import mapping
+from . import dynamo, mapping
 from .base import TableStore, serialize
 
 APPLICATION, APPLICANT = "APPLICATION", "APPLICANT"
@@ -48,7 +50,6 @@ def application_to_item(application):
         "procedure_id": application.procedure_id,
         "department": application.department,
         "received_at": application.received_at,
-        "answers": dict(application.answers),
         "fee": application.fee,
         "inquiry_hash": application.inquiry_hash,
         "status": application.status.value,
@@ -62,7 +63,8 @@ def applicant_to_item(application, expires_at):
         **applicant_key(application.reference),
         **_index(application, "#applicant"),
         "type": "applicant",
-        "applicant": dict(application.applicant),
+        "applicant": dict(application.applicant or {}),
+        "answers": dict(application.answers),
         "expires_at": int(expires_at),
     }
 
@@ -72,19 +74,21 @@ def _plain(value):
     return int(value) if isinstance(value, Decimal) else value
 
 
-def application_from_item(item, applicant=None):
+def application_from_item(item, personal=None):
+    """The application; its applicant and answers come from the APPLICANT item, if given."""
+    personal = personal or {}
     return Application(
         reference=item["reference"],
         procedure_id=item["procedure_id"],
         department=item["department"],
         received_at=item["received_at"],
-        answers={k: _plain(v) for k, v in item.get("answers", {}).items()},
+        answers={k: _plain(v) for k, v in personal.get("answers", {}).items()},
         fee=int(item["fee"]),
         inquiry_hash=item["inquiry_hash"],
         status=ApplicationStatus(item["status"]),
         version=int(item["version"]),
         history=[Change.from_dict(c) for c in item.get("history", [])],
-        applicant=applicant,
+        applicant=personal.get("applicant") if personal else None,
     )
 
 
@@ -131,17 +135,39 @@ class ProceduresStore(TableStore):
     def get_idempotency(self, key):
         return self._get(mapping.idempotency_key(IDEMPOTENCY_SCOPE, key), consistent=True)
 
-    def list_applications(self, procedure_id):
-        """A procedure's applications, oldest first, each with its applicant (None once the
-        TTL has deleted it): one Query on gsi1, never a Scan."""
-        items = self._query(
-            IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :p",
-            ExpressionAttributeValues={":p": serialize(f"PROCEDURE#{procedure_id}")},
-        )
-        applicants = {i["pk"]: i.get("applicant") for i in items if i.get("sk") == APPLICANT}
-        return [
-            application_from_item(i, applicants.get(i["pk"]))
-            for i in items
-            if i.get("sk") == APPLICATION
+    def list_applications(self, procedure_id, *, now_epoch, after="", limit=100):
+        """(applications oldest first, each with what the applicant wrote unless expired,
+        cursor for the next page or None): one Query page on gsi1, never a Scan."""
+        condition, values = "gsi1pk = :p", {":p": serialize(f"PROCEDURE#{procedure_id}")}
+        if after:
+            condition += " AND gsi1sk > :after"
+            values[":after"] = serialize(after)
+        with dynamo.unavailable_on_failure():
+            page = self.client.query(
+                TableName=self.table,
+                IndexName="gsi1",
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                Limit=2 * limit + 1,  # an application and its APPLICANT item sort together
+            )
+        items = [dynamo.from_item(i) for i in page.get("Items", [])]
+        found = [i for i in items if i.get("sk") == APPLICATION]
+        more = len(found) > limit or "LastEvaluatedKey" in page
+        found = found[:limit]
+        personal = {i["pk"]: i for i in items if i.get("sk") == APPLICANT}
+        for item in found:
+            if item["pk"] not in personal:  # cut off by the page's end
+                reference = item["reference"]
+                personal[item["pk"]] = self._get(applicant_key(reference), consistent=True)
+        applications = [
+            application_from_item(i, _unexpired(personal.get(i["pk"]), now_epoch)) for i in found
         ]
+        cursor = found[-1]["gsi1sk"] if more and found else None
+        return applications, cursor
+
+
+def _unexpired(item, now_epoch):
+    """DynamoDB deletes expired items within days, not at once: past expires_at is gone."""
+    if item is None or int(item.get("expires_at", 0)) <= now_epoch:
+        return None
+    return item

@@ -13,14 +13,20 @@ bp = Blueprint(__name__)
 @api
 def list_applications():
     who = auth.staff(bp.current_request)
-    procedure_id = (bp.current_request.query_params or {}).get("procedure")
-    procedure, found = service.list_applications(
-        context.procedures_store(), context.catalogue(), procedure_id, who
+    query = bp.current_request.query_params or {}
+    procedure, found, cursor = service.list_applications(
+        context.procedures_store(),
+        context.catalogue(),
+        query.get("procedure"),
+        who,
+        cursor=query.get("cursor"),
+        limit=query.get("limit"),
     )
     return json_response(
         {
             "procedure": {**procedure.as_dict(), "department": procedure.department},
             "applications": [service.staff_view(a, with_applicant=True) for a in found],
+            "next_cursor": cursor,
         }
     )
 
