@@ -4,6 +4,7 @@ inquiries (申請状況の照会) as JSON, HTML and Shift_JIS handset pages, and
 import copy
 import re
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -11,11 +12,14 @@ from urllib.parse import quote, quote_from_bytes, urlencode
 
 import html5lib
 import pytest
-from hiroba_core import ids
+from hiroba_core import catalogue, ids
+from hiroba_core.errors import ValidationFailed
+from hiroba_core.services import applications
+from hiroba_core.store.procedures import ProceduresStore
 
 from plugins.content_model.model import JST
 
-from .conftest import Api
+from .conftest import Api, settings_for
 from .test_api import problem
 
 TODAY = datetime.now(JST).date()
@@ -309,6 +313,29 @@ def test_idempotency_key_replays_the_same_numbers_and_conflicts(procedures):
     other = apply(procedures, body(answers={"copies": 3}), key, client)
     problem(other, "idempotency-conflict", 409)
     problem(apply(procedures, body(), {"Idempotency-Key": "short"}), "validation", 422)
+
+
+def test_a_retry_after_midnight_replays_the_first_answer(stack):
+    """A date that must be from tomorrow, sent at 23:59:59 JST and retried at 00:00:05:
+    the retry is the same request, checked as of the first receipt, and replayed."""
+    store = ProceduresStore(settings_for(stack))
+    procedures = catalogue.load(catalogue.REPOSITORY)
+    evening = datetime(2031, 3, 3, 14, 59, 59, tzinfo=UTC)  # 23:59:59 JST, 3 March
+    data = body("nyusatsu-taimen-yoyaku", answers={"preferred_date": "2031-03-04"})
+    key = f"midnight-{uuid.uuid4()}"
+    first, replayed = applications.submit(
+        store, procedures, data, client=Api.client_ip(), idempotency_key=key, now=evening
+    )
+    assert not replayed
+    after_midnight = evening + timedelta(seconds=6)
+    again, replayed = applications.submit(
+        store, procedures, data, client=Api.client_ip(), idempotency_key=key, now=after_midnight
+    )
+    assert replayed and again.reference == first.reference
+    assert again.inquiry_code == first.inquiry_code
+    # without the key it is a new request, checked now: the date is no longer in the future
+    with pytest.raises(ValidationFailed):
+        applications.submit(store, procedures, data, client=Api.client_ip(), now=after_midnight)
 
 
 def test_twenty_concurrent_requests_with_one_key_make_one_application(procedures, procedures_db):

@@ -127,12 +127,16 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None):
     now, epoch, received_at = _now(now)
     check_idempotency_key(idempotency_key)
     procedure = _procedure(catalogue, raw)
-    intake = check(procedure, raw, now)
-    digest = tokens.body_hash(intake.canonical())
     if idempotency_key:
         record = store.get_idempotency(idempotency_key)
         if record:
+            # checked as of the first receipt: a date "from tomorrow" sent at 23:59 and
+            # retried after midnight is still the same request, answered the same way
+            first = check(procedure, raw, datetime.fromisoformat(record["received_at"]))
+            digest = tokens.body_hash(first.canonical())
             return _replay(record, digest, catalogue, settings, idempotency_key), True
+    intake = check(procedure, raw, now)
+    digest = tokens.body_hash(intake.canonical())
     client_hash = tokens.client_hash(settings.secret, client)
     fee = procedure.fee_for(intake.answers)
     for attempt in range(8):
