@@ -4,6 +4,7 @@ reading them from S3 and answering with the current banner. The templates are ch
 
 import base64
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -446,9 +447,11 @@ def test_apps_may_send_mail_only_as_the_site_and_never_delete():
         if "delete_item(" in text or '"Delete"' in text:
             deletes.append(path.relative_to(ROOT).as_posix())
     assert deletes == ["functions/hiroba_core/store/newsletter.py"]
+    imports_sender = re.compile(r"import[^\n]*\bsending\b|services\.sending\b")
     for app in ("publishing", "procedures", "hiroba_web"):
         for path in (ROOT / "functions" / app).rglob("*.py"):
-            assert "sending" not in path.read_text("utf-8"), path
+            assert not imports_sender.search(path.read_text("utf-8")), path
+    assert imports_sender.search((ROOT / "functions/hiroba_tools/__main__.py").read_text("utf-8"))
 
 
 def test_each_app_stage_is_throttled_by_api_gateway():
