@@ -41,7 +41,7 @@ build: $(STAMP)
 
 ## Build, serve on http://127.0.0.1:8000 and rebuild on change.
 run: $(STAMP)
-	$(PY) -m infra.local.serve
+	$(PY) -m infra.local.serve $(if $(PORT),--port $(PORT))
 
 ## Run the content checks alone, writing nothing.
 check: $(STAMP)

@@ -3,8 +3,9 @@
 The app folder is copied to .hiroba/build/<app>/, the shared libraries (hiroba_core,
 hiroba_web) are copied into its vendor/ (never committed) with the data hiroba_core reads
 (the procedure catalogue, content/registry/procedures.toml -> hiroba_core/data/), its IAM
-policy is written from infra/aws/template.py, and `chalice package --stage prod` writes a
-SAM template and a deployment zip into OUT_DIR. boto3 comes from the Lambda runtime and is not bundled.
+policy and its stage settings (throttling) are written from infra/aws/template.py, and
+`chalice package --stage prod` writes a SAM template and a deployment zip into OUT_DIR.
+boto3 comes from the Lambda runtime and is not bundled.
 """
 
 import argparse
@@ -26,7 +27,7 @@ DATA = {"content/registry/procedures.toml": "vendor/hiroba_core/data/procedures.
 def prepare(app, build_root=None):
     """The app's build folder with vendor/ and its policy; returns its path."""
     sys.path.insert(0, str(ROOT))
-    from infra.aws.template import policy
+    from infra.aws.template import policy, stage_settings
 
     build = Path(build_root or ROOT / ".hiroba" / "build") / app
     shutil.rmtree(build, ignore_errors=True)
@@ -39,6 +40,8 @@ def prepare(app, build_root=None):
         shutil.copyfile(ROOT / source, build / target)
     policy_file = build / ".chalice" / f"policy-{app}.json"
     policy_file.write_text(json.dumps(policy(app), indent=2) + "\n", "utf-8")
+    stage_file = build / ".chalice" / "stage-settings.json"
+    stage_file.write_text(json.dumps(stage_settings(app), indent=2) + "\n", "utf-8")
     return build
 
 
@@ -53,6 +56,8 @@ def package(app, out, build_root=None):
         "package",
         "--stage",
         "prod",
+        "--merge-template",
+        str(build / ".chalice" / "stage-settings.json"),
         str(out),
     ]
     env = {

@@ -33,3 +33,20 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
+
+# ポケットみやぎ (/m/) colours its banner and header with style attributes: the feature
+# phones it is written for read no style sheet. Only attributes are allowed, never a
+# <style> element, and script stays as strict as on the rest of the site.
+MOBILE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "style-src 'self'", "style-src 'self'; style-src-attr 'unsafe-inline'"
+)
+MOBILE_SECURITY_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": MOBILE_CONTENT_SECURITY_POLICY,
+}
+MOBILE_ROOT = "/m/"
+
+
+def for_path(path):
+    """The headers of the answer at a site path: the feature-phone policy under /m/."""
+    return MOBILE_SECURITY_HEADERS if path.startswith(MOBILE_ROOT) else SECURITY_HEADERS

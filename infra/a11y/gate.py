@@ -5,14 +5,19 @@ over HTTP on loopback, one browser is reused for every page and width.
 """
 
 import socket
+import sys
 import threading
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "functions"))
+
+from hiroba_core import security_headers  # noqa: E402
+
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = (1280, 375)
@@ -61,7 +66,15 @@ def html_pages(site):
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
+    """The site as production serves it to a browser: with the security headers, so a page
+    the Content-Security-Policy would break fails the gate (csp_violations)."""
+
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".vtt": "text/vtt"}
+
+    def end_headers(self):
+        for name, value in security_headers.for_path(self.path).items():
+            self.send_header(name, value)
+        super().end_headers()
 
     def log_message(self, format, *args):
         pass
@@ -96,6 +109,8 @@ def start_browser():
         raise BrowserMissing(f"{AXE_SCRIPT} not found. {INSTALL_HINT}")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    # the console, where Chromium reports what the Content-Security-Policy blocked
+    options.set_capability("goog:loggingPrefs", {"browser": "SEVERE"})
     for flag in (
         "--headless=new",
         "--no-sandbox",
@@ -111,6 +126,15 @@ def start_browser():
     ):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def csp_violations(driver):
+    """What the Content-Security-Policy blocked since the last call, as Chromium's console
+    reports it ('security' entries: inline script or style, a script from elsewhere, eval).
+    Reading the log empties it, so each call covers the pages loaded in between."""
+    return [
+        entry["message"] for entry in driver.get_log("browser") if entry.get("source") == "security"
+    ]
 
 
 def set_width(driver, width, height=900):
@@ -171,11 +195,13 @@ class Audit:
     rules_passed: set
     rules_incomplete: set
     pages: list
+    csp_violations: list = field(default_factory=list)  # console messages, page URL first
 
     def to_dict(self):
         return {
             "findings": [asdict(f) for f in sorted(self.findings)],
             "reflow_failures": self.reflow_failures,
+            "csp_violations": self.csp_violations,
             "rules_passed": sorted(self.rules_passed),
             "rules_incomplete": sorted(self.rules_incomplete),
             "pages": self.pages,
@@ -183,10 +209,12 @@ class Audit:
 
 
 def audit(driver, base_url, pages, widths=WIDTHS, reflow=True):
-    """axe at every width on every page, plus the 320 px reflow check: one load a page."""
-    findings, reflow_failures, passed, incomplete = [], [], set(), set()
+    """axe at every width on every page, plus the 320 px reflow check: one load a page.
+    Whatever the Content-Security-Policy blocked on the way is in `csp_violations`."""
+    findings, reflow_failures, passed, incomplete, blocked = [], [], set(), set(), []
     driver.set_script_timeout(60)
     preload_axe(driver)
+    csp_violations(driver)  # what earlier pages left in the console is not ours
     for page in pages:
         set_width(driver, widths[0] if widths else REFLOW_WIDTH)
         driver.get(base_url + page)
@@ -202,8 +230,9 @@ def audit(driver, base_url, pages, widths=WIDTHS, reflow=True):
             overflow = horizontal_overflow(driver)
             if overflow > 0:
                 reflow_failures.append((page, overflow))
+        blocked += csp_violations(driver)  # ~1 ms a page
     failed_rules = {f.rule for f in findings}
-    return Audit(findings, reflow_failures, passed - failed_rules, incomplete, list(pages))
+    return Audit(findings, reflow_failures, passed - failed_rules, incomplete, list(pages), blocked)
 
 
 FOCUS_STATE = """

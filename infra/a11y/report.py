@@ -117,7 +117,9 @@ def main():
         for result in ("適合", "不適合", "未確認", "非適用")
     }
     print(f"{len(pages)} pages, {len(audit.findings)} violations, {counts}; wrote {RESULTS}")
-    return 1 if audit.findings or audit.reflow_failures or keyboard else 0
+    for message in audit.csp_violations:
+        print(f"blocked by the Content-Security-Policy: {message}", file=sys.stderr)
+    return 1 if audit.findings or audit.reflow_failures or audit.csp_violations or keyboard else 0
 
 
 if __name__ == "__main__":

@@ -15,6 +15,13 @@ reaches it and the function URL with origin access control; the edge function ma
 the bucket. Upload the edge function's zip (`python -m infra.aws.site
 --package edge.zip`: infra/edge/ as the package `edge`; boto3 is in the Lambda runtime) to
 EdgeCodeBucket/EdgeCodeKey before creating the stack.
+
+Security: every answer carries the headers of hiroba_core.security_headers (a response
+headers policy on every behaviour); the API origins get the origin-verify secret as a header
+so API Gateway can refuse whoever calls it around CloudFront; CloudFront's standard logs and
+the bucket's access logs go to a log bucket that forgets them after LOG_DAYS; the web ACL of
+waf.json (a CLOUDFRONT-scope WAF, which AWS only creates in us-east-1: deploy it there and
+pass its ARN as WebAclArn) filters every request before it reaches an origin.
 """
 
 import argparse
@@ -25,7 +32,21 @@ from pathlib import Path
 from infra.aws import template as generated
 from infra.edge import banner, headers
 
+sys.path.insert(0, str(generated.ROOT / "functions"))
+
+from hiroba_core import security_headers  # noqa: E402
+
 OUTPUT = Path(__file__).with_name("site.json")
+WAF_OUTPUT = Path(__file__).with_name("waf.json")
+# Access logs hold viewers' addresses (personal data): kept long enough to look into an
+# incident, then deleted by the bucket's lifecycle.
+LOG_DAYS = 90
+ORIGIN_VERIFY_HEADER = "X-Hiroba-Origin-Verify"
+# Requests per viewer address in WAF's 5-minute window: a person reading the site or
+# sending a form stays far below; a scraper or a flood of posts does not. Mobile carriers'
+# shared addresses (CGNAT) are why the site-wide limit is high.
+RATE_LIMIT_SITE = 3000
+RATE_LIMIT_API = 300
 # the managed policies CloudFront documents: CachingOptimized honours the origin's
 # Cache-Control (pages say max-age=60); CORS-S3Origin forwards nothing personal
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -79,13 +100,211 @@ API_FUNCTION = f"""function handler(event) {{
 """
 API_APPS = {"publishing": "PublishingApiDomain", "procedures": "ProceduresApiDomain"}
 # managed policies: nothing cached, every viewer header but Host sent on (the apps need
-# Idempotency-Key, Authorization, X-Forwarded-For, Content-Type)
+# Idempotency-Key, Authorization, Origin, Sec-Fetch-Site, Content-Type) together with the
+# CloudFront headers, CloudFront-Viewer-Address among them: the viewer's own address, which
+# the apps' per-client limits key on. No custom policy can do this: CloudFront refuses
+# Authorization in an origin request policy's list, and the policies that add CloudFront
+# headers to all viewer headers also send Host, which API Gateway answers with 403.
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+# site behaviours: the policy replaces whatever an origin sent; API behaviours: the apps
+# send the same headers (or the feature-phone policy for their Shift_JIS pages) and keep
+# them, CloudFront adds them to answers that lack them (API Gateway's own 403 and 429)
+HEADER_POLICIES = {
+    "SiteResponseHeaders": (security_headers.SECURITY_HEADERS, True),
+    "MobileResponseHeaders": (security_headers.MOBILE_SECURITY_HEADERS, True),
+    "ApiResponseHeaders": (security_headers.SECURITY_HEADERS, False),
+}
 
 
 def sub(text):
     return {"Fn::Sub": text}
+
+
+def response_headers_config(headers, override):
+    """A ResponseHeadersPolicyConfig sending `headers` (a hiroba_core.security_headers
+    mapping); a header CloudFront has no security setting for goes out as a custom one."""
+    security, custom = {}, []
+    for name, value in headers.items():
+        key = name.lower()
+        if key == "content-security-policy":
+            security["ContentSecurityPolicy"] = {
+                "ContentSecurityPolicy": value,
+                "Override": override,
+            }
+        elif key == "strict-transport-security":
+            parts = [p.strip() for p in value.split(";")]
+            max_age = next(int(p.split("=", 1)[1]) for p in parts if p.startswith("max-age="))
+            security["StrictTransportSecurity"] = {
+                "AccessControlMaxAgeSec": max_age,
+                "IncludeSubdomains": "includeSubDomains" in parts,
+                "Preload": "preload" in parts,
+                "Override": override,
+            }
+        elif key == "x-content-type-options":
+            if value != "nosniff":
+                raise ValueError(f"CloudFront sends X-Content-Type-Options: nosniff, not {value}")
+            security["ContentTypeOptions"] = {"Override": override}
+        elif key == "x-frame-options":
+            security["FrameOptions"] = {"FrameOption": value, "Override": override}
+        elif key == "referrer-policy":
+            security["ReferrerPolicy"] = {"ReferrerPolicy": value, "Override": override}
+        else:
+            custom.append({"Header": name, "Value": value, "Override": override})
+    config = {"SecurityHeadersConfig": security}
+    if custom:
+        config["CustomHeadersConfig"] = {"Items": custom}
+    return config
+
+
+def log_bucket_resources():
+    site_bucket_arn = {"Fn::GetAtt": ["SiteBucket", "Arn"]}
+    return {
+        "LogBucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+                # CloudFront's standard logs are delivered with an object ACL
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "ForgetAccessLogs",
+                            "Status": "Enabled",
+                            "ExpirationInDays": LOG_DAYS,
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                        }
+                    ]
+                },
+            },
+        },
+        "LogBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "LogBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SiteBucketAccessLogs",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": sub("${LogBucket.Arn}/s3/*"),
+                            "Condition": {
+                                "ArnLike": {"aws:SourceArn": site_bucket_arn},
+                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                            },
+                        },
+                        {
+                            "Sid": "OnlyOverTls",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": ["LogBucket", "Arn"]},
+                                sub("${LogBucket.Arn}/*"),
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                    ],
+                },
+            },
+        },
+    }
+
+
+def managed_rules(priority, name, overrides=()):
+    return {
+        "Name": name,
+        "Priority": priority,
+        "OverrideAction": {"None": {}},
+        "Statement": {
+            "ManagedRuleGroupStatement": {
+                "VendorName": "AWS",
+                "Name": name,
+                **(
+                    {
+                        "RuleActionOverrides": [
+                            {"Name": rule, "ActionToUse": {"Count": {}}} for rule in overrides
+                        ]
+                    }
+                    if overrides
+                    else {}
+                ),
+            }
+        },
+        "VisibilityConfig": visibility(name),
+    }
+
+
+def visibility(name):
+    return {
+        "SampledRequestsEnabled": True,
+        "CloudWatchMetricsEnabled": True,
+        "MetricName": f"hiroba-{name}",
+    }
+
+
+def rate_rule(priority, name, limit, scope=None):
+    statement = {"Limit": limit, "EvaluationWindowSec": 300, "AggregateKeyType": "IP"}
+    if scope:
+        statement["ScopeDownStatement"] = scope
+    return {
+        "Name": name,
+        "Priority": priority,
+        "Action": {"Block": {"CustomResponse": {"ResponseCode": 429}}},
+        "Statement": {"RateBasedStatement": statement},
+        "VisibilityConfig": visibility(name),
+    }
+
+
+def waf_template():
+    """The web ACL in front of the distribution (CLOUDFRONT scope: created in us-east-1)."""
+    api_paths = {
+        "ByteMatchStatement": {
+            "FieldToMatch": {"UriPath": {}},
+            "PositionalConstraint": "STARTS_WITH",
+            "SearchString": "/api/",
+            "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+        }
+    }
+    rules = [
+        rate_rule(0, "RateLimitSite", RATE_LIMIT_SITE),
+        rate_rule(1, "RateLimitApi", RATE_LIMIT_API, api_paths),
+        # the common rules refuse bodies over 8 KB; a resident's comment or application
+        # may be longer (the apps accept 64 KB and check it themselves), so that one rule
+        # only counts
+        managed_rules(2, "AWSManagedRulesCommonRuleSet", ["SizeRestrictions_BODY"]),
+        managed_rules(3, "AWSManagedRulesKnownBadInputsRuleSet"),
+    ]
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Hiroba: the WAF web ACL of the site's CloudFront distribution; deploy in us-east-1 (generated by infra/aws/site.py; do not edit)",
+        "Resources": {
+            "SiteWebAcl": {
+                "Type": "AWS::WAFv2::WebACL",
+                "Properties": {
+                    "Name": sub("${AWS::StackName}-site"),
+                    "Scope": "CLOUDFRONT",
+                    "DefaultAction": {"Allow": {}},
+                    "Rules": rules,
+                    "VisibilityConfig": visibility("site"),
+                },
+            }
+        },
+        "Outputs": {"WebAclArn": {"Value": {"Fn::GetAtt": ["SiteWebAcl", "Arn"]}}},
+    }
 
 
 def template():
@@ -109,7 +328,25 @@ def template():
                     ]
                 },
                 "VersioningConfiguration": {"Status": "Enabled"},
+                "LoggingConfiguration": {
+                    "DestinationBucketName": {"Ref": "LogBucket"},
+                    "LogFilePrefix": "s3/site/",
+                },
             },
+        },
+        **log_bucket_resources(),
+        **{
+            name: {
+                "Type": "AWS::CloudFront::ResponseHeadersPolicy",
+                "Properties": {
+                    "ResponseHeadersPolicyConfig": {
+                        "Name": sub("${AWS::StackName}-" + name),
+                        "Comment": "hiroba_core.security_headers",
+                        **response_headers_config(headers_, override),
+                    }
+                },
+            }
+            for name, (headers_, override) in HEADER_POLICIES.items()
         },
         "SiteBucketPolicy": {
             "Type": "AWS::S3::BucketPolicy",
@@ -293,6 +530,16 @@ def template():
                 "Description": "the procedures app's API Gateway domain (chalice package output)",
             },
             "ApiStage": {"Type": "String", "Default": "api"},
+            "OriginVerifySecretName": {
+                "Type": "String",
+                "Default": "hiroba/origin-verify",
+                "Description": "the Secrets Manager secret (template.json) whose value CloudFront sends to the APIs as X-Hiroba-Origin-Verify",
+            },
+            "WebAclArn": {
+                "Type": "String",
+                "AllowedPattern": "arn:aws[a-z-]*:wafv2:us-east-1:[0-9]{12}:global/webacl/.+",
+                "Description": "the web ACL of waf.json (stack in us-east-1): output WebAclArn",
+            },
             "DomainAliases": {"Type": "CommaDelimitedList", "Default": ""},
             "CertificateArn": {"Type": "String", "Default": "", "Description": "ACM, us-east-1"},
         },
@@ -323,12 +570,16 @@ def distribution_config():
             "S3OriginConfig": {"OriginAccessIdentity": ""},
         }
 
-    def behaviour(origin_id, pattern=None):
+    def headers_policy(name):
+        return {"Ref": name}
+
+    def behaviour(origin_id, pattern=None, policy="SiteResponseHeaders"):
         value = {
             "TargetOriginId": origin_id,
             "ViewerProtocolPolicy": "redirect-to-https",
             "AllowedMethods": ["GET", "HEAD"],
             "CachePolicyId": CACHING_OPTIMIZED,
+            "ResponseHeadersPolicyId": headers_policy(policy),
             "Compress": True,
         }
         if pattern:
@@ -340,6 +591,14 @@ def distribution_config():
             "Id": f"{app}-api",
             "DomainName": {"Ref": parameter},
             "OriginPath": sub("/${ApiStage}"),
+            "OriginCustomHeaders": [
+                {
+                    "HeaderName": ORIGIN_VERIFY_HEADER,
+                    "HeaderValue": sub(
+                        "{{resolve:secretsmanager:${OriginVerifySecretName}:SecretString}}"
+                    ),
+                }
+            ],
             "CustomOriginConfig": {
                 "OriginProtocolPolicy": "https-only",
                 "OriginSSLProtocols": ["TLSv1.2"],
@@ -354,6 +613,7 @@ def distribution_config():
             "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
             "CachePolicyId": CACHING_DISABLED,
             "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST,
+            "ResponseHeadersPolicyId": headers_policy("ApiResponseHeaders"),
             "FunctionAssociations": [
                 {
                     "EventType": "viewer-request",
@@ -364,8 +624,7 @@ def distribution_config():
             ],
         }
 
-    default = behaviour("pages")
-    default["FunctionAssociations"] = [
+    index = [
         {
             "EventType": "viewer-request",
             "FunctionARN": {
@@ -373,6 +632,12 @@ def distribution_config():
             },
         }
     ]
+    default = behaviour("pages")
+    default["FunctionAssociations"] = index
+    # ポケットみやぎ's pages: the same origin, the feature-phone policy (last, so its
+    # images still match the static patterns above)
+    mobile = behaviour("pages", security_headers.MOBILE_ROOT + "*", "MobileResponseHeaders")
+    mobile["FunctionAssociations"] = index
     certificate = {
         "Fn::If": [
             "HasCertificate",
@@ -394,6 +659,12 @@ def distribution_config():
             "Fn::If": ["HasCertificate", {"Ref": "DomainAliases"}, {"Ref": "AWS::NoValue"}]
         },
         "ViewerCertificate": certificate,
+        "WebACLId": {"Ref": "WebAclArn"},
+        "Logging": {
+            "Bucket": {"Fn::GetAtt": ["LogBucket", "DomainName"]},
+            "Prefix": "cloudfront/",
+            "IncludeCookies": False,
+        },
         "Origins": [
             {
                 "Id": "pages",
@@ -411,6 +682,7 @@ def distribution_config():
         "CacheBehaviors": [
             *[api_behaviour(app) for app in API_APPS],
             *[behaviour("static", p) for p in STATIC_PATTERNS],
+            mobile,
         ],
     }
 
@@ -434,8 +706,9 @@ def main():
     if args.package:
         print(f"wrote {package(Path(args.package))}")
         return 0
-    return generated.write_or_check(
-        OUTPUT, generated.render(template()), "infra.aws.site", args.check
+    return max(
+        generated.write_or_check(output, generated.render(document), "infra.aws.site", args.check)
+        for output, document in ((OUTPUT, template()), (WAF_OUTPUT, waf_template()))
     )
 
 

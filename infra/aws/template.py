@@ -6,7 +6,9 @@
 template.json holds one DynamoDB table per app (TTL on `expires_at`, point-in-time
 recovery, encryption) and one IAM managed policy per app that names only that app's
 table. functions/package.py writes the same policy into each app's Chalice config, so the
-Lambda role of an app can reach its own table and nothing else.
+Lambda role of an app can reach its own table and nothing else, and merges
+`stage_settings(app)` into the SAM template `chalice package` writes, so API Gateway
+throttles each app's stage before Lambda or DynamoDB see the load.
 """
 
 import argparse
@@ -17,29 +19,64 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "functions"))
 
+from hiroba_core.settings import Settings  # noqa: E402
 from hiroba_core.store.tables import TABLES  # noqa: E402
 
 OUTPUT = Path(__file__).with_name("template.json")
+# No DeleteItem: the apps never delete (records end by TTL or change state). The one
+# delete in the store, NewsletterStore.release, runs in `hiroba_tools newsletter send`
+# with the operator's credentials, not in a Lambda (tests/unit/test_hosting.py checks).
 DYNAMODB_ACTIONS = [
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
     "dynamodb:Query",
     "dynamodb:ConditionCheckItem",
 ]
-# What each app may do beyond its own table.
-EXTRA_STATEMENTS = {
-    "publishing": [
+# Requests per second (steady) and burst for every method of an app's stage: far above a
+# prefecture's real traffic, low enough that a flood is refused by API Gateway (429) before
+# it runs up Lambda concurrency and DynamoDB capacity. Per-client limits stay in the apps.
+STAGE_THROTTLE = {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100}
+
+
+def mail_from(app):
+    """The address the app sends from in production (its prod stage, else the default)."""
+    config = json.loads((ROOT / "functions" / app / ".chalice" / "config.json").read_text("utf-8"))
+    env = config["stages"]["prod"].get("environment_variables", {})
+    return env.get("HIROBA_MAIL_FROM", Settings.mail_from)
+
+
+def extra_statements(app):
+    """What each app may do beyond its own table."""
+    if app != "publishing":
+        return []
+    return [
         {
+            # only as the site's own sender: a bug or an injected header cannot make the
+            # Lambda send as anyone else from the account's verified identities
             "Sid": "ConfirmationMail",
             "Effect": "Allow",
             "Action": ["ses:SendEmail", "ses:SendRawEmail"],
-            "Resource": "*",
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+            },
+            "Condition": {"StringEquals": {"ses:FromAddress": mail_from(app)}},
         }
-    ],
-    "procedures": [],
-}
+    ]
+
+
+def stage_settings(app):
+    """Merged into the app's SAM template (chalice package --merge-template): throttling on
+    every method of the stage chalice creates (the AWS::Serverless::Api `RestAPI`)."""
+    return {
+        "Resources": {
+            "RestAPI": {
+                "Properties": {
+                    "MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", **STAGE_THROTTLE}]
+                }
+            }
+        }
+    }
 
 
 def table_arn(app):
@@ -68,7 +105,7 @@ def policy(app):
                 "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": "arn:*:logs:*:*:*",
             },
-            *EXTRA_STATEMENTS[app],
+            *extra_statements(app),
         ],
     }
 

@@ -11,6 +11,7 @@ every successful build. `--no-api` serves the static site alone.
 """
 
 import argparse
+import errno
 import os
 import shutil
 import signal
@@ -61,8 +62,32 @@ def build(output):
     return True
 
 
-def serve(output, host, port, apps):
-    server = SiteServer((host, port), site_handler(output, apps))
+def listen(host, port, output):
+    """The site's server, bound before anything is built or started: a port another
+    program holds is one line and exit status 2, not a traceback in a thread and a hang."""
+    try:
+        return SiteServer((host, port), site_handler(output, {}))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            print(
+                f"{host}:{port} は使用中です。別のポートで起動してください（make run PORT=8001）。"
+                f" / {host}:{port} is already in use; choose another port: make run PORT=8001",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            print(
+                f"{host}:{port} で待ち受けできません（{error.strerror}）。"
+                f" / cannot listen on {host}:{port}: {error.strerror}",
+                file=sys.stderr,
+                flush=True,
+            )
+        return None
+
+
+def serve(server, output, apps):
+    server.RequestHandlerClass = site_handler(output, apps)
+    host, port = server.server_address[:2]
     print(f"serving http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     server.serve_forever()
 
@@ -90,6 +115,11 @@ def main():
     args = parser.parse_args()
     output = Path(os.environ.get("HIROBA_OUTPUT", ROOT / "output"))
     (ROOT / ".hiroba").mkdir(exist_ok=True)
+    server = None
+    if not args.once:
+        server = listen(args.host, args.port, output)
+        if server is None:
+            return 2
     ok = build(output)
     if args.once:
         return 0 if ok else 1
@@ -97,7 +127,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     stack = None if args.no_api else start_stack()
     apps = stack.apps if stack else {}
-    threading.Thread(target=serve, args=(output, args.host, args.port, apps), daemon=True).start()
+    threading.Thread(target=serve, args=(server, output, apps), daemon=True).start()
     seen = snapshot()
     try:
         while True:
@@ -110,6 +140,7 @@ def main():
     except KeyboardInterrupt:
         return 0
     finally:
+        server.server_close()
         if stack:
             stack.stop()
 

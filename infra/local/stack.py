@@ -26,6 +26,10 @@ from ..edge import headers as edge_headers
 from .dynamodb import LocalDynamoDB
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "functions"))
+
+from hiroba_core import security_headers  # noqa: E402
+
 APPS = ("publishing", "procedures")
 MAX_PROXY_BODY = 1024 * 1024  # the apps refuse more than 64 KB themselves
 # not copied from the app's answer (the proxy sets its own)
@@ -235,9 +239,20 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         return data
 
+    def send_header(self, keyword, value):
+        self.__dict__.setdefault("_sent", set()).add(keyword.lower())
+        super().send_header(keyword, value)
+
     def end_headers(self):
         # A preview must show the newest build, never a cached page.
         self.send_header("Cache-Control", "no-store")
+        # What CloudFront's response headers policy adds (infra/aws/site.py), so the browser
+        # tests and a preview run under the production policy. An app's answer keeps the
+        # headers it chose, as the /api/* behaviours do (Override: false).
+        sent = self.__dict__.pop("_sent", set())
+        for name, value in security_headers.for_path(self.path).items():
+            if name.lower() not in sent:
+                super().send_header(name, value)
         super().end_headers()
 
     def log_message(self, format, *args):

@@ -71,6 +71,11 @@ def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
     assert response["statusCode"] == 200 and json.loads(response["body"]) == {"status": "ok"}
     policy = json.loads((tmp_path / "build" / app / ".chalice" / f"policy-{app}.json").read_text())
     assert policy == template.policy(app)
+    # the stage chalice creates is throttled by API Gateway (merged into its SAM template)
+    sam = json.loads((tmp_path / "out" / "sam.json").read_text())
+    assert sam["Resources"]["RestAPI"]["Properties"]["MethodSettings"] == [
+        {"ResourcePath": "/*", "HttpMethod": "*", **template.STAGE_THROTTLE}
+    ]
 
 
 @pytest.mark.parametrize("app", APPS)
