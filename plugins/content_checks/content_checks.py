@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from pelican import signals
 
 from ..content_model import model
+from . import encoding, html_policy
 
 # Every rule the checks apply, by the id printed at the end of each message.
 RULES = {
@@ -46,6 +47,11 @@ RULES = {
     "easy-ending": "やさしい日本語: sentence not ending in です / ます",
     "easy-double-negative": "やさしい日本語: double negative",
     "easy-honorific": "やさしい日本語: honorific or humble form",
+    "raw-html": "HTML outside the allowlist: <script>, <iframe>, <form>, on…= handlers …",
+    "unsafe-url": "a javascript: / vbscript: / data: URL in a link, image or attribute",
+    "encoding": "file not saved as UTF-8 (Shift_JIS, EUC-JP, UTF-16)",
+    "not-text": "binary or other non-text file where Markdown is expected",
+    "stray-file": "file in a page folder that is not published (warning)",
 }
 
 
@@ -64,6 +70,17 @@ class Violation:
     def __str__(self):
         kind = "warning: " if self.warning else ""
         return f"{self.path}:{self.line}: {kind}{self.message} [{self.rule}]"
+
+    def github(self):
+        """The workflow command GitHub Actions shows on the file's line in a pull request."""
+
+        def escape(text, properties=False):
+            text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            return text.replace(":", "%3A").replace(",", "%2C") if properties else text
+
+        level = "warning" if self.warning else "error"
+        where = f"file={escape(self.path, True)},line={self.line},title={escape(self.rule, True)}"
+        return f"::{level} {where}::{escape(self.message)} [{self.rule}]"
 
 
 @dataclass
@@ -133,7 +150,7 @@ FENCE = re.compile(r"^\s*(```|~~~)")
 
 def read_source(path, content_root, article_paths):
     relpath = path.relative_to(content_root).as_posix()
-    text = path.read_text("utf-8")
+    text = encoding.read_text(path)  # BOM and CRLF read as plain UTF-8
     front = model.read_front_matter(text)
     top = relpath.split("/", 1)[0]
     kind = "article" if top in article_paths else "page"
@@ -157,7 +174,55 @@ def find_sources(content_root, article_paths, page_paths):
         if folder.is_dir():
             for path in sorted(folder.rglob("*.md")):
                 if "files" not in path.relative_to(folder).parts:
-                    yield read_source(path, content_root, article_paths)
+                    try:
+                        yield read_source(path, content_root, article_paths)
+                    except encoding.NotUtf8:
+                        continue  # reported by check_files, which runs before any reading
+
+
+# ---------------------------------------------------------------- the files themselves
+
+# Files every content folder may hold without being pages.
+TEXT_SUFFIXES = (".md", ".vtt")  # read as UTF-8 by the build (WebVTT is UTF-8 by definition)
+
+
+def _shown(path):
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def check_files(content_root, article_paths, page_paths, static_paths):
+    """Before anything reads content/: every text file is UTF-8, nothing stray in page folders.
+
+    Runs first (at `initialized`) because other plugins read sources before the checks do.
+    """
+    page_folders = tuple(f"{top}/" for top in (*article_paths, *page_paths))
+    static = tuple(f"{top.rstrip('/')}/" for top in static_paths)
+    for path in sorted(content_root.rglob("*")):
+        relpath = path.relative_to(content_root).as_posix()
+        if not path.is_file() or any(part.startswith(".") for part in relpath.split("/")):
+            continue
+        if relpath.endswith("~") or path.name == "README.md":
+            continue
+        if path.suffix.lower() in TEXT_SUFFIXES:
+            try:
+                encoding.read_text(path)
+            except encoding.NotUtf8 as problem:
+                rule = "encoding" if problem.encoding else "not-text"
+                yield Violation(_shown(path), 1, problem.message, rule)
+        elif relpath.startswith(page_folders) and not relpath.startswith(static):
+            if "files" in relpath.split("/")[1:-1]:
+                continue  # media/files/ and the like are published as files
+            yield Violation(
+                _shown(path),
+                1,
+                "このファイルは公開されません（ページは .md で書きます）。画像は content/images/、"
+                "公開する資料は content/documents/ に置いてください",
+                "stray-file",
+                warning=True,
+            )
 
 
 # ---------------------------------------------------------------- text rules
@@ -415,6 +480,15 @@ def check_body(source, site):
             yield from _check_target(source, site, number, attributes.get("src", ""))
 
 
+def check_html(source):
+    """The raw HTML policy (html_policy) on the body and on Summary, which Pelican renders."""
+    lines = list(source.lines)
+    if "summary" in source.front.values:
+        lines.insert(0, (source.line_of("summary"), source.front.values["summary"]))
+    for number, message, rule in html_policy.problems(lines):
+        yield source.at(number, message, rule)
+
+
 def _check_headings(source):
     previous = 1  # the title is the page's h1
     for number, line in source.lines:
@@ -472,8 +546,8 @@ def _check_tables(source):
 def _check_target(source, site, number, target):
     """An internal link or image must point at something the build writes."""
     target = target.strip()
-    if not target or target.startswith(("#", "mailto:", "tel:", "data:")):
-        return
+    if not target or target.startswith(("#", "mailto:", "tel:")) or html_policy.scheme_of(target):
+        return  # script and data URLs are the raw HTML policy's (unsafe-url)
     match = re.match(r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)(.*)$", target)
     if match:
         kind = match.group(1) or match.group(2)
@@ -657,6 +731,7 @@ def run_checks(sources, site):
     for source in sources:
         violations.update(check_front_matter(source, site))
         violations.update(check_body(source, site))
+        violations.update(check_html(source))
         if source.lang == "easy":
             violations.update(check_easy_japanese(source))
     violations.update(check_duplicates(sources, site))
@@ -726,21 +801,39 @@ def site_from_generators(generators):
     return site
 
 
+def report(violations, style="text"):
+    """Print each violation (text: `path:line: message [rule]`; github: an annotation);
+    stop with ContentCheckFailed when any is an error."""
+    for violation in violations:
+        line = violation.github() if style == "github" else str(violation)
+        sys.stderr.write(f"{line}\n")
+    errors = [v for v in violations if not v.warning]
+    if errors:
+        sys.stderr.write(f"content checks: {len(errors)} error(s); nothing was published\n")
+        raise ContentCheckFailed(1)
+
+
 def check_site(generators):
     settings = generators[0].settings
     site = site_from_generators(generators)
     sources = list(
         find_sources(site.content_root, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
     )
-    violations = run_checks(sources, site)
-    for violation in violations:
-        sys.stderr.write(f"{violation}\n")
-    errors = [v for v in violations if not v.warning]
-    if errors:
-        sys.stderr.write(f"content checks: {len(errors)} error(s); nothing was published\n")
-        raise ContentCheckFailed(1)
+    report(run_checks(sources, site), settings.get("CONTENT_CHECKS_FORMAT", "text"))
     return sources
 
 
+def check_content_files(pelican):
+    settings = pelican.settings
+    violations = check_files(
+        Path(settings["PATH"]),
+        settings["ARTICLE_PATHS"],
+        settings["PAGE_PATHS"],
+        settings["STATIC_PATHS"],
+    )
+    report(sorted(violations), settings.get("CONTENT_CHECKS_FORMAT", "text"))
+
+
 def register():
+    signals.initialized.connect(check_content_files)
     signals.all_generators_finalized.connect(check_site)

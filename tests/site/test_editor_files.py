@@ -1,0 +1,234 @@
+"""Files as editors save them (Windows encodings, line endings, stray files) and the raw HTML
+policy: each malformed file gives its message at the right path:line, never a traceback."""
+
+import pytest
+
+from tests.conftest import make_content, notice, run_build
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+WINDOWS = notice("windows", "県庁舎の見学会", body="## 日時\n\n見学会は12月5日に開きます。")
+
+
+def bom_crlf(text):
+    """The notice as Notepad saves it: UTF-8 with a BOM, lines ending in CRLF."""
+    return b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
+
+
+def write(content, files):
+    for relpath, data in files.items():
+        path = content / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def reported(result):
+    found = set()
+    for line in result.stderr.splitlines():
+        if "/content/" not in line or ": " not in line:
+            continue
+        location, _, rest = line.partition(": ")
+        path, _, number = location.rpartition(":")
+        rule = rest.rsplit("[", 1)[1].rstrip("]")
+        found.add((path.split("/content/", 1)[1], int(number), rule))
+    return found
+
+
+# ---------------------------------------------------------------- encodings and binary files
+
+ENCODINGS = {
+    "news/shift-jis.md": notice("shift-jis", "入札の結果", body="①落札者を公表します。").encode(
+        "cp932"
+    ),
+    "news/picture.md": PNG,
+    "news/stray.png": PNG,
+    "news/good.md": notice("good", "正しい記事").encode("utf-8"),
+}
+
+
+@pytest.fixture(scope="module")
+def encodings(tmp_path_factory):
+    base = tmp_path_factory.mktemp("encodings")
+    content = make_content(base, {})
+    write(content, ENCODINGS)
+    return content, base / "output"
+
+
+def test_shift_jis_and_binary_files_stop_the_build_with_one_line_each(encodings):
+    content, output = encodings
+    result = run_build(content, output)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert reported(result) == {
+        ("news/shift-jis.md", 1, "encoding"),
+        ("news/picture.md", 1, "not-text"),
+        ("news/stray.png", 1, "stray-file"),
+    }
+    lines = result.stderr.splitlines()
+    sjis = next(line for line in lines if "shift-jis.md:1:" in line)
+    assert "ファイルの文字コードが UTF-8 ではありません（Shift_JIS のようです）" in sjis
+    assert "make fix" in sjis
+    assert "PNG 画像のようです" in next(line for line in lines if "picture.md:1:" in line)
+    assert not output.exists()
+
+
+def test_make_check_reports_the_same_files(encodings):
+    content, output = encodings
+    result = run_build(content, output, command=("-m", "plugins.content_checks"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert ("news/shift-jis.md", 1, "encoding") in reported(result)
+
+
+def test_utf16_is_named(tmp_path):
+    content = make_content(tmp_path, {})
+    write(content, {"news/notepad.md": notice("notepad", "お知らせ").encode("utf-16")})
+    result = run_build(content, tmp_path / "output", command=("-m", "plugins.content_checks"))
+    assert reported(result) == {("news/notepad.md", 1, "encoding")}
+    assert "UTF-16 のようです" in result.stderr
+
+
+def test_a_stray_image_in_a_page_folder_is_a_warning_and_the_site_builds(tmp_path):
+    """UTF-8 with a BOM and CRLF endings build exactly like plain UTF-8."""
+    windows = make_content(tmp_path / "windows", {})
+    write(windows, {"news/windows.md": bom_crlf(WINDOWS), "news/photo.png": PNG})
+    plain = make_content(tmp_path / "plain", {"news/windows.md": WINDOWS})
+    result = run_build(windows, tmp_path / "windows" / "output")
+    assert result.returncode == 0, result.stderr
+    assert reported(result) == {("news/photo.png", 1, "stray-file")}
+    assert "warning: このファイルは公開されません" in result.stderr
+    assert run_build(plain, tmp_path / "plain" / "output").returncode == 0
+    page = "news/windows/index.html"
+    built = (tmp_path / "windows" / "output" / page).read_bytes()
+    assert built == (tmp_path / "plain" / "output" / page).read_bytes()
+    assert "県庁舎の見学会" in built.decode() and "見学会は12月5日に開きます。" in built.decode()
+    assert "category/kensei" in built.decode()  # the Category was read despite the BOM
+
+
+# ---------------------------------------------------------------- raw HTML and unsafe URLs
+
+EDITOR_FILE_RULES = {"encoding", "not-text", "stray-file", "raw-html", "unsafe-url"}
+
+# relative path -> (bytes, [(line, rule)])
+POLICY = {
+    "news/bom.md": (bom_crlf(notice("bom", "BOMつきの記事")), []),
+    "news/crlf.md": (notice("crlf", "改行がCRLFの記事").replace("\n", "\r\n").encode(), []),
+    "news/script.md": (
+        notice("script", "スクリプト", body="本文です。\n\n<script>alert(1)</script>").encode(),
+        [(10, "raw-html")],
+    ),
+    "news/iframe.md": (
+        notice(
+            "iframe",
+            "埋め込み",
+            body='<iframe src="https://www.youtube.com/embed/x" title="動画"></iframe>',
+        ).encode(),
+        [(8, "raw-html")],
+    ),
+    "news/javascript.md": (
+        notice(
+            "javascript", "危ないリンク", body="[申請はこちらの窓口](javascript:alert(1))"
+        ).encode(),
+        [(8, "unsafe-url")],
+    ),
+    "news/obfuscated.md": (
+        notice(
+            "obfuscated",
+            "隠したリンク",
+            body="[申請の窓口](JaV&#x09;aScRiPt:alert(1))\n\n[様式の一覧][form]\n\n[form]: vbscript:msgbox(1)",
+        ).encode(),
+        [(8, "unsafe-url"), (12, "unsafe-url")],
+    ),
+    "news/handler.md": (
+        notice(
+            "handler",
+            "イベント属性",
+            body='<img src="/images/x.svg" alt="県庁" onerror="alert(1)">',
+        ).encode(),
+        [(8, "raw-html"), (8, "broken-link")],
+    ),
+    "news/attr-list.md": (
+        notice(
+            "attr-list", "属性リスト", body="見学会のご案内です。\n{: onclick=alert(1) }"
+        ).encode(),
+        [(9, "raw-html")],
+    ),
+    "news/data-image.md": (
+        notice(
+            "data-image", "データURL", body="![県庁の外観](data:image/svg+xml;base64,PHN2Zz4=)"
+        ).encode(),
+        [(8, "unsafe-url")],
+    ),
+    "news/summary.md": (
+        notice("summary", "要約の中のHTML")
+        .replace(
+            "Summary: 要約の中のHTMLの要約です。", 'Summary: <a href="javascript:alert(1)">要約</a>'
+        )
+        .encode(),
+        [(5, "unsafe-url")],
+    ),
+    "news/allowed.md": (
+        notice(
+            "allowed",
+            "使えるHTML",
+            body='<ruby>亘理<rt>わたり</rt></ruby>町の<abbr title="地方公共団体情報システム機構">J-LIS</abbr>。'
+            '<kbd>Enter</kbd>を押します。<span lang="en">Miyagi</span>。'
+            "\n\n`<script>` はコードとして書けます。\n\n<https://www.pref.miyagi.jp/>",
+        ).encode(),
+        [],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def policy_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("policy")
+    content = make_content(base, {})
+    write(content, {path: data for path, (data, _) in POLICY.items()})
+    return run_build(content, base / "output")
+
+
+def test_raw_html_and_script_urls_are_refused_with_path_and_line(policy_run):
+    assert policy_run.returncode == 1
+    assert "Traceback" not in policy_run.stdout + policy_run.stderr
+    expected = {(path, line, rule) for path, (_, hits) in POLICY.items() for line, rule in hits}
+    assert reported(policy_run) == expected
+
+
+def test_messages_say_what_is_refused(policy_run):
+    lines = policy_run.stderr.splitlines()
+
+    def line_for(name):
+        return next(line for line in lines if f"/{name}.md:" in line)
+
+    assert "<script>" in line_for("script")
+    assert "<iframe>" in line_for("iframe") and "リンク" in line_for("iframe")
+    assert "javascript:alert(1" in line_for("javascript")
+    assert "onerror" in next(line for line in lines if "handler.md:" in line and "raw-html" in line)
+
+
+def test_github_format_annotates_each_line(tmp_path):
+    content = make_content(tmp_path, {})
+    write(content, {path: POLICY[path][0] for path in ("news/script.md", "news/bom.md")})
+    write(content, {"news/stray.png": PNG})
+    result = run_build(
+        content,
+        tmp_path / "output",
+        command=("-m", "plugins.content_checks", "--format", "github"),
+    )
+    assert result.returncode == 1
+    annotations = [line for line in result.stderr.splitlines() if line.startswith("::")]
+    assert len(annotations) == 2, result.stderr
+    warning, error = annotations
+    assert (
+        warning.startswith("::warning file=")
+        and "/news/stray.png,line=1,title=stray-file::" in warning
+    )
+    assert error.startswith("::error file=") and "/news/script.md,line=10,title=raw-html::" in error
+    assert error.endswith("[raw-html]") and "<script>" in error
+
+
+def test_every_rule_left_to_this_file_has_a_fixture_here():
+    """test_content_checks leaves EDITOR_FILE_RULES to this module."""
+    covered = {"encoding", "not-text", "stray-file"}  # test_shift_jis_and_binary_files…
+    covered |= {rule for _, hits in POLICY.values() for _, rule in hits}
+    assert covered >= EDITOR_FILE_RULES
