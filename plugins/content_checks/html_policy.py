@@ -111,7 +111,7 @@ UNSAFE_URL = (
 INLINE_CODE = re.compile(r"(`+).*?\1")
 MD_TARGET = re.compile(r"\]\(\s*<?([^\s)>]+)")
 REF_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
-ATTR_LIST = re.compile(r"\{(:?[^{}\n]*=[^{}\n]*)\}")
+ATTR_LIST = re.compile(r"(?<!\\)\{(:?[^{}\n]*=[^{}\n]*)\}")
 ATTR_LIST_PAIR = re.compile(r"([^\s=]+)=(?:\"([^\"]*)\"|'([^']*)'|(\S*))")
 # backstops for markup the parser does not see as a tag but a browser might
 LOOSE_REFUSED = re.compile(r"<\s*(" + "|".join(REFUSED) + r")\b", re.I)
