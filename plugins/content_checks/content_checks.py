@@ -235,6 +235,30 @@ SPACED_WORD = re.compile(f"(?<!{JAPANESE}){JAPANESE}(?:[ \u3000]{JAPANESE}(?!{JA
 MACHINE_DEPENDENT = re.compile(
     "[\u2460-\u24ff\u2776-\u2793\u2160-\u2188\u3200-\u32ff\u3300-\u33ff\u2116\u2121\u301d\u301f]"
 )
+# What each one is written as instead: the check's hint and `make fix` (fix.py) use this.
+UNITS = {"㎡": "平方メートル", "㎥": "立方メートル", "㎠": "平方センチメートル", "㏍": "株式会社"}
+
+
+def machine_dependent_replacement(char):
+    """The portable spelling of a 機種依存文字 (① → (1), ㈱ → （株）, Ⅳ → 4, ㌔ → キロ), or
+    None when there is none that keeps the meaning (〝 〟)."""
+    if char in UNITS:
+        return UNITS[char]
+    name = unicodedata.name(char, "")
+    if "ROMAN NUMERAL" in name:
+        return str(int(unicodedata.numeric(char)))
+    if "CIRCLED" in name and ("NUMBER" in name or "DIGIT" in name):
+        return f"({int(unicodedata.numeric(char))})"
+    text = unicodedata.normalize("NFKC", char)
+    if text == char:
+        return None
+    if "CIRCLED" in name:  # ㊤ ㋐: the circle marks the character, as brackets do
+        text = f"({text})"
+    if text.startswith("(") and text.endswith(")") and not text[1:-1].isascii():
+        text = f"（{text[1:-1]}）"  # ㈱ → （株）: Japanese inside, Japanese brackets
+    return text
+
+
 HALF_WIDTH_KANA = re.compile("[\uff61-\uff9f]+")
 FULL_WIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
 SLASH_DATE = re.compile(r"(?<![\d/])(\d{4}|\d{2})([/.])(\d{1,2})\2(\d{1,2})(?![\d/])")
@@ -287,11 +311,10 @@ def plain(markup):
 def character_rules(text):
     """(message, rule) for each character problem in a piece of prose."""
     for char in dict.fromkeys(MACHINE_DEPENDENT.findall(text)):
-        hint = unicodedata.normalize("NFKC", char)
-        if char.isdigit() or hint.isdigit():
-            hint = f"({hint})"
+        hint = machine_dependent_replacement(char)
+        how = f"「{hint}」のように書いてください" if hint else "別の文字で書いてください"
         yield (
-            f"機種依存文字「{char}」は環境によって表示できません。「{hint}」のように書いてください",
+            f"機種依存文字「{char}」は環境によって表示できません。{how}",
             "machine-dependent-character",
         )
     for run in HALF_WIDTH_KANA.findall(text):

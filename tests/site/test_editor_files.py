@@ -1,9 +1,12 @@
 """Files as editors save them (Windows encodings, line endings, stray files) and the raw HTML
 policy: each malformed file gives its message at the right path:line, never a traceback."""
 
+import subprocess
+import sys
+
 import pytest
 
-from tests.conftest import make_content, notice, run_build
+from tests.conftest import ROOT, make_content, notice, run_build
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 WINDOWS = notice("windows", "県庁舎の見学会", body="## 日時\n\n見学会は12月5日に開きます。")
@@ -232,3 +235,41 @@ def test_every_rule_left_to_this_file_has_a_fixture_here():
     covered = {"encoding", "not-text", "stray-file"}  # test_shift_jis_and_binary_files…
     covered |= {rule for _, hits in POLICY.values() for _, rule in hits}
     assert covered >= EDITOR_FILE_RULES
+
+
+# ---------------------------------------------------------------- make fix
+
+
+def test_make_fix_prints_each_change_and_the_fixed_files_pass_the_checks(tmp_path):
+    content = make_content(tmp_path, {})
+    broken = notice(
+        "windows-tool",
+        "ｾﾐﾅｰのご案内",
+        body="①申込みは２０２６/12/1まで。\n\n会場は ㈱宮城 の お 知 ら せ をご覧ください。",
+    )
+    write(content, {"news/windows-tool.md": broken.replace("\n", "\r\n").encode("cp932")})
+    before = run_build(content, tmp_path / "output", command=("-m", "plugins.content_checks"))
+    assert reported(before) == {("news/windows-tool.md", 1, "encoding")}
+    fixed = subprocess.run(
+        [sys.executable, "-m", "plugins.content_checks.fix", str(content)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    path = f"{content}/news/windows-tool.md"
+    assert fixed.stdout.splitlines() == [
+        f"{path}:1: Shift_JIS → UTF-8",
+        f"{path}:1: ｾﾐﾅｰ → セミナー",
+        f"{path}:5: ｾﾐﾅｰ → セミナー",
+        f"{path}:8: ① → (1)",
+        f"{path}:8: ２０２６ → 2026",
+        f"{path}:8: 2026/12/1 → 2026年12月1日",
+        f"{path}:10: ㈱ → （株）",
+        f"{path}:10: の お 知 ら せ → のお知らせ",
+        "make fix: 8 件を修正しました（1 ファイル）",
+    ]
+    after = run_build(content, tmp_path / "output", command=("-m", "plugins.content_checks"))
+    assert after.returncode == 0, after.stderr
+    text = (content / "news" / "windows-tool.md").read_bytes().decode("utf-8")
+    assert "(1)申込みは2026年12月1日まで。\r\n" in text and "（株）宮城 のお知らせ" in text
