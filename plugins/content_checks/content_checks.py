@@ -5,6 +5,7 @@ generators know about the site (output paths, live content). A violation stops t
 with one `path:line: message [rule]` line each and a non-zero exit, never a traceback.
 """
 
+import fnmatch
 import posixpath
 import re
 import sys
@@ -193,7 +194,7 @@ def _shown(path):
         return str(path)
 
 
-def check_files(content_root, article_paths, page_paths, static_paths):
+def check_files(content_root, article_paths, page_paths, static_paths, ignore=()):
     """Before anything reads content/: every text file is UTF-8, nothing stray in page folders.
 
     Runs first (at `initialized`) because other plugins read sources before the checks do.
@@ -204,8 +205,8 @@ def check_files(content_root, article_paths, page_paths, static_paths):
         relpath = path.relative_to(content_root).as_posix()
         if not path.is_file() or any(part.startswith(".") for part in relpath.split("/")):
             continue
-        if relpath.endswith("~") or path.name == "README.md":
-            continue
+        if any(fnmatch.fnmatch(path.name, pattern) for pattern in ignore):
+            continue  # IGNORE_FILES: Pelican does not read them either
         if path.suffix.lower() in TEXT_SUFFIXES:
             try:
                 encoding.read_text(path)
@@ -842,8 +843,21 @@ def check_site(generators):
     sources = list(
         find_sources(site.content_root, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
     )
-    report(run_checks(sources, site), settings.get("CONTENT_CHECKS_FORMAT", "text"))
+    violations = run_checks(sources, site)
+    violations += sorted(check_newsletter_html(site.content_root, settings))
+    report(violations, settings.get("CONTENT_CHECKS_FORMAT", "text"))
     return sources
+
+
+def check_newsletter_html(content_root, settings):
+    """Newsletter issues are Markdown that becomes pages and mails: the same HTML policy."""
+    folder = content_root / settings.get("NEWSLETTER_PATH", "newsletter")
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        try:
+            source = read_source(path, content_root, ())
+        except encoding.NotUtf8:
+            continue  # reported by check_files
+        yield from check_html(source)
 
 
 def check_content_files(pelican):
@@ -853,6 +867,7 @@ def check_content_files(pelican):
         settings["ARTICLE_PATHS"],
         settings["PAGE_PATHS"],
         settings["STATIC_PATHS"],
+        settings.get("IGNORE_FILES", ()),
     )
     report(sorted(violations), settings.get("CONTENT_CHECKS_FORMAT", "text"))
 

@@ -169,6 +169,14 @@ POLICY = {
         .encode(),
         [(5, "unsafe-url")],
     ),
+    "newsletter/2026-11-20-weekly.md": (
+        (
+            "Title: メルマガ・みやぎ 11月20日号\nSlug: 2026-11-20-weekly\n"
+            "Summary: 今週のお知らせです。\nDate: 2026-11-20 12:00\nNewsletter: weekly\n\n"
+            '今週のお知らせです。\n\n<img src="/images/x.svg" alt="地図" onload="alert(1)">\n'
+        ).encode(),
+        [(9, "raw-html")],
+    ),
     "news/allowed.md": (
         notice(
             "allowed",
