@@ -174,7 +174,7 @@ def find_sources(content_root, article_paths, page_paths):
         folder = content_root / top
         if folder.is_dir():
             for path in sorted(folder.rglob("*.md")):
-                if "files" not in path.relative_to(folder).parts:
+                if path.is_file() and "files" not in path.relative_to(folder).parts:
                     try:
                         yield read_source(path, content_root, article_paths)
                     except encoding.NotUtf8:
@@ -203,7 +203,7 @@ def check_files(content_root, article_paths, page_paths, static_paths, ignore=()
     static = tuple(f"{top.rstrip('/')}/" for top in static_paths)
     for path in sorted(content_root.rglob("*")):
         relpath = path.relative_to(content_root).as_posix()
-        if not path.is_file() or any(part.startswith(".") for part in relpath.split("/")):
+        if path.is_dir() or any(part.startswith(".") for part in relpath.split("/")):
             continue
         if any(fnmatch.fnmatch(path.name, pattern) for pattern in ignore):
             continue  # IGNORE_FILES: Pelican does not read them either
@@ -853,6 +853,8 @@ def check_newsletter_html(content_root, settings):
     """Newsletter issues are Markdown that becomes pages and mails: the same HTML policy."""
     folder = content_root / settings.get("NEWSLETTER_PATH", "newsletter")
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        if not path.is_file():
+            continue
         try:
             source = read_source(path, content_root, ())
         except encoding.NotUtf8:

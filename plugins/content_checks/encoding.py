@@ -80,4 +80,10 @@ def _not_utf8(data):
 
 def read_text(path):
     """The text of a content file, as `decode`; raises NotUtf8 naming what it is instead."""
-    return decode(path.read_bytes())
+    try:
+        data = path.read_bytes()
+    except OSError as error:  # a broken link, a folder named x.md, no permission
+        raise NotUtf8(
+            f"ファイルを読めません（{error.strerror}）。壊れたリンクや読み取りの許可を確かめてください"
+        ) from None
+    return decode(data)

@@ -281,3 +281,15 @@ def test_make_fix_prints_each_change_and_the_fixed_files_pass_the_checks(tmp_pat
     assert after.returncode == 0, after.stderr
     text = (content / "news" / "windows-tool.md").read_bytes().decode("utf-8")
     assert "(1)申込みは2026年12月1日まで。\r\n" in text and "（株）宮城 のお知らせ" in text
+
+
+def test_links_and_folders_that_look_like_pages_give_no_traceback(tmp_path):
+    content = make_content(tmp_path, {"news/good.md": notice("good", "正しい記事")})
+    (content / "news" / "folder.md").mkdir()
+    (content / "news" / "moved.md").symlink_to(content / "news" / "gone.md")
+    for command in (("-m", "pelican"), ("-m", "plugins.content_checks")):
+        result = run_build(content, tmp_path / "output", command=command)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stdout + result.stderr
+        assert reported(result) == {("news/moved.md", 1, "not-text")}
+        assert "ファイルを読めません" in result.stderr
