@@ -90,21 +90,49 @@ def test_utf16_is_named(tmp_path):
     assert "UTF-16 のようです" in result.stderr
 
 
-def test_a_stray_image_in_a_page_folder_is_a_warning_and_the_site_builds(tmp_path):
-    """UTF-8 with a BOM and CRLF endings build exactly like plain UTF-8."""
+# What editors save on Windows, as text: a notice, an emergency notice (its banner goes on
+# every page) and a newsletter issue, each read by a different part of the build.
+WINDOWS_SITE = {
+    "news/windows.md": WINDOWS,
+    "news/keiho.md": notice(
+        "keiho",
+        "大雨への警戒",
+        extra="Emergency: true\nSeverity: severe\nArea: 県内全域\nExpires_at: 2026-11-28 14:05",
+        body="## 避難の準備\n\n川に近づかないでください。",
+    ),
+    "newsletter/2026-11-27-weekly.md": (
+        "Title: メルマガ・みやぎ 11月27日号\nSlug: 2026-11-27-weekly\n"
+        "Summary: 今週のお知らせです。\nDate: 2026-11-27 12:00\nNewsletter: weekly\n\n"
+        "今週のお知らせをお届けします。\n"
+    ),
+}
+
+
+def test_bom_and_crlf_build_exactly_like_plain_utf8_and_a_stray_image_is_a_warning(tmp_path):
     windows = make_content(tmp_path / "windows", {})
-    write(windows, {"news/windows.md": bom_crlf(WINDOWS), "news/photo.png": PNG})
-    plain = make_content(tmp_path / "plain", {"news/windows.md": WINDOWS})
+    write(windows, {path: bom_crlf(text) for path, text in WINDOWS_SITE.items()})
+    write(windows, {"news/photo.png": PNG})
+    plain = make_content(tmp_path / "plain", WINDOWS_SITE)
     result = run_build(windows, tmp_path / "windows" / "output")
     assert result.returncode == 0, result.stderr
     assert reported(result) == {("news/photo.png", 1, "stray-file")}
     assert "warning: このファイルは公開されません" in result.stderr
     assert run_build(plain, tmp_path / "plain" / "output").returncode == 0
-    page = "news/windows/index.html"
-    built = (tmp_path / "windows" / "output" / page).read_bytes()
-    assert built == (tmp_path / "plain" / "output" / page).read_bytes()
-    assert "県庁舎の見学会" in built.decode() and "見学会は12月5日に開きます。" in built.decode()
-    assert "category/kensei" in built.decode()  # the Category was read despite the BOM
+
+    def files(output):
+        return {
+            p.relative_to(output).as_posix(): p.read_bytes()
+            for p in output.rglob("*")
+            if p.is_file()
+        }
+
+    built, expected = files(tmp_path / "windows" / "output"), files(tmp_path / "plain" / "output")
+    assert sorted(built) == sorted(expected)
+    assert [name for name in built if built[name] != expected[name]] == []
+    page = built["news/windows/index.html"].decode()
+    assert "見学会は12月5日に開きます。" in page and "category/kensei" in page  # Category read
+    assert "大雨への警戒" in page  # the emergency banner: its front matter was read too
+    assert "newsletter/2026-11-27-weekly/issue.json" in built
 
 
 # ---------------------------------------------------------------- raw HTML and unsafe URLs
