@@ -825,6 +825,17 @@ def site_from_generators(generators):
     return site
 
 
+# rules whose violations `make fix` (fix.py) corrects, except what would change the meaning
+FIXABLE = {
+    "encoding",
+    "machine-dependent-character",
+    "half-width-katakana",
+    "full-width-alphanumeric",
+    "space-in-word",
+    "date-format",
+}
+
+
 def report(violations, style="text"):
     """Print each violation (text: `path:line: message [rule]`; github: an annotation);
     stop with ContentCheckFailed when any is an error."""
@@ -832,8 +843,11 @@ def report(violations, style="text"):
         line = violation.github() if style == "github" else str(violation)
         sys.stderr.write(f"{line}\n")
     errors = [v for v in violations if not v.warning]
+    fixable = [v for v in errors if v.rule in FIXABLE]
     if errors:
         sys.stderr.write(f"content checks: {len(errors)} error(s); nothing was published\n")
+        if fixable:
+            sys.stderr.write(f"content checks: うち {len(fixable)} 件は make fix で直せます\n")
         raise ContentCheckFailed(1)
 
 

@@ -286,6 +286,7 @@ def test_make_fix_prints_each_change_and_the_fixed_files_pass_the_checks(tmp_pat
     write(content, {"news/windows-tool.md": broken.replace("\n", "\r\n").encode("cp932")})
     before = run_build(content, tmp_path / "output", command=("-m", "plugins.content_checks"))
     assert reported(before) == {("news/windows-tool.md", 1, "encoding")}
+    assert "うち 1 件は make fix で直せます" in before.stderr
     fixed = subprocess.run(
         [sys.executable, "-m", "plugins.content_checks.fix", str(content)],
         cwd=ROOT,
