@@ -194,6 +194,15 @@ def _shown(path):
         return str(path)
 
 
+def _check_svg(path):
+    try:
+        text = encoding.as_browsers_read(path.read_bytes())
+    except OSError:
+        return  # reported as unreadable only where a page is expected
+    for number, message, rule in html_policy.svg_problems(text):
+        yield Violation(_shown(path), number, message, rule)
+
+
 def check_files(content_root, article_paths, page_paths, static_paths, ignore=()):
     """Before anything reads content/: every text file is UTF-8, nothing stray in page folders.
 
@@ -213,6 +222,8 @@ def check_files(content_root, article_paths, page_paths, static_paths, ignore=()
             except encoding.NotUtf8 as problem:
                 rule = "encoding" if problem.encoding else "not-text"
                 yield Violation(_shown(path), 1, problem.message, rule)
+        elif path.suffix.lower() == ".svg":
+            yield from _check_svg(path)
         elif relpath.startswith(page_folders) and not relpath.startswith(static):
             if "files" in relpath.split("/")[1:-1]:
                 continue  # media/files/ and the like are published as files

@@ -78,6 +78,14 @@ def _not_utf8(data):
     )
 
 
+def as_browsers_read(data):
+    """Text as a browser would read a file served without a charset: by its BOM, else UTF-8,
+    with what does not decode replaced (for looking for script, not for publishing)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace")
+    return data.decode("utf-8-sig", "replace")
+
+
 def read_text(path):
     """The text of a content file, as `decode`; raises NotUtf8 naming what it is instead."""
     try:

@@ -217,3 +217,24 @@ def problems(lines):
             elif LOOSE_HANDLER.search(text):
                 found.append((number, "イベント属性（on…=）は使えません", "raw-html"))
     return found
+
+
+# An SVG image is a document: opened from the site (or linked), its scripts run with the
+# site's origin. Images may draw, nothing more.
+SVG_SCRIPT = re.compile(
+    r"<\s*(script|foreignobject|iframe|object|embed)\b|(?:^|[\s/\"'])on[a-z]+\s*=|(?:href|src)\s*=\s*[\"']?\s*(?:javascript|vbscript|data):",
+    re.I,
+)
+
+
+def svg_problems(text):
+    """(line number, message, rule) for script in an SVG image."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = SVG_SCRIPT.search(line)
+        if match:
+            yield (
+                number,
+                f"SVG 画像の中にスクリプトがあります（「{match.group(0).strip()[:30]}」）。"
+                "スクリプトのない画像として書き出し直してください",
+                "raw-html",
+            )

@@ -45,6 +45,8 @@ ENCODINGS = {
     "news/picture.md": PNG,
     "news/stray.png": PNG,
     "news/good.md": notice("good", "正しい記事").encode("utf-8"),
+    "images/map.svg": b'<svg xmlns="http://www.w3.org/2000/svg"\n  onload="alert(1)">\n</svg>\n',
+    "images/clean.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>',
 }
 
 
@@ -65,6 +67,7 @@ def test_shift_jis_and_binary_files_stop_the_build_with_one_line_each(encodings)
         ("news/shift-jis.md", 1, "encoding"),
         ("news/picture.md", 1, "not-text"),
         ("news/stray.png", 1, "stray-file"),
+        ("images/map.svg", 2, "raw-html"),
     }
     lines = result.stderr.splitlines()
     sjis = next(line for line in lines if "shift-jis.md:1:" in line)
