@@ -84,6 +84,14 @@ class Violation:
         return f"::{level} {where}::{escape(self.message)} [{self.rule}]"
 
 
+def _shown(path):
+    """A path as an editor sees it: relative to the working folder when inside it."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 @dataclass
 class Source:
     """One content file as written: its front matter and body lines, with line numbers."""
@@ -97,11 +105,7 @@ class Source:
 
     @property
     def shown(self):
-        """The path as an editor sees it: relative to the working folder when inside it."""
-        try:
-            return self.path.relative_to(Path.cwd()).as_posix()
-        except ValueError:
-            return str(self.path)
+        return _shown(self.path)
 
     def at(self, line, message, rule, warning=False):
         assert rule in RULES, rule
@@ -183,15 +187,8 @@ def find_sources(content_root, article_paths, page_paths):
 
 # ---------------------------------------------------------------- the files themselves
 
-# Files every content folder may hold without being pages.
-TEXT_SUFFIXES = (".md", ".vtt")  # read as UTF-8 by the build (WebVTT is UTF-8 by definition)
-
-
-def _shown(path):
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
+# Files the build reads as text, which must therefore be UTF-8 (WebVTT is UTF-8 by definition).
+TEXT_SUFFIXES = (".md", ".vtt")
 
 
 def _check_svg(path):
@@ -887,8 +884,16 @@ def check_newsletter_html(content_root, settings):
         yield from check_html(source)
 
 
+FORMATS = ("text", "github")  # CONTENT_CHECKS_FORMAT; make check FORMAT=github sets it
+
+
 def check_content_files(pelican):
     settings = pelican.settings
+    style = settings.setdefault("CONTENT_CHECKS_FORMAT", "text")
+    if style not in FORMATS:
+        raise ContentCheckFailed(
+            f"CONTENT_CHECKS_FORMAT は {' / '.join(FORMATS)} のどちらかです（{style!r}）"
+        )
     violations = check_files(
         Path(settings["PATH"]),
         settings["ARTICLE_PATHS"],
@@ -896,7 +901,7 @@ def check_content_files(pelican):
         settings["STATIC_PATHS"],
         settings.get("IGNORE_FILES", ()),
     )
-    report(sorted(violations), settings.get("CONTENT_CHECKS_FORMAT", "text"))
+    report(sorted(violations), style)
 
 
 def register():
