@@ -6,7 +6,8 @@ python -m plugins.content_checks.fix [file or folder …]   (default: the conten
 It fixes what can be fixed without changing the meaning, with the checks' own tables:
 機種依存文字 (① → (1), ㈱ → （株）, Ⅳ → 4, ㌔ → キロ), half-width katakana, full-width letters
 and digits, spaces inside Japanese words, dates written 2026/1/2, and files saved as
-Shift_JIS, EUC-JP, UTF-16 or with a BOM (written back as UTF-8, line endings kept). Code,
+Shift_JIS, EUC-JP, UTF-16 or with a BOM (written back as UTF-8, line endings kept; for
+WebVTT captions only the encoding). Code,
 link targets, HTML tags and front matter keys are left alone. What it cannot fix (a date
 with a two-digit year, 〝〟, a binary file) it leaves to the check's message.
 """
@@ -29,6 +30,7 @@ from .content_checks import (
     REF_DEFINITION,
     SLASH_DATE,
     SPACED_WORD,
+    TEXT_SUFFIXES,
     machine_dependent_replacement,
 )
 
@@ -123,8 +125,11 @@ def fix_file(path):
         name = encoding.guess(data)[1]
         changes.append((1, name, "UTF-8"))
     newline = "\r\n" if b"\r\n" in data or b"\r\x00\n\x00" in data else "\n"
-    fixed, found = fix_text(text)
-    changes += found
+    if path.suffix.lower() == ".md":
+        fixed, found = fix_text(text)
+        changes += found
+    else:  # captions: only the encoding (the checks do not read their text)
+        fixed = text
     if changes:
         path.write_bytes(fixed.replace("\n", newline).encode("utf-8"))
     return changes
@@ -140,8 +145,9 @@ def shown(path):
 def files_in(targets):
     for target in targets:
         if target.is_dir():
-            for path in sorted(target.rglob("*.md")):
-                if not any(part.startswith(".") for part in path.relative_to(target).parts):
+            for path in sorted(target.rglob("*")):
+                hidden = any(part.startswith(".") for part in path.relative_to(target).parts)
+                if path.suffix.lower() in TEXT_SUFFIXES and path.is_file() and not hidden:
                     yield path
         elif target.is_file():
             yield target

@@ -94,3 +94,11 @@ def test_encodings_are_converted_and_line_endings_kept(tmp_path):
     binary = tmp_path / "binary.md"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     assert fix_file(binary) == [] and binary.read_bytes() == b"\x89PNG\r\n\x1a\n\x00\x00"
+
+
+def test_captions_get_only_their_encoding_fixed(tmp_path):
+    captions = "WEBVTT\n\n00:00.000 --> 00:02.000\n①知事の会見です\n"
+    vtt = tmp_path / "kaiken.vtt"
+    vtt.write_bytes(captions.encode("cp932"))
+    assert fix_file(vtt) == [(1, "Shift_JIS", "UTF-8")]
+    assert vtt.read_text("utf-8") == captions
