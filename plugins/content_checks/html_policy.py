@@ -222,7 +222,10 @@ def problems(lines):
 # An SVG image is a document: opened from the site (or linked), its scripts run with the
 # site's origin. Images may draw, nothing more.
 SVG_SCRIPT = re.compile(
-    r"<\s*(script|foreignobject|iframe|object|embed)\b|(?:^|[\s/\"'])on[a-z]+\s*=|(?:href|src)\s*=\s*[\"']?\s*(?:javascript|vbscript|data):",
+    r"<\s*(script|foreignobject|iframe|object|embed)\b"  # elements that run or load documents
+    r"|(?:^|[\s/\"'])on[a-z]+\s*="  # event handlers
+    # script URLs; a raster image embedded as data: (common in exported SVGs) cannot run
+    r"|(?:href|src)\s*=\s*[\"']?\s*(?:javascript:|vbscript:|data:(?!image/(?:png|jpe?g|gif|webp)[;,]))",
     re.I,
 )
 
