@@ -187,8 +187,9 @@ def find_sources(content_root, article_paths, page_paths):
 
 # ---------------------------------------------------------------- the files themselves
 
-# Files the build reads as text, which must therefore be UTF-8 (WebVTT is UTF-8 by definition).
-TEXT_SUFFIXES = (".md", ".vtt")
+# Files the build reads as text, which must therefore be UTF-8 (WebVTT is UTF-8 by definition;
+# the registries are TOML, which is UTF-8 too).
+TEXT_SUFFIXES = (".md", ".vtt", ".toml")
 
 
 def _check_svg(path):

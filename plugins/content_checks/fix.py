@@ -7,7 +7,7 @@ It fixes what can be fixed without changing the meaning, with the checks' own ta
 機種依存文字 (① → (1), ㈱ → （株）, Ⅳ → 4, ㌔ → キロ), half-width katakana, full-width letters
 and digits, spaces inside Japanese words, dates written 2026/1/2, and files saved as
 Shift_JIS, EUC-JP, UTF-16 or with a BOM (written back as UTF-8, line endings kept; for
-WebVTT captions only the encoding). Code,
+WebVTT captions and TOML registries only the encoding). Code,
 link targets, HTML tags and front matter keys are left alone. What it cannot fix (a date
 with a two-digit year, 〝〟, a binary file) it leaves to the check's message.
 """
@@ -128,7 +128,7 @@ def fix_file(path):
     if path.suffix.lower() == ".md":
         fixed, found = fix_text(text)
         changes += found
-    else:  # captions: only the encoding (the checks do not read their text)
+    else:  # captions and registries: only the encoding (the checks do not read their text)
         fixed = text
     if changes:
         path.write_bytes(fixed.replace("\n", newline).encode("utf-8"))

@@ -325,3 +325,18 @@ def test_links_and_folders_that_look_like_pages_give_no_traceback(tmp_path):
         assert "Traceback" not in result.stdout + result.stderr
         assert reported(result) == {("news/moved.md", 1, "not-text")}
         assert "ファイルを読めません" in result.stderr
+
+
+def test_a_broken_registry_stops_the_build_with_path_and_line(tmp_path):
+    cases = {
+        "taxonomy.toml": ('[categories]\n"県政" = "kensei"\n'.encode("cp932"), 1),
+        "departments.toml": (b'[koho]\nname = "x"\n[soumu\n', 3),
+        "furigana.toml": ('名取 = "なとり"\n'.encode("cp932"), 1),
+    }
+    for name, (data, line) in cases.items():
+        content = make_content(tmp_path / name, {"news/good.md": notice("good", "正しい記事")})
+        (content / "registry" / name).write_bytes(data)
+        result = run_build(content, tmp_path / name / "output")
+        assert result.returncode == 1, name
+        assert "Traceback" not in result.stdout + result.stderr, name
+        assert f"content/registry/{name}:{line}: " in result.stdout + result.stderr, name
