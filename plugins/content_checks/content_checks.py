@@ -162,7 +162,9 @@ def read_source(path, content_root, article_paths):
     parts = relpath.split("/")
     section = parts[1] if top == "pages" and len(parts) > 2 else top
     body, in_code = [], False
-    for number, line in enumerate(text.splitlines(), start=1):
+    # "\n" only: splitlines() would also break at U+2028 or a form feed pasted from a PDF,
+    # and the line numbers would no longer be those the editor's editor shows
+    for number, line in enumerate(text.split("\n"), start=1):
         if number < front.body_start:
             continue
         if FENCE.match(line):

@@ -71,7 +71,8 @@ def _not_utf8(data):
             "make fix で UTF-8 に変換するか、エディタで文字コードに「UTF-8」を選んで保存し直してください",
             codec,
         )
-    seems = f"（{kind}のようです）" if kind else ""
+    space = " " if kind and kind[-1].isascii() else ""  # 「PDF のようです」「PNG 画像のようです」
+    seems = f"（{kind}{space}のようです）" if kind else ""
     return NotUtf8(
         f"テキストファイルではありません{seems}。ページは Markdown（.md）で書き、"
         "画像は content/images/、動画と字幕は content/media/files/ に置いてください"
