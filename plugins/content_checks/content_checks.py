@@ -583,6 +583,11 @@ def _check_target(source, site, number, target):
     target = target.strip()
     if not target or target.startswith(("#", "mailto:", "tel:")) or html_policy.scheme_of(target):
         return  # script and data URLs are the raw HTML policy's (unsafe-url)
+    try:
+        urlsplit(target)
+    except ValueError:  # http://[oops/ : a browser cannot follow it either
+        yield source.at(number, f"リンク先 {target} は URL の形になっていません", "broken-link")
+        return
     match = re.match(r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)(.*)$", target)
     if match:
         kind = match.group(1) or match.group(2)

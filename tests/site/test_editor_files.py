@@ -200,6 +200,10 @@ POLICY = {
         .encode(),
         [(5, "unsafe-url")],
     ),
+    "news/malformed-url.md": (
+        notice("malformed-url", "形の崩れたURL", body="[県の案内](http://[oops/)").encode(),
+        [(8, "broken-link")],  # urlsplit raised ValueError: a traceback before
+    ),
     "newsletter/2026-11-20-weekly.md": (
         (
             "Title: メルマガ・みやぎ 11月20日号\nSlug: 2026-11-20-weekly\n"
