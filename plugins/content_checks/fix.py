@@ -160,7 +160,11 @@ def main(argv):
     targets = args.paths or [Path(os.environ.get("HIROBA_CONTENT", "content"))]
     total = files = 0
     for path in files_in(targets):
-        changes = fix_file(path)
+        try:
+            changes = fix_file(path)
+        except OSError as error:
+            print(f"{shown(path)}:1: 読めないので直せません（{error.strerror}）")
+            continue
         for line, before, after in changes:
             print(f"{shown(path)}:{line}: {before} → {after}")
         total += len(changes)
