@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 BROWSER_STAMP := node_modules/.hiroba-installed
 
-.PHONY: install browser build run check test lint format bench a11y-report emergency translations clean
+.PHONY: install browser build run check fix test lint format bench a11y-report emergency translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,9 +43,14 @@ build: $(STAMP)
 run: $(STAMP)
 	$(PY) -m infra.local.serve $(if $(PORT),--port $(PORT))
 
-## Run the content checks alone, writing nothing.
+## Run the content checks alone, writing nothing (FORMAT=github: annotations for pull requests).
 check: $(STAMP)
-	$(PY) -m plugins.content_checks $(SETTINGS)
+	$(PY) -m plugins.content_checks $(SETTINGS) $(if $(FORMAT),--format $(FORMAT))
+
+## Apply the safe automatic fixes (encodings, 機種依存文字, 半角カナ, 全角英数, dates) to
+## FILES (default: all of content/), printing each change as path:line: before → after.
+fix: $(STAMP)
+	$(PY) -m plugins.content_checks.fix $(FILES)
 
 ## Everything CI runs: lint, then the whole test suite.
 test: $(STAMP) $(BROWSER_STAMP)

@@ -126,8 +126,31 @@ FEED_MAX_ITEMS = 50
 RSS_FEED_SUMMARY_ONLY = True
 
 # Categories and tags are Japanese words; their URL slugs come from the taxonomy registry.
-TAXONOMY = tomllib.loads((Path(PATH) / "registry" / "taxonomy.toml").read_text("utf-8"))
-DEPARTMENTS = tomllib.loads((Path(PATH) / "registry" / "departments.toml").read_text("utf-8"))
+
+
+def _registry(name):
+    """A registry file read while the settings load, before the content checks can run: a
+    file that cannot be read stops the build with path:line, not a traceback."""
+    path = Path(PATH) / "registry" / name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        return json.loads(text) if name.endswith(".json") else tomllib.loads(text)
+    except OSError as error:
+        raise SystemExit(f"{path}:1: ファイルを読めません（{error.strerror}）") from None
+    except UnicodeDecodeError:
+        raise SystemExit(
+            f"{path}:1: ファイルの文字コードが UTF-8 ではありません。make fix で変換してください"
+        ) from None
+    except json.JSONDecodeError as error:
+        raise SystemExit(f"{path}:{error.lineno}: 書き方に誤りがあります（{error}）") from None
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"\(at line (\d+)", str(error))
+        line = line.group(1) if line else 1
+        raise SystemExit(f"{path}:{line}: 書き方に誤りがあります（{error}）") from None
+
+
+TAXONOMY = _registry("taxonomy.toml")
+DEPARTMENTS = _registry("departments.toml")
 
 
 def _slugs(names):
@@ -145,6 +168,7 @@ JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": T
 
 PLUGIN_PATHS = [str(ROOT)]  # plugins are the package `plugins`
 PLUGINS = [
+    "plugins.progress",  # first: it announces each stage before the others do their part
     "plugins.wareki",
     "plugins.table_captions",
     "plugins.content_checks",
@@ -213,6 +237,6 @@ FOOTER_LINKS = [
 
 # The latest run of `make a11y-report`, rendered on the accessibility pages.
 _A11Y = Path(PATH) / "registry" / "a11y-results.json"
-A11Y_RESULTS = json.loads(_A11Y.read_text("utf-8")) if _A11Y.is_file() else None
+A11Y_RESULTS = _registry(_A11Y.name) if _A11Y.is_file() else None
 if A11Y_RESULTS:
     A11Y_RESULTS["tested_on"] = date.fromisoformat(A11Y_RESULTS["tested_on"])

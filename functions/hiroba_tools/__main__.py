@@ -23,6 +23,7 @@ from hiroba_core.store.newsletter import NewsletterStore  # noqa: E402
 from hiroba_core.store.publishing import PublishingStore  # noqa: E402
 
 from plugins.content_model import model  # noqa: E402
+from plugins.content_model.escape import markdown_lines, markdown_text  # noqa: E402
 
 CONTENT = Path(os.environ.get("HIROBA_CONTENT", ROOT / "content"))
 APPS = ("publishing", "procedures")
@@ -77,7 +78,7 @@ def cmd_results(args, settings):
     for number, (answers, response) in enumerate(rows, start=1):
         lines += [f"## ご意見{number}", ""]
         for qid, text in answers.items():
-            lines += [f"### {labels.get(qid, qid)}", "", *_quote(text), ""]
+            lines += [f"### {markdown_text(labels.get(qid, qid))}", "", *_quote(text), ""]
         lines += ["### 県の考え方", "", *response.splitlines(), ""]
     target = Path(args.content) / "consultations" / "results" / f"{consultation.id}-kekka.md"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +87,7 @@ def cmd_results(args, settings):
 
 
 def _quote(text):
-    return [f"> {line}" if line.strip() else ">" for line in text.splitlines()]
+    return [f"> {line}" if line.strip() else ">" for line in markdown_lines(text)]
 
 
 INDICATOR_DATA = Path("documents") / "open-data"

@@ -1,8 +1,12 @@
 """`make check`: read every content file and run the checks, writing nothing.
 
-python -m plugins.content_checks [pelicanconf.py]
+python -m plugins.content_checks [pelicanconf.py] [--format text|github]
+
+`--format github` prints each problem as a GitHub Actions annotation, so a pull request
+shows it on the line it belongs to.
 """
 
+import argparse
 import sys
 
 from pelican import Pelican
@@ -13,8 +17,13 @@ from .content_checks import ContentCheckFailed, check_site
 
 
 def main(argv):
-    settings = read_settings(argv[1] if len(argv) > 1 else "pelicanconf.py")
-    pelican = Pelican(settings)  # loads the plugins, as a build does
+    parser = argparse.ArgumentParser(prog="python -m plugins.content_checks")
+    parser.add_argument("settings", nargs="?", default="pelicanconf.py")
+    parser.add_argument("--format", choices=("text", "github"), default="text")
+    args = parser.parse_args(argv[1:])
+    settings = read_settings(args.settings)
+    settings["CONTENT_CHECKS_FORMAT"] = args.format
+    pelican = Pelican(settings)  # loads the plugins (and checks the files), as a build does
     # The build runs the checks from all_generators_finalized; here we call them directly.
     signals.all_generators_finalized.disconnect(check_site)
     context = settings.copy()

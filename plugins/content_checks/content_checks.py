@@ -5,6 +5,7 @@ generators know about the site (output paths, live content). A violation stops t
 with one `path:line: message [rule]` line each and a non-zero exit, never a traceback.
 """
 
+import fnmatch
 import posixpath
 import re
 import sys
@@ -18,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from pelican import signals
 
 from ..content_model import model
+from . import encoding, html_policy
 
 # Every rule the checks apply, by the id printed at the end of each message.
 RULES = {
@@ -46,6 +48,11 @@ RULES = {
     "easy-ending": "やさしい日本語: sentence not ending in です / ます",
     "easy-double-negative": "やさしい日本語: double negative",
     "easy-honorific": "やさしい日本語: honorific or humble form",
+    "raw-html": "HTML outside the allowlist: <script>, <iframe>, <form>, on…= handlers …",
+    "unsafe-url": "a javascript: / vbscript: / data: URL in a link, image or attribute",
+    "encoding": "file not saved as UTF-8 (Shift_JIS, EUC-JP, UTF-16)",
+    "not-text": "binary or other non-text file where Markdown is expected",
+    "stray-file": "file in a page folder that is not published (warning)",
 }
 
 
@@ -65,6 +72,25 @@ class Violation:
         kind = "warning: " if self.warning else ""
         return f"{self.path}:{self.line}: {kind}{self.message} [{self.rule}]"
 
+    def github(self):
+        """The workflow command GitHub Actions shows on the file's line in a pull request."""
+
+        def escape(text, properties=False):
+            text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            return text.replace(":", "%3A").replace(",", "%2C") if properties else text
+
+        level = "warning" if self.warning else "error"
+        where = f"file={escape(self.path, True)},line={self.line},title={escape(self.rule, True)}"
+        return f"::{level} {where}::{escape(self.message)} [{self.rule}]"
+
+
+def _shown(path):
+    """A path as an editor sees it: relative to the working folder when inside it."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
 
 @dataclass
 class Source:
@@ -79,11 +105,7 @@ class Source:
 
     @property
     def shown(self):
-        """The path as an editor sees it: relative to the working folder when inside it."""
-        try:
-            return self.path.relative_to(Path.cwd()).as_posix()
-        except ValueError:
-            return str(self.path)
+        return _shown(self.path)
 
     def at(self, line, message, rule, warning=False):
         assert rule in RULES, rule
@@ -133,14 +155,16 @@ FENCE = re.compile(r"^\s*(```|~~~)")
 
 def read_source(path, content_root, article_paths):
     relpath = path.relative_to(content_root).as_posix()
-    text = path.read_text("utf-8")
+    text = encoding.read_text(path)  # BOM and CRLF read as plain UTF-8
     front = model.read_front_matter(text)
     top = relpath.split("/", 1)[0]
     kind = "article" if top in article_paths else "page"
     parts = relpath.split("/")
     section = parts[1] if top == "pages" and len(parts) > 2 else top
     body, in_code = [], False
-    for number, line in enumerate(text.splitlines(), start=1):
+    # "\n" only: splitlines() would also break at U+2028 or a form feed pasted from a PDF,
+    # and the line numbers would no longer be those the editor's editor shows
+    for number, line in enumerate(text.split("\n"), start=1):
         if number < front.body_start:
             continue
         if FENCE.match(line):
@@ -156,8 +180,61 @@ def find_sources(content_root, article_paths, page_paths):
         folder = content_root / top
         if folder.is_dir():
             for path in sorted(folder.rglob("*.md")):
-                if "files" not in path.relative_to(folder).parts:
-                    yield read_source(path, content_root, article_paths)
+                if path.is_file() and "files" not in path.relative_to(folder).parts:
+                    try:
+                        yield read_source(path, content_root, article_paths)
+                    except encoding.NotUtf8:
+                        continue  # reported by check_files, which runs before any reading
+
+
+# ---------------------------------------------------------------- the files themselves
+
+# Files the build reads as text, which must therefore be UTF-8 (WebVTT is UTF-8 by definition;
+# the registries are TOML, which is UTF-8 too).
+TEXT_SUFFIXES = (".md", ".vtt", ".toml")
+
+
+def _check_svg(path):
+    try:
+        text = encoding.as_browsers_read(path.read_bytes())
+    except OSError:
+        return  # reported as unreadable only where a page is expected
+    for number, message, rule in html_policy.svg_problems(text):
+        yield Violation(_shown(path), number, message, rule)
+
+
+def check_files(content_root, article_paths, page_paths, static_paths, ignore=()):
+    """Before anything reads content/: every text file is UTF-8, nothing stray in page folders.
+
+    Runs first (at `initialized`) because other plugins read sources before the checks do.
+    """
+    page_folders = tuple(f"{top}/" for top in (*article_paths, *page_paths))
+    static = tuple(f"{top.rstrip('/')}/" for top in static_paths)
+    for path in sorted(content_root.rglob("*")):
+        relpath = path.relative_to(content_root).as_posix()
+        if path.is_dir() or any(part.startswith(".") for part in relpath.split("/")):
+            continue
+        if any(fnmatch.fnmatch(path.name, pattern) for pattern in ignore):
+            continue  # IGNORE_FILES: Pelican does not read them either
+        if path.suffix.lower() in TEXT_SUFFIXES:
+            try:
+                encoding.read_text(path)
+            except encoding.NotUtf8 as problem:
+                rule = "encoding" if problem.encoding else "not-text"
+                yield Violation(_shown(path), 1, problem.message, rule)
+        elif path.suffix.lower() == ".svg":
+            yield from _check_svg(path)
+        elif relpath.startswith(page_folders) and not relpath.startswith(static):
+            if "files" in relpath.split("/")[1:-1]:
+                continue  # media/files/ and the like are published as files
+            yield Violation(
+                _shown(path),
+                1,
+                "このファイルは公開されません（ページは .md で書きます）。画像は content/images/、"
+                "公開する資料は content/documents/ に置いてください",
+                "stray-file",
+                warning=True,
+            )
 
 
 # ---------------------------------------------------------------- text rules
@@ -170,6 +247,30 @@ SPACED_WORD = re.compile(f"(?<!{JAPANESE}){JAPANESE}(?:[ \u3000]{JAPANESE}(?!{JA
 MACHINE_DEPENDENT = re.compile(
     "[\u2460-\u24ff\u2776-\u2793\u2160-\u2188\u3200-\u32ff\u3300-\u33ff\u2116\u2121\u301d\u301f]"
 )
+# What each one is written as instead: the check's hint and `make fix` (fix.py) use this.
+UNITS = {"㎡": "平方メートル", "㎥": "立方メートル", "㎠": "平方センチメートル", "㏍": "株式会社"}
+
+
+def machine_dependent_replacement(char):
+    """The portable spelling of a 機種依存文字 (① → (1), ㈱ → （株）, Ⅳ → 4, ㌔ → キロ), or
+    None when there is none that keeps the meaning (〝 〟)."""
+    if char in UNITS:
+        return UNITS[char]
+    name = unicodedata.name(char, "")
+    if "ROMAN NUMERAL" in name:
+        return str(int(unicodedata.numeric(char)))
+    if "CIRCLED" in name and ("NUMBER" in name or "DIGIT" in name):
+        return f"({int(unicodedata.numeric(char))})"
+    text = unicodedata.normalize("NFKC", char)
+    if text == char:
+        return None
+    if "CIRCLED" in name:  # ㊤ ㋐: the circle marks the character, as brackets do
+        text = f"({text})"
+    if text.startswith("(") and text.endswith(")") and not text[1:-1].isascii():
+        text = f"（{text[1:-1]}）"  # ㈱ → （株）: Japanese inside, Japanese brackets
+    return text
+
+
 HALF_WIDTH_KANA = re.compile("[\uff61-\uff9f]+")
 FULL_WIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
 SLASH_DATE = re.compile(r"(?<![\d/])(\d{4}|\d{2})([/.])(\d{1,2})\2(\d{1,2})(?![\d/])")
@@ -222,11 +323,10 @@ def plain(markup):
 def character_rules(text):
     """(message, rule) for each character problem in a piece of prose."""
     for char in dict.fromkeys(MACHINE_DEPENDENT.findall(text)):
-        hint = unicodedata.normalize("NFKC", char)
-        if char.isdigit() or hint.isdigit():
-            hint = f"({hint})"
+        hint = machine_dependent_replacement(char)
+        how = f"「{hint}」のように書いてください" if hint else "別の文字で書いてください"
         yield (
-            f"機種依存文字「{char}」は環境によって表示できません。「{hint}」のように書いてください",
+            f"機種依存文字「{char}」は環境によって表示できません。{how}",
             "machine-dependent-character",
         )
     for run in HALF_WIDTH_KANA.findall(text):
@@ -415,6 +515,15 @@ def check_body(source, site):
             yield from _check_target(source, site, number, attributes.get("src", ""))
 
 
+def check_html(source):
+    """The raw HTML policy (html_policy) on the body and on Summary, which Pelican renders."""
+    lines = list(source.lines)
+    if "summary" in source.front.values:
+        lines.insert(0, (source.line_of("summary"), source.front.values["summary"]))
+    for number, message, rule in html_policy.problems(lines):
+        yield source.at(number, message, rule)
+
+
 def _check_headings(source):
     previous = 1  # the title is the page's h1
     for number, line in source.lines:
@@ -472,7 +581,12 @@ def _check_tables(source):
 def _check_target(source, site, number, target):
     """An internal link or image must point at something the build writes."""
     target = target.strip()
-    if not target or target.startswith(("#", "mailto:", "tel:", "data:")):
+    if not target or target.startswith(("#", "mailto:", "tel:")) or html_policy.scheme_of(target):
+        return  # script and data URLs are the raw HTML policy's (unsafe-url)
+    try:
+        urlsplit(target)
+    except ValueError:  # http://[oops/ : a browser cannot follow it either
+        yield source.at(number, f"リンク先 {target} は URL の形になっていません", "broken-link")
         return
     match = re.match(r"^(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)(.*)$", target)
     if match:
@@ -657,6 +771,7 @@ def run_checks(sources, site):
     for source in sources:
         violations.update(check_front_matter(source, site))
         violations.update(check_body(source, site))
+        violations.update(check_html(source))
         if source.lang == "easy":
             violations.update(check_easy_japanese(source))
     violations.update(check_duplicates(sources, site))
@@ -726,6 +841,32 @@ def site_from_generators(generators):
     return site
 
 
+# rules whose violations `make fix` (fix.py) corrects, except what would change the meaning
+FIXABLE = {
+    "encoding",
+    "machine-dependent-character",
+    "half-width-katakana",
+    "full-width-alphanumeric",
+    "space-in-word",
+    "date-format",
+}
+
+
+def report(violations, style="text"):
+    """Print each violation (text: `path:line: message [rule]`; github: an annotation);
+    stop with ContentCheckFailed when any is an error."""
+    for violation in violations:
+        line = violation.github() if style == "github" else str(violation)
+        sys.stderr.write(f"{line}\n")
+    errors = [v for v in violations if not v.warning]
+    fixable = [v for v in errors if v.rule in FIXABLE]
+    if errors:
+        sys.stderr.write(f"content checks: {len(errors)} error(s); nothing was published\n")
+        if fixable:
+            sys.stderr.write(f"content checks: うち {len(fixable)} 件は make fix で直せます\n")
+        raise ContentCheckFailed(1)
+
+
 def check_site(generators):
     settings = generators[0].settings
     site = site_from_generators(generators)
@@ -733,14 +874,44 @@ def check_site(generators):
         find_sources(site.content_root, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
     )
     violations = run_checks(sources, site)
-    for violation in violations:
-        sys.stderr.write(f"{violation}\n")
-    errors = [v for v in violations if not v.warning]
-    if errors:
-        sys.stderr.write(f"content checks: {len(errors)} error(s); nothing was published\n")
-        raise ContentCheckFailed(1)
+    violations += sorted(check_newsletter_html(site.content_root, settings))
+    report(violations, settings.get("CONTENT_CHECKS_FORMAT", "text"))
     return sources
 
 
+def check_newsletter_html(content_root, settings):
+    """Newsletter issues are Markdown that becomes pages and mails: the same HTML policy."""
+    folder = content_root / settings.get("NEWSLETTER_PATH", "newsletter")
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        if not path.is_file():
+            continue
+        try:
+            source = read_source(path, content_root, ())
+        except encoding.NotUtf8:
+            continue  # reported by check_files
+        yield from check_html(source)
+
+
+FORMATS = ("text", "github")  # CONTENT_CHECKS_FORMAT; make check FORMAT=github sets it
+
+
+def check_content_files(pelican):
+    settings = pelican.settings
+    style = settings.setdefault("CONTENT_CHECKS_FORMAT", "text")
+    if style not in FORMATS:
+        raise ContentCheckFailed(
+            f"CONTENT_CHECKS_FORMAT は {' / '.join(FORMATS)} のどちらかです（{style!r}）"
+        )
+    violations = check_files(
+        Path(settings["PATH"]),
+        settings["ARTICLE_PATHS"],
+        settings["PAGE_PATHS"],
+        settings["STATIC_PATHS"],
+        settings.get("IGNORE_FILES", ()),
+    )
+    report(sorted(violations), style)
+
+
 def register():
+    signals.initialized.connect(check_content_files)
     signals.all_generators_finalized.connect(check_site)

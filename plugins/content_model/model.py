@@ -140,7 +140,8 @@ class FrontMatter:
 def read_front_matter(text):
     """Read Python-Markdown `meta` style front matter: `Key: value` lines up to a blank line."""
     front = FrontMatter()
-    lines = text.splitlines()
+    # Notepad saves UTF-8 with a BOM; read as text it would hide the first key
+    lines = text.removeprefix("\ufeff").splitlines()
     key = None
     for index, line in enumerate(lines):
         number = index + 1
