@@ -23,6 +23,36 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# The web editor under /admin/ (Decap CMS, a third-party React application, for staff) cannot
+# run under the site's policy: it compiles its configuration schema with `new Function`
+# (ajv, hence 'unsafe-eval'), inserts its styles as <style> elements at run time (emotion,
+# hence style-src 'unsafe-inline'), previews uploaded images from blob: URLs, and talks to
+# GitHub's API and to the OAuth client's window in production. Only /admin/ gets this.
+ADMIN_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob: https://avatars.githubusercontent.com",
+        "media-src 'self' blob:",
+        "font-src 'self'",
+        "connect-src 'self' blob: https://api.github.com",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+ADMIN_PREFIX = "/admin/"
+
+
+def content_security_policy(path):
+    """The policy for a request path: the web editor's under /admin/, the site's elsewhere."""
+    if path == ADMIN_PREFIX.rstrip("/") or path.startswith(ADMIN_PREFIX):
+        return ADMIN_CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY
+
+
 # Two years, as the HSTS preload list asks; the site is served over HTTPS only.
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 

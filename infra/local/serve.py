@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from .stack import LocalStack, SiteServer, site_handler
+from .web_editor import with_web_editor
 
 ROOT = Path(__file__).resolve().parents[2]
 WATCHED = ("content", "theme", "plugins", "pelicanconf.py")
@@ -62,8 +63,10 @@ def build(output):
 
 
 def serve(output, host, port, apps):
-    server = SiteServer((host, port), site_handler(output, apps))
+    # the web editor (/admin/) reads and writes content/ of this working tree
+    server = SiteServer((host, port), with_web_editor(site_handler(output, apps), ROOT))
     print(f"serving http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    print(f"web editor: http://{host}:{port}/admin/ (saves to content/)", flush=True)
     server.serve_forever()
 
 
