@@ -47,14 +47,17 @@
     return data;
   }
 
-  function written(name, value) {
-    if (value === null || value === undefined || value === false) return null;
+  // `inFile`: the file had this key; an empty value is kept (`Url:` on an index page means
+  // something), while an empty field of the form adds nothing
+  function written(name, value, inFile) {
+    if (value === false) value = inFile ? "false" : "";
+    if (value === null || value === undefined) value = "";
     if (Array.isArray(value)) value = value.join(", ");
     if (value === true) value = "true";
     // one line per key: a line break in a value would end the front matter
     value = String(value).replace(/\s*[\r\n]+\s*/g, " ").trim();
-    if (!value) return null;
-    return name.charAt(0).toUpperCase() + name.slice(1) + ": " + value;
+    if (!value && !inFile) return null;
+    return name.charAt(0).toUpperCase() + name.slice(1) + ":" + (value ? " " + value : "");
   }
 
   function toFile(data, sortedKeys) {
@@ -66,9 +69,10 @@
       });
     });
     var lines = [];
+    var inFile = data.key_order || [];
     order.forEach(function (name) {
       if (INTERNAL[name]) return;
-      var line = written(name, data[name]);
+      var line = written(name, data[name], inFile.indexOf(name) >= 0);
       if (line) lines.push(line);
     });
     var body = String(data.body || "").replace(/\r\n?/g, "\n").replace(/\s+$/, "");
