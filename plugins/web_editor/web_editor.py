@@ -199,7 +199,9 @@ def collection(name, label, folder, kind, keys, settings):
     required = _required(kind, section)
     content_dir = settings["WEB_EDITOR_CONTENT_DIR"]
     fields = [field(key, key in required, settings, name) for key in keys]
-    fields.append({"name": "body", "label": "本文（Markdown）", "widget": "markdown"})
+    # index pages (Template: …) may have no body of their own
+    body = {"name": "body", "label": "本文（Markdown）", "widget": "markdown", "required": False}
+    fields.append(body)
     # New files are named as content/ names them: <slug>.md for the original and
     # <slug>.<lang>.md for a translation beside it, notices with their date in front.
     # hiroba-cms.js sets `file_name` (slug and language) before Decap names the file.
@@ -271,6 +273,10 @@ def editor_config(settings):
         # Decap uses it only on 127.0.0.1 / localhost; hiroba-cms.js sets its URL
         "locale": "ja",
         "publish_mode": "editorial_workflow",
+        # Decap turns every "." of a file name's parts into "-" and replaces characters a
+        # URL cannot carry with this one: hiroba-cms.js joins slug and language with a
+        # space, which becomes the "." of <slug>.<lang>.md. Slugs allow neither.
+        "slug": {"encoding": "unicode", "clean_accents": False, "sanitize_replacement": "."},
         "media_folder": f"{content_dir}/media/files",
         "public_folder": "{static}/media/files",
         "site_url": settings["SITEURL"],

@@ -131,3 +131,43 @@ def test_an_edit_saved_in_the_editor_changes_only_that_line_of_the_markdown_file
         )
     ]
     assert csp_violations(browser) == []
+
+
+def choose(browser, name, text):
+    """Pick an option of a select field (react-select) by typing part of its label."""
+    field = browser.find_element(By.CSS_SELECTOR, f"input[id^='{name}-field']")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
+    field.send_keys(text)
+    field.send_keys(Keys.ENTER)
+
+
+def test_a_translation_made_in_the_editor_is_a_new_file_beside_the_original(
+    browser, repo, editor_url
+):
+    news = repo / "content" / "news"
+    before = set(news.iterdir())
+    wait = logged_in(browser, editor_url)
+    browser.get(f"{editor_url}/admin/#/collections/news/new")
+    title = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[id^='title-field']"))[0]
+    title.send_keys("Online applications: new procedures")
+    browser.find_element(By.CSS_SELECTOR, "input[id^='slug-field']").send_keys("denshi-shinsei")
+    summary = browser.find_element(By.CSS_SELECTOR, "textarea[id^='summary-field']")
+    summary.send_keys("More procedures can be done online.")
+    choose(browser, "department", "zeimu")
+    choose(browser, "category", "くらし")
+    choose(browser, "lang", "English")
+    now = browser.find_elements(By.XPATH, "//button[normalize-space(.)='現時刻']")[0]
+    browser.execute_script("arguments[0].click()", now)  # the Date field's "now"
+    browser.find_element(By.XPATH, "//*[normalize-space(text())='公開']").click()
+    wait.until(
+        lambda d: d.find_elements(By.XPATH, "//*[@role='menuitem'][normalize-space(.)='公開する']")
+    )[0].click()
+    wait.until(lambda d: set(news.iterdir()) != before)
+    (created,) = set(news.iterdir()) - before
+    text = created.read_text("utf-8")
+    front = model.read_front_matter(text).values
+    assert created.name == f"{front['date'][:10]}-denshi-shinsei.en.md"
+    assert front["lang"] == "en" and front["slug"] == "denshi-shinsei"
+    assert front["department"] == "zeimu" and front["category"] == "くらし・環境"
+    model.parse_datetime(front["date"])
+    assert "file_name" not in front and "key_order" not in front

@@ -197,3 +197,17 @@ def test_the_format_writes_one_line_per_key_and_keeps_the_body(tmp_path):
     assert result["data"]["tags"] == ["電子申請", "防災"]
     assert result["data"]["summary"] == "一行目 二行目"
     assert result["text"] == "Title: 題名\nTags: 電子申請, 防災\nSummary: 一行目 二行目\n\n本文\n"
+
+
+def test_only_the_web_editor_gets_the_looser_content_security_policy():
+    from hiroba_core import security_headers
+
+    site = security_headers.CONTENT_SECURITY_POLICY
+    admin = security_headers.ADMIN_CONTENT_SECURITY_POLICY
+    assert "'unsafe-eval'" not in site and "'unsafe-inline'" not in site
+    assert "'unsafe-eval'" in admin and "style-src 'self' 'unsafe-inline'" in admin
+    assert "frame-ancestors 'none'" in admin and "object-src 'none'" in admin
+    for path in ("/admin/", "/admin/config.json", "/admin"):
+        assert security_headers.content_security_policy(path) == admin
+    for path in ("/", "/news/x/", "/administration/", "/en/admin/"):
+        assert security_headers.content_security_policy(path) == site

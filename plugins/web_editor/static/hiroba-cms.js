@@ -82,13 +82,14 @@
   CMS.registerCustomFormat("hiroba-front-matter", "md", { fromFile: fromFile, toFile: toFile });
 
   // A new file is named after its slug, with the language before .md for a translation
-  // (x.md, x.en.md): the collections' `slug` templates read this field.
+  // (x.md, x.en.md): the collections' `slug` templates read this field. Decap would turn a
+  // "." into "-"; the space becomes "." (the configuration's sanitize_replacement).
   CMS.registerEventListener({
     name: "preSave",
     handler: function (event) {
       var data = event.entry.get("data");
       var lang = data.get("lang") || "";
-      return data.set("file_name", (data.get("slug") || "") + (lang ? "." + lang : ""));
+      return data.set("file_name", (data.get("slug") || "") + (lang ? " " + lang : ""));
     },
   });
 
