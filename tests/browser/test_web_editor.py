@@ -24,12 +24,9 @@ NOTICE = "2026-04-15-jidoshazei-nofu"
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
-    """A working tree with one notice and its English translation."""
+    """A working tree with a copy of content/ (the editor never writes to the real one)."""
     repo = tmp_path_factory.mktemp("editor-repo")
-    news = repo / "content" / "news"
-    news.mkdir(parents=True)
-    for name in (f"{NOTICE}.md", f"{NOTICE}.en.md"):
-        shutil.copyfile(ROOT / "content" / "news" / name, news / name)
+    shutil.copytree(ROOT / "content", repo / "content")
     return repo
 
 
@@ -68,6 +65,21 @@ def logged_in(browser, editor_url):
 
 def csp_violations(browser):
     return [e["message"] for e in browser.get_log("browser") if "Content Security" in e["message"]]
+
+
+def test_every_collection_lists_its_files(browser, site, repo, editor_url):
+    wait = logged_in(browser, editor_url)
+    config = json.loads((site / "admin" / "config.json").read_text("utf-8"))
+    for collection in config["collections"]:
+        name = collection["name"]
+        browser.get(f"{editor_url}/admin/#/collections/{name}")
+        cards = wait.until(
+            lambda d, name=name: d.find_elements(
+                By.CSS_SELECTOR, f"a[href*='/collections/{name}/entries/']"
+            )
+        )
+        assert cards, name
+    assert csp_violations(browser) == []
 
 
 def test_the_new_notice_form_shows_the_model_fields_with_their_required_flags(

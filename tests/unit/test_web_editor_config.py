@@ -211,3 +211,42 @@ def test_only_the_web_editor_gets_the_looser_content_security_policy():
         assert security_headers.content_security_policy(path) == admin
     for path in ("/", "/news/x/", "/administration/", "/en/admin/"):
         assert security_headers.content_security_policy(path) == site
+
+
+NAMING = """
+let handler = null;
+const chain = { then: () => chain };
+global.window = {
+  CMS: {
+    registerCustomFormat: () => {},
+    registerEventListener: (listener) => { handler = listener.handler; },
+    init: () => {},
+  },
+  fetch: () => chain,
+  location: { origin: "http://127.0.0.1:8000" },
+};
+require(process.argv[1]);
+const map = (values) => ({
+  get: (key) => values[key],
+  set: (key, value) => map({ ...values, [key]: value }),
+  values,
+});
+const names = JSON.parse(process.argv[2]).map(
+  (data) => handler({ entry: { get: () => map(data) } }).values.file_name
+);
+process.stdout.write(JSON.stringify(names));
+"""
+
+
+def test_new_files_are_named_by_slug_and_language():
+    entries = [{"slug": "jidoshazei"}, {"slug": "jidoshazei", "lang": "pt-br"}]
+    result = subprocess.run(
+        ["node", "-e", NAMING, str(web_editor.STATIC / "hiroba-cms.js"), json.dumps(entries)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # the space is the "." of the file name (the configuration's sanitize_replacement)
+    assert json.loads(result.stdout) == ["jidoshazei", "jidoshazei pt-br"]
+    config_slug = web_editor.editor_config(read_settings(str(ROOT / "pelicanconf.py")))["slug"]
+    assert config_slug["sanitize_replacement"] == "."
