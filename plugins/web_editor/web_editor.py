@@ -33,7 +33,7 @@ DEFAULTS = {
     # the repository and branch the editor commits to in production (GitHub backend)
     "WEB_EDITOR_REPO": "miyagi-pref/hiroba",
     "WEB_EDITOR_BRANCH": "main",
-    # the OAuth client's server (docs/web-editor.md); empty: GitHub's own through Netlify
+    # the OAuth client's server (docs/web-editor.md); empty: Decap's default (Netlify's)
     "WEB_EDITOR_AUTH_BASE_URL": "",
     # the content folder as a path inside that repository
     "WEB_EDITOR_CONTENT_DIR": "content",
@@ -45,8 +45,6 @@ REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 # demand from the same folder, its WebAssembly and the licence notice. Not the source
 # maps, and not the same bundle's second name (cms.js).
 BUNDLE_FILES = re.compile(r"^(?:[0-9]+\.)?decap-cms\.js(?:\.LICENSE\.txt)?$|^[0-9a-f]+\.wasm$")
-# The local backend of `make run` (infra/local/web_editor.py) answers on the site's origin.
-LOCAL_BACKEND_PATH = "/api/cms/v1"
 
 # Front matter the checks require for one section beyond the model's REQUIRED (the checks
 # in plugins/content_checks say the same; a section whose index page has Save_as, such as

@@ -9,6 +9,7 @@ import pytest
 
 from infra.local.stack import SiteServer, site_handler
 from infra.local.web_editor import API_PATH, with_web_editor
+from plugins.web_editor import web_editor
 
 NOTICE = "Title: 題名\nSlug: daimei\n\n本文です。\n"
 
@@ -154,3 +155,8 @@ def test_deleting_an_entry_removes_its_file(port, repo):
     )
     assert status == 200
     assert not (repo / "content" / "news" / "daimei.md").exists()
+
+
+def test_the_editor_page_asks_this_backend():
+    script = (web_editor.STATIC / "hiroba-cms.js").read_text("utf-8")
+    assert f'window.location.origin + "{API_PATH}"' in script
