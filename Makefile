@@ -39,8 +39,21 @@ browser: $(BROWSER_STAMP)
 build: $(STAMP)
 	$(PY) -m pelican -s $(SETTINGS)
 
-## Build, serve on http://127.0.0.1:8000 and rebuild on change.
-run: $(STAMP)
+## The web editor (Decap CMS, served at /admin/) from the npm lockfile, for `make run`.
+## Without npm the site still runs, and /admin/ says how to install the editor.
+EDITOR_STAMP := .hiroba/editor-installed
+$(EDITOR_STAMP): package-lock.json
+	@mkdir -p .hiroba
+	@if [ -f node_modules/decap-cms/dist/decap-cms.js ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then \
+	  touch $(EDITOR_STAMP); \
+	elif command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $(EDITOR_STAMP); \
+	else \
+	  echo "The web editor (/admin/) needs npm: sudo apt-get install npm, then make run again" >&2; \
+	fi
+
+## Build, serve on http://127.0.0.1:8000 (the web editor at /admin/) and rebuild on change.
+run: $(STAMP) $(EDITOR_STAMP)
 	$(PY) -m infra.local.serve $(if $(PORT),--port $(PORT))
 
 ## Run the content checks alone, writing nothing (FORMAT=github: annotations for pull requests).

@@ -182,6 +182,7 @@ PLUGINS = [
     "plugins.newsletter",
     "plugins.mobile_site",
     "plugins.search_index",
+    "plugins.web_editor",
 ]
 
 # Build time: fixed by HIROBA_NOW (ISO 8601) for reproducible builds and tests.

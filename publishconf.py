@@ -16,3 +16,5 @@ from pelicanconf import *  # noqa: E402, F403
 # Feeds, the sitemap, canonical links and CAP alerts carry this address.
 SITEURL = os.environ["HIROBA_SITEURL"]
 FEED_DOMAIN = SITEURL
+# A deploy never publishes /admin/ without the web editor (npm ci installs it).
+WEB_EDITOR_REQUIRE_BUNDLE = True

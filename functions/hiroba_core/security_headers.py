@@ -23,6 +23,29 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# The web editor under /admin/ (Decap CMS, a third-party React application, for staff) cannot
+# run under the site's policy: it compiles its configuration schema with `new Function`
+# (ajv, hence 'unsafe-eval'), inserts its styles as <style> elements at run time (emotion,
+# hence style-src 'unsafe-inline'), previews uploaded images from blob: URLs, and talks to
+# GitHub's API and to the OAuth client's window in production. Only /admin/ gets this.
+ADMIN_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob: https://avatars.githubusercontent.com",
+        "media-src 'self' blob:",
+        "font-src 'self'",
+        "connect-src 'self' blob: https://api.github.com",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+ADMIN_PREFIX = "/admin/"
+
+
 # Two years, as the HSTS preload list asks; the site is served over HTTPS only.
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 
@@ -45,8 +68,23 @@ MOBILE_SECURITY_HEADERS = {
     "Content-Security-Policy": MOBILE_CONTENT_SECURITY_POLICY,
 }
 MOBILE_ROOT = "/m/"
+ADMIN_SECURITY_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": ADMIN_CONTENT_SECURITY_POLICY,
+}
 
 
 def for_path(path):
-    """The headers of the answer at a site path: the feature-phone policy under /m/."""
-    return MOBILE_SECURITY_HEADERS if path.startswith(MOBILE_ROOT) else SECURITY_HEADERS
+    """The headers of the answer at a site path: the feature-phone policy under /m/, the
+    web editor's under /admin/, the site's everywhere else."""
+    path = path.split("?", 1)[0]
+    if path.startswith(MOBILE_ROOT):
+        return MOBILE_SECURITY_HEADERS
+    if path == ADMIN_PREFIX.rstrip("/") or path.startswith(ADMIN_PREFIX):
+        return ADMIN_SECURITY_HEADERS
+    return SECURITY_HEADERS
+
+
+def content_security_policy(path):
+    """The policy for a request path (see for_path)."""
+    return for_path(path)["Content-Security-Policy"]

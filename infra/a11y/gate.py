@@ -60,6 +60,10 @@ def html_pages(site):
         relative = path.relative_to(site)
         if relative.parts[0] in ("pagefind", "m"):
             continue  # ポケットみやぎ (/m/) is the feature-phone version, with its own checks
+        if relative.parts[0] == "admin":
+            # the web editor (Decap CMS) is a third-party application for staff, not a
+            # page of the site; its accessibility is Decap's (docs/web-editor.md)
+            continue
         url = "/" + relative.as_posix()
         pages.append(url[: -len("index.html")] if url.endswith("/index.html") else url)
     return pages

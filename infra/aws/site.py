@@ -113,6 +113,7 @@ ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 HEADER_POLICIES = {
     "SiteResponseHeaders": (security_headers.SECURITY_HEADERS, True),
     "MobileResponseHeaders": (security_headers.MOBILE_SECURITY_HEADERS, True),
+    "AdminResponseHeaders": (security_headers.ADMIN_SECURITY_HEADERS, True),
     "ApiResponseHeaders": (security_headers.SECURITY_HEADERS, False),
 }
 
@@ -638,6 +639,9 @@ def distribution_config():
     # images still match the static patterns above)
     mobile = behaviour("pages", security_headers.MOBILE_ROOT + "*", "MobileResponseHeaders")
     mobile["FunctionAssociations"] = index
+    # the web editor (Decap CMS) cannot run under the site's policy: its page gets its own
+    admin = behaviour("pages", security_headers.ADMIN_PREFIX + "*", "AdminResponseHeaders")
+    admin["FunctionAssociations"] = index
     certificate = {
         "Fn::If": [
             "HasCertificate",
@@ -683,6 +687,7 @@ def distribution_config():
             *[api_behaviour(app) for app in API_APPS],
             *[behaviour("static", p) for p in STATIC_PATTERNS],
             mobile,
+            admin,
         ],
     }
 

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from .stack import LocalStack, SiteServer, site_handler
+from .web_editor import with_web_editor
 
 ROOT = Path(__file__).resolve().parents[2]
 WATCHED = ("content", "theme", "plugins", "pelicanconf.py")
@@ -66,7 +67,7 @@ def listen(host, port, output):
     """The site's server, bound before anything is built or started: a port another
     program holds is one line and exit status 2, not a traceback in a thread and a hang."""
     try:
-        return SiteServer((host, port), site_handler(output, {}))
+        return SiteServer((host, port), with_web_editor(site_handler(output, {}), ROOT))
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             print(
@@ -86,9 +87,11 @@ def listen(host, port, output):
 
 
 def serve(server, output, apps):
-    server.RequestHandlerClass = site_handler(output, apps)
+    # the web editor (/admin/) reads and writes content/ of this working tree
+    server.RequestHandlerClass = with_web_editor(site_handler(output, apps), ROOT)
     host, port = server.server_address[:2]
     print(f"serving http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    print(f"web editor: http://{host}:{port}/admin/ (saves to content/)", flush=True)
     server.serve_forever()
 
 

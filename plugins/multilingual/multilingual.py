@@ -40,7 +40,7 @@ DEFAULTS = {
     "MULTILINGUAL_COVERAGE_JSON": "i18n/coverage.json",  # also read by the coverage page
     "MULTILINGUAL_PER_PAGE": 10,
 }
-SKIP_FOLDERS = {"m", "pagefind", "theme", "feeds", "i18n"}
+SKIP_FOLDERS = {"m", "pagefind", "theme", "feeds", "i18n", "admin"}  # admin: the web editor
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,9 @@ DURING, AFTER = "2026-11-27 15:00", "2026-11-28 14:05"
 
 
 def pages(output):
-    return sorted(p for p in output.rglob("*.html") if "pagefind" not in p.parts)
+    # /admin/ is the web editor (Decap CMS), not a page of the site: it has no banner
+    skip = ("pagefind", "admin")
+    return sorted(p for p in output.rglob("*.html") if p.relative_to(output).parts[0] not in skip)
 
 
 def banner(page, output):

@@ -1,0 +1,3 @@
+from .web_editor import register
+
+__all__ = ["register"]
