@@ -188,6 +188,12 @@ def read_notices(settings, paths):
     return generator
 
 
+def share(generator, env):
+    """One template environment for every output of the run: each template compiled once."""
+    generator.env = env
+    return generator
+
+
 def write_notice_pages(generator, found, settings, env):
     """The live notices' own pages — the original, each translation, every other language
     (the Japanese text, translation being prepared) and ポケットみやぎ — so that every link
@@ -225,6 +231,7 @@ def write_notice_pages(generator, found, settings, env):
         theme=settings["THEME"],
         output_path=str(output),
     )
+    share(mobile, env)
     shown = context["EMERGENCIES"]
     mobile.banner = emergency.banner_html(mobile.env, shown, "mobile", encode=sjis.encode)
     mobile.banner_top = emergency.banner_html(mobile.env, shown, "mobile-top", encode=sjis.encode)
@@ -248,7 +255,7 @@ def publish(settings, in_place=False, files=()):
     found, watched = emergency.scan(settings, now, sources_to_read(settings, files))
     paths = notice_files(settings, files, found)
     check(settings, paths, now, found)  # before Pelican reads them: it stops on a bad date
-    generator = read_notices(settings, paths)
+    generator = share(read_notices(settings, paths), env)
     output = Path(settings["OUTPUT_PATH"])
     before = _snapshot(output)
     regions = emergency.regions(found, settings, env)

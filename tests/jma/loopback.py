@@ -52,12 +52,14 @@ class JmaServer:
         (self.folder / "feed").mkdir(parents=True, exist_ok=True)
         shutil.copytree(FIXTURES, self.folder / "data", dirs_exist_ok=True)
         self.requests = []  # (path, If-Modified-Since or None, status)
+        self.asked_at = {}  # path -> time.time() of the last request (the benchmark)
         self._clock = time.time() - 3600
         server = self
 
         class Handler(SimpleHTTPRequestHandler):
             def send_response(self, code, message=None):
                 server.requests.append((self.path, self.headers.get("If-Modified-Since"), code))
+                server.asked_at[self.path] = time.time()
                 super().send_response(code, message)
 
             def log_message(self, *args):
