@@ -168,8 +168,9 @@ def check(settings, paths, now, found):
 
 
 def read_notices(settings, paths):
-    """The notices as the build reads them (Pelican's own reader, plugins included):
-    (generator, originals, translations) of these files only."""
+    """Pelican's article generator, having read these files only, as the build reads them
+    (its reader and the plugins' signals): `.articles` are the originals, each with its
+    `.translations`."""
     content = Path(settings["PATH"]).resolve()
     relpaths = sorted(p.relative_to(content).as_posix() for p in paths)
     context = settings.copy()

@@ -57,6 +57,7 @@ class Emergency:
     # there the Japanese text is shown until the translation is written
     lang_urls: tuple = ()
     source: str = ""  # the file, relative to the content folder
+    original: bool = True  # in the default language, not a translation
 
     @property
     def severity_label(self):
@@ -64,9 +65,9 @@ class Emergency:
 
     def link(self, lang):
         """The notice's page for a reader of `lang` (site-absolute path)."""
-        return (
-            "/" + dict(self.lang_urls).get(lang, self.url) if lang != self.lang else "/" + self.url
-        )
+        if lang == self.lang:
+            return "/" + self.url
+        return "/" + dict(self.lang_urls).get(lang, self.url)
 
 
 def settings_with_defaults(settings):
@@ -134,6 +135,7 @@ def _emergency_of(values, path, content_root, settings, now):
         categories=tags,
         lang_urls=lang_urls,
         source=path.relative_to(content_root).as_posix(),
+        original=lang == settings["DEFAULT_LANG"],
     )
 
 
@@ -176,7 +178,7 @@ def in_language(emergencies, lang):
         better = (
             current is None
             or emergency.lang == lang
-            or (current.lang != lang and emergency.lang_urls and not current.lang_urls)
+            or (current.lang != lang and emergency.original and not current.original)
         )
         if better:
             chosen[emergency.identifier] = emergency
