@@ -148,10 +148,31 @@ def write_notice(report, state, content):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, "utf-8")
     title = text.split("\n", 1)[0].removeprefix("Title: ")
-    state.notices[slug] = {"severity": severity, "title": known.get("title", title)}
-    if not report.lifted:
-        state.notices[slug]["title"] = title
+    expires = report.reported_at if report.lifted else report.expires()
+    state.notices[slug] = {
+        "severity": severity,
+        "title": known.get("title", title) if report.lifted else title,
+        # the banner is up until then: the poll that finds it passed runs the fast path
+        "expires": None if report.lifted else expires.isoformat(),
+    }
     return path
+
+
+def expired(state, content, now):
+    """The notices whose banner is still up though they expired (JMA never lifted them);
+    each is forgotten as it is returned, so the fast path lifts it once."""
+    found = []
+    for slug, notice in state.notices.items():
+        expires = notice.get("expires")
+        if expires and datetime.fromisoformat(expires) <= now:
+            notice["expires"] = None
+            for kind, open_slug in list(state.episodes.items()):
+                if open_slug == slug:
+                    del state.episodes[kind]  # the next warning starts a new notice
+            path = Path(content) / "news" / f"{slug}.md"
+            if path.is_file():
+                found.append(path)
+    return found
 
 
 def publish(settings_path, paths):
@@ -238,19 +259,24 @@ def run_once(feed_urls, state_path, content, settings_path, min_interval=feeds.M
     """Poll, publish and mail; the lines to print."""
     state = State.load(state_path)
     outcome = poll(feed_urls, state, content, min_interval=min_interval)
+    now = model.build_time(os.environ.get("HIROBA_NOW"))
+    lapsed = expired(state, content, now)
     lines = [
         f"jma: {outcome.fetched} report(s) fetched, {len(outcome.written)} notice(s) written, "
         f"{outcome.duplicates} already seen, {outcome.elsewhere} outside Miyagi, "
         f"{outcome.malformed} unreadable, {outcome.not_modified} feed(s) unchanged"
     ]
     lines += [f"wrote {Path(p).as_posix()}" for _, p in outcome.written]
-    if outcome.written:
-        published, summary = publish(settings_path, [p for _, p in outcome.written])
+    lines += [f"expired {Path(p).as_posix()}" for p in lapsed]
+    if outcome.written or lapsed:
+        paths = list(dict.fromkeys([p for _, p in outcome.written] + lapsed))
+        published, summary = publish(settings_path, paths)
         if published is None:
             state.save(state_path)
             return lines + ["jma: not published (see the errors above)"], outcome, 1
         outcome.published = summary
         lines.append(summary)
-        lines.append(mail(outcome, published))
+        if outcome.written:
+            lines.append(mail(outcome, published))
     state.save(state_path)
     return lines, outcome, 0

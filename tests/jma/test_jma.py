@@ -294,3 +294,35 @@ def test_a_tsunami_warning_for_miyagi_reaches_every_page_and_its_cancellation_li
         assert "tsunami|20261127140200|3" in saved["reports"]
     finally:
         jma.stop()
+
+
+def test_a_warning_jma_never_lifts_comes_down_when_it_expires(tmp_path):
+    content = make_content(tmp_path, FILES)
+    output = tmp_path / "output"
+    assert run_build(content, output, now="2026-11-27 10:00").returncode == 0
+    state = tmp_path / "jma-state.json"
+    env = {k: v for k, v in os.environ.items() if k != "HIROBA_MAIL"}
+    jma = JmaServer(tmp_path / "jma")
+    try:
+        jma.publish("eqvol", [])
+        jma.publish("extra", [("vpww54-miyagi.xml", "2026-11-27T01:12:30Z")])
+        result = run_poller(jma, content, output, "2026-11-27 10:13", env, state)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "mail: HIROBA_MAIL is not set" in result.stdout
+        (notice,) = (content / "news").glob("jma-weather-*.md")
+        text = notice.read_text("utf-8")
+        assert "Severity: severe" in text and "Area: 仙台市、石巻市、塩竈市" in text
+        assert "Expires_at: 2026-11-28 10:12" in text  # no ValidDateTime: 24 hours
+        regions, _ = every_banner(output)
+        assert all("宮城県に大雨警報・雷注意報が発表されています" in r for r in regions.values())
+        # a day later JMA has said nothing more: the next poll lifts the banner
+        result = run_poller(jma, content, output, "2026-11-28 10:13", env, state)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"expired {notice.as_posix()}" in result.stdout and "0 live" in result.stdout
+        regions, _ = every_banner(output)
+        assert not any("大雨警報" in r for r in regions.values())
+        # and only once
+        result = run_poller(jma, content, output, "2026-11-28 10:14", env, state)
+        assert "expired" not in result.stdout and "emergency:" not in result.stdout
+    finally:
+        jma.stop()
