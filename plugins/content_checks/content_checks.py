@@ -768,8 +768,9 @@ def check_files(paths, settings, live_sources, outputs):
     fast path checks the notice it publishes and its translations, not the whole site).
 
     `live_sources` answers `relpath in …` (and `.get(relpath).url`) for link targets, and
-    `outputs` answers `save_as in …` for what the site serves: the caller decides how, as it
-    has not read the site.
+    `outputs` answers `save_as in …` for what the site serves (its `.items()` may be empty:
+    duplicate outputs need the whole site): the caller decides how, as it has not read the
+    site.
     """
     site = site_from_settings(settings)
     site.live_sources, site.outputs = live_sources, outputs
