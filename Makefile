@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 BROWSER_STAMP := node_modules/.hiroba-installed
 
-.PHONY: install browser build run check fix test lint format bench a11y-report emergency translations clean
+.PHONY: install browser build run check fix test lint format bench a11y-report emergency jma translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -86,6 +86,11 @@ bench: $(STAMP)
 ## FILE=content/news/x.md reads that notice (and its translations) instead of all content.
 emergency: $(STAMP)
 	$(PY) -m plugins.emergency $(SETTINGS) $(if $(FILE),--file $(FILE))
+
+## Poll JMA's 防災情報XML every minute and publish what concerns Miyagi (see docs/content.md).
+## ONCE=1 polls once and exits.
+jma: $(STAMP)
+	$(PY) -m infra.jma $(SETTINGS) $(if $(ONCE),--once)
 
 ## UI strings: pybabel extract, update the catalogs of every language, compile (a check).
 translations: $(STAMP)

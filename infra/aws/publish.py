@@ -108,10 +108,12 @@ def everything(s3, bucket, output):
     stale = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         stale += [o["Key"] for o in page.get("Contents", []) if not (root / o["Key"]).is_file()]
-    names = built + stale
     if emergency_is_newer_in_bucket(s3, bucket, output):
-        names = [n for n in names if not EMERGENCY.match(n)]
-    return names
+        # the fast path published after this build began: its files stay, and so do the
+        # pages it uploaded that this build does not have yet (the emergency notice's own
+        # pages, which every banner links to); the next build cleans what is truly stale
+        return [n for n in built if not EMERGENCY.match(n)]
+    return built + stale
 
 
 def invalidate(cloudfront, distribution):

@@ -110,6 +110,170 @@ def policy(app):
     }
 
 
+def jma_poller():
+    """The JMA poller (infra/jma/production.py): a function an EventBridge rule runs every
+    minute. Its resources exist only when JmaPollerImageUri is given, so a stack without it
+    is unchanged. Returns (parameters, conditions, resources)."""
+    parameters = {
+        "JmaPollerImageUri": {
+            "Type": "String",
+            "Default": "",
+            "Description": "the poller's container image (infra/jma/Dockerfile); empty: no poller",
+        },
+        "SiteBucketName": {
+            "Type": "String",
+            "Default": "hiroba-site",
+            "Description": "the site's bucket (infra/aws/site.json)",
+        },
+        "DistributionId": {"Type": "String", "Default": "", "Description": "CloudFront"},
+        "JmaStateBucketName": {
+            "Type": "String",
+            "Default": "hiroba-jma-state",
+            "Description": "a private bucket for the poller's state (jma/state.json)",
+        },
+        "GitRepository": {"Type": "String", "Default": "", "Description": "owner/name"},
+        "GitTokenSecretName": {
+            "Type": "String",
+            "Default": "hiroba/git-token",
+            "Description": "Secrets Manager secret: a Git host token that may write content/news/",
+        },
+    }
+    conditions = {
+        "JmaPollerEnabled": {"Fn::Not": [{"Fn::Equals": [{"Ref": "JmaPollerImageUri"}, ""]}]}
+    }
+    bucket = "arn:${AWS::Partition}:s3:::"
+    statements = [
+        {
+            "Sid": "State",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": {"Fn::Sub": bucket + "${JmaStateBucketName}/jma/*"},
+        },
+        {
+            "Sid": "NoSuchKeyRatherThanDenied",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": [
+                {"Fn::Sub": bucket + "${JmaStateBucketName}"},
+                {"Fn::Sub": bucket + "${SiteBucketName}"},
+            ],
+        },
+        {
+            "Sid": "PublishEmergencyFiles",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": {"Fn::Sub": bucket + "${SiteBucketName}/*"},
+        },
+        {
+            "Sid": "Invalidate",
+            "Effect": "Allow",
+            "Action": "cloudfront:CreateInvalidation",
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${DistributionId}"
+            },
+        },
+        {
+            "Sid": "GitToken",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${GitTokenSecretName}-*"
+            },
+        },
+        {
+            "Sid": "BousaiSubscribers",
+            "Effect": "Allow",
+            # DeleteItem: the sender releases a claim when the mail failed for a while, so
+            # the next report's run retries that person (services/sending.py)
+            "Action": [*DYNAMODB_ACTIONS, "dynamodb:DeleteItem"],
+            "Resource": [
+                table_arn("publishing"),
+                {"Fn::Sub": table_arn("publishing")["Fn::Sub"] + "/index/*"},
+            ],
+        },
+        *extra_statements("publishing"),  # the mail, as the newsletter sends it
+    ]
+    enabled = {"Condition": "JmaPollerEnabled"}
+    resources = {
+        "JmaPollerRole": {
+            "Type": "AWS::IAM::Role",
+            **enabled,
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "ManagedPolicyArns": [
+                    {
+                        "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+                    }
+                ],
+                "Policies": [
+                    {
+                        "PolicyName": "jma-poller",
+                        "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                    }
+                ],
+            },
+        },
+        "JmaPollerFunction": {
+            "Type": "AWS::Lambda::Function",
+            **enabled,
+            "Properties": {
+                "Description": "Hiroba: JMA 防災情報XML to emergency notices, every minute",
+                "PackageType": "Image",
+                "Code": {"ImageUri": {"Ref": "JmaPollerImageUri"}},
+                "Role": {"Fn::GetAtt": ["JmaPollerRole", "Arn"]},
+                "MemorySize": 1024,
+                "Timeout": 55,
+                # one run at a time: the state object is read and written whole
+                "ReservedConcurrentExecutions": 1,
+                "EphemeralStorage": {"Size": 1024},
+                "Environment": {
+                    "Variables": {
+                        "HIROBA_JMA_STATE_BUCKET": {"Ref": "JmaStateBucketName"},
+                        "HIROBA_SITE_BUCKET": {"Ref": "SiteBucketName"},
+                        "HIROBA_DISTRIBUTION_ID": {"Ref": "DistributionId"},
+                        "HIROBA_GIT_REPOSITORY": {"Ref": "GitRepository"},
+                        "HIROBA_GIT_TOKEN_SECRET": {"Ref": "GitTokenSecretName"},
+                        "HIROBA_MAIL": "ses",
+                        "HIROBA_PUBLISHING_TABLE": {"Ref": TABLES["publishing"].logical_id},
+                    }
+                },
+            },
+        },
+        "JmaPollerSchedule": {
+            "Type": "AWS::Events::Rule",
+            **enabled,
+            "Properties": {
+                "Description": "Hiroba: poll JMA's feeds (JMA asks for at most once a minute)",
+                "ScheduleExpression": "rate(1 minute)",
+                "State": "ENABLED",
+                "Targets": [
+                    {"Arn": {"Fn::GetAtt": ["JmaPollerFunction", "Arn"]}, "Id": "jma-poller"}
+                ],
+            },
+        },
+        "JmaPollerInvokedBySchedule": {
+            "Type": "AWS::Lambda::Permission",
+            **enabled,
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": "JmaPollerFunction"},
+                "Principal": "events.amazonaws.com",
+                "SourceArn": {"Fn::GetAtt": ["JmaPollerSchedule", "Arn"]},
+            },
+        },
+    }
+    return parameters, conditions, resources
+
+
 def template():
     resources, outputs = {}, {}
     for app, table in TABLES.items():
@@ -124,9 +288,13 @@ def template():
         }
         outputs[f"{table.logical_id}Name"] = {"Value": {"Ref": table.logical_id}}
         outputs[f"{policy_id}Arn"] = {"Value": {"Ref": policy_id}}
+    parameters, conditions, poller_resources = jma_poller()
+    resources.update(poller_resources)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "Hiroba: DynamoDB tables and per-app IAM policies (generated by infra/aws/template.py; do not edit)",
+        "Parameters": parameters,
+        "Conditions": conditions,
         "Resources": resources,
         "Outputs": outputs,
     }

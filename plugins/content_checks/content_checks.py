@@ -438,13 +438,22 @@ def _check_values(source, site):
     if values.get("department") and values["department"] not in site.departments:
         yield bad(
             "department",
-            f"担当課「{values['department']}」は registry/departments.toml にありません",
+            f"担当課「{values['department']}」は registry/departments.toml にありません"
+            f"（使える値: {', '.join(site.departments)}）",
         )
     if values.get("category") and values["category"] not in site.categories:
-        yield bad("category", f"分類「{values['category']}」は registry/taxonomy.toml にありません")
+        yield bad(
+            "category",
+            f"分類「{values['category']}」は registry/taxonomy.toml にありません"
+            f"（使える値: {'、'.join(site.categories)}）",
+        )
     for tag in filter(None, (t.strip() for t in values.get("tags", "").split(","))):
         if tag not in site.tags:
-            yield bad("tags", f"タグ「{tag}」は registry/taxonomy.toml にありません")
+            yield bad(
+                "tags",
+                f"タグ「{tag}」は registry/taxonomy.toml にありません"
+                f"（使える値: {'、'.join(site.tags)}）",
+            )
     if values.get("lang") and values["lang"] not in site.languages:
         yield bad(
             "lang", f"言語「{values['lang']}」は設定にありません（{', '.join(site.languages)}）"
@@ -458,8 +467,10 @@ def _check_values(source, site):
             yield bad("emergency", "Emergency は true か false です")
         elif model.is_true(values["emergency"]):
             if values.get("severity") not in model.SEVERITIES:
+                given = f"「{values['severity']}」は使えません" if values.get("severity") else ""
                 yield bad(
-                    "severity", f"緊急情報には Severity（{', '.join(model.SEVERITIES)}）が必要です"
+                    "severity",
+                    f"緊急情報には Severity（{', '.join(model.SEVERITIES)}）が必要です{given}",
                 )
             if not values.get("area"):
                 yield bad("emergency", "緊急情報には Area（対象地域）が必要です")
@@ -758,11 +769,16 @@ def check_translations(sources, site):
         key = source.front.values.get("translation_key") or source.front.values.get("slug")
         missing = [lang for lang in wanted if (key, lang) not in present]
         if missing:
+            # an emergency never waits for its translations: each language shows the
+            # Japanese text with a line saying the translation is being prepared
+            urgent = model.is_true(source.front.values.get("emergency", ""))
             yield source.at(
                 source.line_of("category"),
                 f"分類「{source.front.values['category']}」は多言語化の必須分類です。"
-                f"翻訳（{', '.join(missing)}）がありません（{Path(source.relpath).stem}.<言語>.md）",
+                f"翻訳（{', '.join(missing)}）がありません（{Path(source.relpath).stem}.<言語>.md）"
+                + ("。緊急情報なので、翻訳を準備中と示して日本語で公開します" if urgent else ""),
                 "missing-translation",
+                warning=urgent,
             )
 
 
@@ -782,11 +798,10 @@ def run_checks(sources, site):
 # ---------------------------------------------------------------- wiring into Pelican
 
 
-def site_from_generators(generators):
-    settings = generators[0].settings
-    context = generators[0].context
+def site_from_settings(settings):
+    """The registries, languages and templates of the site, without its content."""
     theme_templates = Path(settings["THEME"]) / "templates"
-    site = Site(
+    return Site(
         content_root=Path(settings["PATH"]),
         static_paths=settings["STATIC_PATHS"],
         siteurl=settings["SITEURL"],
@@ -799,6 +814,12 @@ def site_from_generators(generators):
         templates={p.stem for p in theme_templates.glob("*.html")},
         mandatory=settings.get("MULTILINGUAL_MANDATORY", {}),
     )
+
+
+def site_from_generators(generators):
+    settings = generators[0].settings
+    context = generators[0].context
+    site = site_from_settings(settings)
     site.live_sources = dict(context.get("generated_content", {}))
 
     def written(save_as, owner=None):
@@ -910,6 +931,29 @@ def check_content_files(pelican):
         settings.get("IGNORE_FILES", ()),
     )
     report(sorted(violations), style)
+
+
+def check_named_files(paths, settings, live_sources, outputs):
+    """The violations of these files alone, by the same rules as the build (the emergency
+    fast path checks the notice it publishes and its translations, not the whole site).
+
+    `live_sources` answers `relpath in …` (and `.get(relpath).url`) for link targets, and
+    `outputs` answers `save_as in …` for what the site serves (its `.items()` may be empty:
+    duplicate outputs need the whole site): the caller decides how, as it has not read the
+    site.
+    """
+    site = site_from_settings(settings)
+    site.live_sources, site.outputs = live_sources, outputs
+    root = site.content_root.resolve()
+    sources, unreadable = [], []
+    for path in paths:
+        path = Path(path).resolve()
+        try:
+            sources.append(read_source(path, root, settings["ARTICLE_PATHS"]))
+        except encoding.NotUtf8 as problem:
+            rule = "encoding" if problem.encoding else "not-text"
+            unreadable.append(Violation(_shown(path), 1, problem.message, rule))
+    return unreadable + run_checks(sources, site)
 
 
 def register():

@@ -21,13 +21,20 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pelican import Pelican
-from pelican.generators import Generator
+from pelican.generators import ArticlesGenerator, Generator
 from pelican.settings import read_settings
+from pelican.writers import Writer
 
 from infra.edge import banner as edge
 
+from ..content_checks import content_checks
 from ..content_model import model
+from ..mobile_site import mobile_site, sjis
 from . import emergency
+
+
+class NotPublished(SystemExit):
+    """The notice failed the content checks: printed as path:line, nothing was written."""
 
 
 def rewrite(page, region):
@@ -93,6 +100,160 @@ def sources_to_read(settings, files):
     return sorted(paths)
 
 
+class LiveSources:
+    """`relpath in …` for link targets, read on demand: the fast path has not read the site,
+    so a {filename} link is good when its file exists and is published now."""
+
+    def __init__(self, settings, now):
+        self.root, self.now = Path(settings["PATH"]), now
+
+    def __contains__(self, relpath):
+        path = self.root / relpath
+        if not path.is_file():
+            return False
+        values = model.read_front_matter(path.read_text("utf-8")).values
+        try:
+            live = model.window_of(values).is_live(self.now)
+        except model.BadDate:
+            return False
+        return live and values.get("status", "published") == "published"
+
+    def get(self, relpath):
+        return None  # not read: links relative to the notice's own URL are left to the build
+
+
+class PublishedFiles:
+    """`save_as in …` for absolute links: what the site serves now, or what this run adds."""
+
+    def __init__(self, output, adding):
+        self.output, self.adding = Path(output), set(adding)
+
+    def __contains__(self, save_as):
+        return save_as in self.adding or (self.output / save_as).is_file()
+
+    def items(self):
+        return ()  # duplicate outputs need the whole site: the full build checks them
+
+
+def notice_files(settings, files, found):
+    """The files to check: those named, their translations, and the live emergencies."""
+    content = Path(settings["PATH"]).resolve()
+    paths = {content / e.source for e in found}
+    for name in files:
+        path = Path(name).resolve()
+        base = path.name.split(".")[0]
+        paths |= {path, *path.parent.glob(f"{base}.md"), *path.parent.glob(f"{base}.*.md")}
+    return sorted(p for p in paths if p.is_file())
+
+
+def check(settings, paths, now, found):
+    """The build's own rules for these files: warnings printed, errors stop the fast path."""
+    content = Path(settings["PATH"]).resolve()
+    adding = {url + "index.html" for e in found for url in [e.url, *dict(e.lang_urls).values()]}
+    violations = content_checks.check_named_files(
+        [p for p in paths if p.is_relative_to(content)],
+        settings,
+        LiveSources(settings, now),
+        PublishedFiles(settings["OUTPUT_PATH"], adding),
+    )
+    for violation in violations:
+        sys.stderr.write(f"{violation}\n")
+    errors = [v for v in violations if not v.warning]
+    if errors:
+        sys.stderr.write(
+            f"emergency: {len(errors)} error(s) in the notice; nothing was published. "
+            "Fix the lines above and run it again.\n"
+        )
+        raise NotPublished(1)
+
+
+def read_notices(settings, paths):
+    """Pelican's article generator, having read these files only, as the build reads them
+    (its reader and the plugins' signals): `.articles` are the originals, each with its
+    `.translations`."""
+    content = Path(settings["PATH"]).resolve()
+    relpaths = sorted(p.relative_to(content).as_posix() for p in paths)
+    context = settings.copy()
+    context.update(generated_content={}, static_links=set(), static_content={})
+    context["localsiteurl"] = settings["SITEURL"]
+    # Pelican reads ARTICLE_PATHS, which may name files: only these are read. The settings
+    # object itself is narrowed for the reading, not a copy, because the plugins keep what
+    # they compute per settings object (the language catalogs: 0.15 s to load again).
+    saved = settings["ARTICLE_PATHS"], settings.get("ARTICLE_EXCLUDES", [])
+    settings["ARTICLE_PATHS"], settings["ARTICLE_EXCLUDES"] = relpaths, []
+    try:
+        generator = ArticlesGenerator(
+            context=context,
+            settings=settings,
+            path=settings["PATH"],
+            theme=settings["THEME"],
+            output_path=settings["OUTPUT_PATH"],
+        )
+        if relpaths:
+            generator.generate_context()
+    finally:
+        settings["ARTICLE_PATHS"], settings["ARTICLE_EXCLUDES"] = saved
+    return generator
+
+
+def share(generator, env):
+    """One template environment for every output of the run: each template compiled once."""
+    generator.env = env
+    return generator
+
+
+def write_notice_pages(generator, found, settings, env):
+    """The live notices' own pages — the original, each translation, every other language
+    (the Japanese text, translation being prepared) and ポケットみやぎ — so that every link
+    of every banner answers before the full build runs. Returns the files written."""
+    output = Path(settings["OUTPUT_PATH"])
+    live = {e.identifier for e in found}
+    originals = [a for a in generator.articles if emergency.translation_id(a) in live]
+    translations = [t for a in originals for t in a.translations]
+    context = generator.context
+    context.update(
+        EMERGENCIES=emergency.in_language(found, settings["DEFAULT_LANG"]),
+        ALL_EMERGENCIES=found,
+        EMERGENCIES_BY_LANG={
+            code: emergency.in_language(found, code) for code in emergency.language_codes(settings)
+        },
+    )
+    writer = Writer(str(output), settings=generator.settings)
+    written = []
+    for article in [*originals, *translations]:
+        writer.write_file(
+            article.save_as,
+            generator.get_template(article.template),
+            context,
+            article=article,
+            category=getattr(article, "category", None),
+            url=article.url,
+            blog=True,
+        )
+        written.append(article.save_as)
+    written += emergency.write_untranslated(originals, found, context, env, output)
+    mobile = mobile_site.MobileGenerator(
+        context=context,
+        settings=generator.settings,
+        path=settings["PATH"],
+        theme=settings["THEME"],
+        output_path=str(output),
+    )
+    share(mobile, env)
+    shown = context["EMERGENCIES"]
+    mobile.banner = emergency.banner_html(mobile.env, shown, "mobile", encode=sjis.encode)
+    mobile.banner_top = emergency.banner_html(mobile.env, shown, "mobile-top", encode=sjis.encode)
+    mobile.page_urls = {a.url for a in originals}
+    simplifier = mobile_site.Simplifier(mobile.mobile_url, mobile.image)
+    root = Path(mobile.output_path) / mobile.root
+    for article in originals:
+        before = set(root.joinpath(article.url).rglob("index.html"))
+        mobile.write_item(article, simplifier)
+        after = set(root.joinpath(article.url).rglob("index.html"))
+        written += [p.relative_to(output).as_posix() for p in sorted(before | after)]
+    return written
+
+
 def publish(settings, in_place=False, files=()):
     """(live emergencies in the default language, files written, pages rewritten)."""
     settings = emergency.settings_with_defaults(settings)
@@ -100,17 +261,21 @@ def publish(settings, in_place=False, files=()):
     env = Generator({}, settings, settings["PATH"], settings["THEME"], settings["OUTPUT_PATH"]).env
     now = model.build_time(settings.get("HIROBA_NOW"))
     found, watched = emergency.scan(settings, now, sources_to_read(settings, files))
+    paths = notice_files(settings, files, found)
+    check(settings, paths, now, found)  # before Pelican reads them: it stops on a bad date
+    generator = share(read_notices(settings, paths), env)
     output = Path(settings["OUTPUT_PATH"])
     before = _snapshot(output)
     regions = emergency.regions(found, settings, env)
     emergency.write_outputs(found, settings, env, output)
+    notice_pages = write_notice_pages(generator, found, settings, env)
     emergency.write_regions(regions, settings, output, now)
     emergency.write_watched(watched, output)
     rewritten = None
     if in_place:
         manifest = edge.Regions(lambda name: (output / name).read_bytes()).manifest
         rewritten = rewrite_pages(output, regions, manifest)
-    written = sorted(_changed(output, before))
+    written = sorted({*_changed(output, before), *notice_pages})
     default = emergency.in_language(found, settings["DEFAULT_LANG"])
     return default, written, rewritten
 
@@ -160,7 +325,10 @@ def main(argv):
             places = ", ".join(str(f) for f in folders)
             print(f"{name}: not a notice file (in {places})", file=sys.stderr)
             return 2
-    default, written, rewritten = publish(settings, args.in_place, args.file)
+    try:
+        default, written, rewritten = publish(settings, args.in_place, args.file)
+    except NotPublished as failure:
+        return failure.code
     elapsed = time.perf_counter() - started
     titles = "、".join(e.title for e in default) or "なし"
     pages = f"; {rewritten[0]} of {rewritten[1]} pages rewritten" if rewritten else ""

@@ -53,10 +53,21 @@ class Emergency:
     expires: datetime | None
     url: str
     categories: tuple
+    # (language, URL) of the notice's page in every other language, for the original:
+    # there the Japanese text is shown until the translation is written
+    lang_urls: tuple = ()
+    source: str = ""  # the file, relative to the content folder
+    original: bool = True  # in the default language, not a translation
 
     @property
     def severity_label(self):
         return SEVERITY_LABELS[self.severity]
+
+    def link(self, lang):
+        """The notice's page for a reader of `lang` (site-absolute path)."""
+        if lang == self.lang:
+            return "/" + self.url
+        return "/" + dict(self.lang_urls).get(lang, self.url)
 
 
 def settings_with_defaults(settings):
@@ -75,21 +86,41 @@ def _flagged(path):
 
 def _watched(values, now):
     """Worth reading again by `make emergency FILE=…`: live, or not yet expired."""
-    expires = model.window_of(values).expires_at
+    try:
+        expires = model.window_of(values).expires_at
+    except model.BadDate:
+        return True  # read again, and reported by the checks, until it is fixed
     return values.get("status", "published") == "published" and (expires is None or now < expires)
 
 
 def _emergency_of(values, path, content_root, settings, now):
     if values.get("status", "published") != "published":
         return None
-    if not model.window_of(values).is_live(now):
+    try:
+        window = model.window_of(values)
+        issued = model.parse_datetime(values.get("date", ""))
+    except model.BadDate:
+        return None  # the content checks name the file and the line
+    if not window.is_live(now) or values.get("severity") not in SEVERITY_LABELS:
+        return None
+    if not values.get("slug") or not values.get("title") or not values.get("area"):
         return None
     section = path.relative_to(content_root).parts[0]
-    issued = model.parse_datetime(values["date"])
     lang = values.get("lang") or settings["DEFAULT_LANG"]
     key = "ARTICLE_URL" if lang == settings["DEFAULT_LANG"] else "ARTICLE_LANG_URL"
-    window = model.window_of(values)
     tags = tuple(t.strip() for t in values.get("tags", "").split(",") if t.strip())
+    lang_urls = ()
+    if lang == settings["DEFAULT_LANG"]:
+        lang_urls = tuple(
+            (
+                code,
+                settings["ARTICLE_LANG_URL"].format(
+                    section=section, slug=values["slug"], lang=code, date=issued
+                ),
+            )
+            for code in language_codes(settings)
+            if code != lang
+        )
     return Emergency(
         identifier=values.get("translation_key") or values["slug"],
         slug=values["slug"],
@@ -102,6 +133,9 @@ def _emergency_of(values, path, content_root, settings, now):
         expires=window.expires_at,
         url=settings[key].format(section=section, slug=values["slug"], lang=lang, date=issued),
         categories=tags,
+        lang_urls=lang_urls,
+        source=path.relative_to(content_root).as_posix(),
+        original=lang == settings["DEFAULT_LANG"],
     )
 
 
@@ -139,7 +173,14 @@ def in_language(emergencies, lang):
     chosen = {}
     for emergency in emergencies:
         current = chosen.get(emergency.identifier)
-        if current is None or emergency.lang == lang:
+        # a translation into a third language (やさしい日本語 for an English reader) only
+        # stands in when there is no original
+        better = (
+            current is None
+            or emergency.lang == lang
+            or (current.lang != lang and emergency.original and not current.original)
+        )
+        if better:
             chosen[emergency.identifier] = emergency
     return [e for e in emergencies if chosen.get(e.identifier) is e]
 
@@ -279,6 +320,40 @@ def write_outputs(emergencies, settings, env, output_path):
     _write(output_path, settings["EMERGENCY_CAP_INDEX"], index.writeString("utf-8"))
 
 
+UNTRANSLATED_TEMPLATE = "emergency_untranslated"
+
+
+def translation_id(article):
+    return getattr(article, "translation_key", None) or article.slug
+
+
+def write_untranslated(articles, emergencies, context, env, output_path):
+    """The page of each live emergency notice in every language it has no translation in
+    (the Japanese text, with a line saying the translation is being prepared), so that the
+    banner of every language links to a page in that language. Returns the files written."""
+    live = {e.identifier for e in emergencies if e.lang == context["DEFAULT_LANG"]}
+    template = env.get_template(f"{UNTRANSLATED_TEMPLATE}.html")
+    written = []
+    for article in articles:
+        if article.lang != context["DEFAULT_LANG"] or translation_id(article) not in live:
+            continue
+        versions = {article.lang: article, **{t.lang: t for t in article.translations}}
+        for code in language_codes(context):
+            if code in versions:
+                continue
+            save_as = context["ARTICLE_LANG_SAVE_AS"].format(**{**article.url_format, "lang": code})
+            page = template.render(
+                **context,
+                article=article,
+                easy=versions.get("easy"),
+                LANG_CODE=code,
+                output_file=save_as,
+            )
+            _write(output_path, save_as, page)
+            written.append(save_as)
+    return written
+
+
 def language_codes(settings):
     return [row[0] for row in settings.get("HIROBA_LANGUAGES", [(settings["DEFAULT_LANG"],)])]
 
@@ -409,6 +484,8 @@ class EmergencyGenerator:
         ).env
         found = self.context["ALL_EMERGENCIES"]
         write_outputs(found, self.settings, env, self.output_path)
+        context = {**settings_with_defaults(self.settings), **self.context}
+        write_untranslated(self.context["articles"], found, context, env, self.output_path)
         found_regions = regions(found, self.settings, env)
         read_at = self.context["EMERGENCIES_READ_AT"]
         write_regions(found_regions, self.settings, self.output_path, read_at)

@@ -223,8 +223,12 @@ def test_fast_path_serves_what_a_full_build_writes_without_touching_pages(before
     # a fixed set of small files, whatever the size of the site
     written = result.stdout.splitlines()[1:]
     assert set(EMERGENCY_FILES) <= set(written)
-    assert all(n.startswith(("_emergency/", "feeds/")) or "emergency/" in n for n in written)
-    assert len(written) < 40
+    # and the notice's own pages: in Japanese, each language and /m/
+    notice_pages = [n for n in written if "news/tsunami-keiho/" in n]
+    assert len(notice_pages) == 13 and "m/news/tsunami-keiho/index.html" in notice_pages
+    others = set(written) - set(notice_pages)
+    assert all(n.startswith(("_emergency/", "feeds/")) or "emergency/" in n for n in others)
+    assert len(written) < 60
     for page, data in pages_before.items():
         if "emergency" not in page.relative_to(output).parts[:2]:  # the emergency pages
             assert page.read_bytes() == data, page  # no page was rewritten
@@ -312,3 +316,108 @@ def test_mobile_banner_is_shift_jis(during):
     top = (during / "m" / "index.html").read_bytes().decode("cp932")
     assert re.search(r"【極めて重大】宮城県沿岸に津波警報が発表されました", top)
     assert "発表中の緊急情報はありません" not in top
+
+
+# ---------------------------------------------------------------- written in a hurry
+
+HREF = re.compile(r'href="([^"]+)"')
+EASY = translation("easy", *TRANSLATIONS["easy"])
+
+
+@pytest.fixture
+def hurried(content, tmp_path):
+    """(content, output): the site built before the notice; then the Japanese notice and its
+    やさしい日本語 version are committed, with no other translation yet."""
+    source = tmp_path / "hurried"
+    shutil.copytree(content, source)
+    for name in NOTICE_FILES:
+        (source / name).unlink()
+    output = tmp_path / "output"
+    assert run_build(source, output, now=DURING).returncode == 0
+    (source / "news" / "tsunami.md").write_text(EMERGENCY, "utf-8")
+    (source / "news" / "tsunami.easy.md").write_text(EASY, "utf-8")
+    return source, output
+
+
+def fast_path(source, output, *files):
+    command = ("-m", "plugins.emergency", *[f"--file={source / f}" for f in files])
+    return run_build(source, output, now=DURING, command=command)
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "expected"),
+    [
+        (("Department: johoseisaku", "Department: kikikanri"), 6, "kikitaisaku"),
+        (("Tags: 津波", "Tags: 大津波"), 7, "津波、"),
+        (("Severity: extreme", "Severity: very-bad"), 9, "extreme, severe, moderate, minor"),
+        (("Expires_at: 2026-11-28 14:05", "Expires_at: 2026-11-31 14:05"), 11, "存在しない日付"),
+        (("沿岸部の方は", "[避難所の一覧](/hinanjo/)で確かめ、沿岸部の方は"), 13, "/hinanjo/"),
+    ],
+    ids=["department", "tag", "severity", "date", "link"],
+)
+def test_fast_path_refuses_a_broken_notice_with_path_line_and_allowed_values(
+    hurried, change, line, expected
+):
+    source, output = hurried
+    regions_before = {p: p.read_bytes() for p in (output / "_emergency").iterdir()}
+    notice_path = source / "news" / "tsunami.md"
+    notice_path.write_text(EMERGENCY.replace(*change), "utf-8")
+    result = fast_path(source, output, "news/tsunami.md")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "KeyError" not in result.stderr
+    assert re.search(rf"news/tsunami\.md:{line}: [^\n]*{re.escape(expected)}", result.stderr), (
+        result.stderr
+    )
+    assert "nothing was published" in result.stderr
+    # nothing published: the banner regions are those of the build before
+    assert {p: p.read_bytes() for p in (output / "_emergency").iterdir()} == regions_before
+    assert not (output / "news" / "tsunami-keiho").exists()
+
+
+def test_untranslated_emergency_every_banner_link_answers_right_after_the_fast_path(hurried):
+    source, output = hurried
+    result = fast_path(source, output, "news/tsunami.md")
+    assert result.returncode == 0, result.stderr
+    # the missing translations are a warning, not a refusal
+    assert "warning:" in result.stderr and "[missing-translation]" in result.stderr
+    assert "news/tsunami.md:3:" in result.stderr
+    relatives = [p.relative_to(output).as_posix() for p in pages(output)]
+    answers = served(output, ["/" + r for r in relatives])
+    links, regions_seen = set(), set()
+    for relative in relatives:
+        region = region_of(answers["/" + relative][0], relative)
+        assert "津波警報" in region or "つなみけいほう" in region, relative
+        regions_seen.add(
+            edge.region_name(relative, {**json.loads((output / edge.MANIFEST).read_text("utf-8"))})
+        )
+        links |= set(HREF.findall(region))
+    # every kind of region (12 languages, /m/ and its top page) was served and followed
+    assert len(regions_seen) == 14, regions_seen
+    assert {"/news/tsunami-keiho/", "/m/news/tsunami-keiho/", "/en/news/tsunami-keiho/"} <= links
+    assert "/easy/news/tsunami-keiho/" in links and "/ne/emergency/" in links
+    pages_served = served(output, sorted(links))  # asserts 200 for each
+    english = pages_served["/en/news/tsunami-keiho/"][0].decode()
+    assert '<html lang="en">' in english
+    assert "A translation of this emergency information is being prepared." in english
+    assert "沿岸部の方は、直ちに高い所へ避難してください。" in english  # the Japanese text
+    assert "たかい ところへ にげてください。" in english  # and the やさしい日本語 one
+    korean = pages_served["/ko/news/tsunami-keiho/"][0].decode()
+    assert "이 긴급 정보의 번역을 준비하고 있습니다." in korean
+    easy = pages_served["/easy/news/tsunami-keiho/"][0].decode()
+    assert "translation" not in easy and "たかい ところへ にげてください。" in easy
+    mobile = pages_served["/m/news/tsunami-keiho/"][0].decode("cp932")
+    assert "直ちに高い所へ避難してください" in mobile
+
+
+def test_full_build_publishes_an_untranslated_emergency_as_the_fast_path_does(hurried, tmp_path):
+    source, output = hurried
+    assert fast_path(source, output, "news/tsunami.md").returncode == 0
+    full = tmp_path / "full"
+    result = run_build(source, full, now=DURING)
+    assert result.returncode == 0, result.stderr
+    assert "[missing-translation]" in result.stderr and "warning:" in result.stderr
+    for relative in ("news", "en/news", "zh-hant/news", "easy/news", "m/news"):
+        page = f"{relative}/tsunami-keiho/index.html"
+        assert (full / page).read_bytes() == (output / page).read_bytes(), page
+    # the build's fallback page ("available in Japanese") does not replace it
+    assert "being prepared" in (full / "en/news/tsunami-keiho/index.html").read_text("utf-8")

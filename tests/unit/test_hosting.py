@@ -120,6 +120,9 @@ def test_a_full_upload_of_an_older_build_keeps_newer_emergency_information(
     s3.put_object(Bucket=bucket, Key=banner.MANIFEST, Body=manifest)
     s3.put_object(Bucket=bucket, Key="_emergency/main.ja.inc", Body=b"NEWER")
     s3.put_object(Bucket=bucket, Key="emergency/cap/oame.xml", Body=b"<alert/>")
+    # the notice's own pages, uploaded by the fast path: the banner links to them
+    s3.put_object(Bucket=bucket, Key="news/oame/index.html", Body=b"<p>oame</p>")
+    s3.put_object(Bucket=bucket, Key="en/news/oame/index.html", Body=b"<p>oame</p>")
     older = banner.manifest_bytes("ja", ["en"], "m", "2026-11-27T14:58:00+09:00")
     (output / banner.MANIFEST).write_bytes(older)
     (output / "about").mkdir()
@@ -130,6 +133,7 @@ def test_a_full_upload_of_an_older_build_keeps_newer_emergency_information(
     assert "about/index.html" in keys  # the rest of the build is published
     assert s3.get_object(Bucket=bucket, Key="_emergency/main.ja.inc")["Body"].read() == b"NEWER"
     assert "emergency/cap/oame.xml" in keys  # not deleted as "no longer built"
+    assert {"news/oame/index.html", "en/news/oame/index.html"} <= keys  # no dead banner link
     assert s3.get_object(Bucket=bucket, Key=banner.MANIFEST)["Body"].read() == manifest
     # a build newer than the bucket's emergency information replaces it
     newer = banner.manifest_bytes("ja", ["en"], "m", "2026-11-27T15:10:00+09:00")
@@ -138,6 +142,7 @@ def test_a_full_upload_of_an_older_build_keeps_newer_emergency_information(
     assert s3.get_object(Bucket=bucket, Key="_emergency/main.ja.inc")["Body"].read() == NEW.encode()
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
     assert "emergency/cap/oame.xml" not in keys
+    assert "news/oame/index.html" not in keys  # a build that knows the site cleans up
 
 
 def test_emergency_upload_sends_only_listed_files_and_invalidates(env, bucket, output, capsys):
