@@ -15,6 +15,13 @@ def settings():
     return Settings.from_env()
 
 
+def start(app_name):
+    """Read the settings at cold start (the import of app.py), so a production function
+    with a missing or development secret fails to start, with a ConfigurationError naming
+    what to set, instead of answering requests."""
+    return settings().require_for(app_name)
+
+
 @lru_cache(maxsize=1)
 def publishing_store():
     return PublishingStore(settings())
