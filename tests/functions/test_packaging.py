@@ -71,6 +71,16 @@ def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
     assert response["statusCode"] == 200 and json.loads(response["body"]) == {"status": "ok"}
     policy = json.loads((tmp_path / "build" / app / ".chalice" / f"policy-{app}.json").read_text())
     assert policy == template.policy(app)
+    # the deployed function runs as production: secrets from Secrets Manager, checked at
+    # cold start (tests/security/test_api_attacks.py imports the app with these)
+    sam = json.loads((tmp_path / "out" / "sam.json").read_text())
+    function = next(
+        r for r in sam["Resources"].values() if r["Type"] == "AWS::Serverless::Function"
+    )
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["HIROBA_STAGE"] == "production"
+    assert variables["HIROBA_SECRET_ID"] == template.SECRETS["FunctionSecret"][0]
+    assert variables["HIROBA_ORIGIN_VERIFY_ID"] == template.SECRETS["OriginVerifySecret"][0]
 
 
 @pytest.mark.parametrize("app", APPS)
