@@ -194,6 +194,10 @@ def _secrets(env, stage, region):
                 missing.append(f"{name} (staff tokens come from Cognito in production)")
         if env.get("HIROBA_JWT_SECRET"):
             missing.append("no HIROBA_JWT_SECRET (development tokens are refused in production)")
+        if not (env.get("HIROBA_SITEURL") or "").startswith("https://"):
+            missing.append(
+                "HIROBA_SITEURL (https://…: the links in mails and the Origin posts may come from)"
+            )
     if missing:
         raise ConfigurationError(f"HIROBA_STAGE={stage} cannot start; set: " + "; ".join(missing))
     if production:

@@ -27,6 +27,7 @@ from tests.newsletter.conftest import Inbox, signing  # noqa: F401 (fixtures)
 ISSUER = "https://cognito-idp.ap-northeast-1.amazonaws.com/ap-northeast-1_HIROBA"
 AUDIENCE = "hiroba-staff-console"
 TOPIC = "arn:aws:sns:ap-northeast-1:123456789012:hiroba-ses"
+SITE = "https://www.pref.miyagi.example"
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +143,7 @@ def production_env(stack, cognito, suffix):
         "HIROBA_SECRET_ID": f"hiroba/secret-{suffix}",
         "HIROBA_ORIGIN_VERIFY_ID": f"ssm:/hiroba/origin-verify-{suffix}",
         "HIROBA_SNS_TOPIC_ARN": TOPIC,
+        "HIROBA_SITEURL": SITE,
         "HIROBA_JWT_JWKS_URL": cognito.url,
         "HIROBA_JWT_ISSUER": ISSUER,
         "HIROBA_JWT_AUDIENCE": AUDIENCE,

@@ -111,9 +111,11 @@ def test_production_refuses_to_start_without_a_stored_secret(stack, cognito):
     # the publishing app also needs the SES topic: without it any signed SNS message counts
     no_topic = _import_app("publishing", {**base, "HIROBA_SNS_TOPIC_ARN": ""})
     assert no_topic.returncode != 0 and "HIROBA_SNS_TOPIC_ARN" in no_topic.stderr
-    # and development staff tokens are refused
+    # and development staff tokens are refused, and mails must not link to a test server
     hs256 = _import_app("publishing", {**base, "HIROBA_JWT_SECRET": "j" * 40})
     assert hs256.returncode != 0 and "HIROBA_JWT_SECRET" in hs256.stderr
+    local = _import_app("procedures", {**base, "HIROBA_SITEURL": "http://127.0.0.1:8000"})
+    assert local.returncode != 0 and "HIROBA_SITEURL" in local.stderr
 
 
 def test_production_uses_the_stored_key_and_still_accepts_the_previous_one(production):
