@@ -629,3 +629,17 @@ def test_production_staff_tokens_need_issuer_audience_id_token_and_groups(produc
     # a development token (HS256) is worth nothing in production, whatever its key
     development = tokens.mint("j" * 40, "mallory", "admin", "johoseisaku")
     assert status(development) == 401
+
+
+def test_secret_ids_and_stored_values_are_read_strictly():
+    from hiroba_core import secrets_store
+
+    assert secrets_store._parameter_name("ssm:/hiroba/secret") == "/hiroba/secret"
+    arn = "arn:aws:ssm:ap-northeast-1:123456789012:parameter/hiroba/secret"
+    assert secrets_store._parameter_name(arn) == "/hiroba/secret"
+    assert secrets_store._parameter_name("hiroba/secret") is None  # Secrets Manager
+    assert secrets_store.keys(" k1 ") == ("k1",)
+    assert secrets_store.keys('{"current": "k2", "previous": ["k1"]}') == ("k2", "k1")
+    for broken in ('{"current": 1}', '{"previous": []}', '{"current": "k", "previous": [1]}', "{"):
+        with pytest.raises(secrets_store.SecretUnavailable):
+            secrets_store.keys(broken)
