@@ -93,7 +93,7 @@ def viewer_address(request, settings):
     """The viewer's IP from CloudFront-Viewer-Address (`ip:port`, IPv6 too), or None.
 
     Trusted only when the origin-verify secret is configured: then every request the app
-    answers has passed origin_verify_middleware, i.e. came through CloudFront (or the
+    answers has passed the origin-verify middleware, i.e. came through CloudFront (or the
     development server's proxy), which sets the header itself. Anyone calling API Gateway
     directly could otherwise pick their own address and dodge every rate limit."""
     if not settings.origin_verify:
