@@ -63,6 +63,9 @@ def package(app, out, build_root=None):
     env = {
         **os.environ,
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1"),
+        # chalice package imports app.py with the prod stage's variables to find the
+        # routes; the production secrets are read by the function at cold start, not here
+        "HIROBA_PACKAGING": "1",
     }
     subprocess.run(command, cwd=build, env=env, check=True)
     return out / "deployment.zip"

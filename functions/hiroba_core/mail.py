@@ -10,28 +10,50 @@ from urllib.parse import urlsplit
 logger = logging.getLogger(__name__)
 # Long structured headers (List-Unsubscribe's URL) must not be folded into encoded words.
 LIST_POLICY = policy.SMTP.clone(max_line_length=998)
+# Mail is sent after the submission is committed, inside the 10 s the function has: a slow
+# mail service must fail the mail quickly, never turn an accepted comment into a 504 that
+# the resident then sends again. Seconds to connect, and to wait for each answer.
+CONNECT_TIMEOUT = 2
+READ_TIMEOUT = 3
 
 
 class SmtpTransport:
-    def __init__(self, host, port, timeout=5):
-        self.host, self.port, self.timeout = host, port, timeout
+    def __init__(self, host, port, connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT):
+        self.host, self.port = host, port
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
 
     def send(self, message):
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+        smtp = smtplib.SMTP(timeout=self.connect_timeout)
+        try:
+            smtp.connect(self.host, self.port)  # connects, then reads the greeting
+            smtp.sock.settimeout(self.read_timeout)
             smtp.send_message(message)
+            smtp.quit()
+        finally:
+            smtp.close()
 
 
 class SesTransport:
-    """Amazon SES v2 `SendEmail` with the raw MIME message."""
+    """Amazon SES v2 `SendEmail` with the raw MIME message; one attempt, short timeouts
+    (a retry would double the wait; a failed copy is only logged)."""
 
-    def __init__(self, client=None, region=None):
-        self._client, self._region = client, region
+    def __init__(self, client=None, region=None, endpoint=None):
+        self._client, self._region, self._endpoint = client, region, endpoint
 
     def send(self, message):
         if self._client is None:
             import boto3
+            from botocore.config import Config
 
-            self._client = boto3.client("sesv2", region_name=self._region)
+            config = Config(
+                connect_timeout=CONNECT_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
+                retries={"total_max_attempts": 1},
+            )
+            options = {"region_name": self._region, "config": config}
+            if self._endpoint:
+                options["endpoint_url"] = self._endpoint
+            self._client = boto3.client("sesv2", **options)
         self._client.send_email(
             FromEmailAddress=message["From"],
             Destination={"ToAddresses": [message["To"]]},
@@ -50,7 +72,8 @@ class Mailer:
         if not spec:
             return None
         if spec == "ses":
-            return cls(SesTransport(region=settings.region), settings.mail_from)
+            transport = SesTransport(region=settings.region, endpoint=settings.ses_endpoint)
+            return cls(transport, settings.mail_from)
         parts = urlsplit(spec)
         if parts.scheme != "smtp":
             raise ValueError(f"HIROBA_MAIL must be smtp://host:port or ses, not {spec!r}")

@@ -22,6 +22,16 @@ CATALOGUE = {
     ),
     "unauthorized": (401, "ログインが必要です", "Authentication required"),
     "forbidden": (403, "この操作の権限がありません", "Not allowed"),
+    "cross-site-request": (
+        403,
+        "ほかのサイトからの送信は受け付けられません",
+        "Requests from other sites are refused",
+    ),
+    "origin-not-verified": (
+        403,
+        "このアドレスでは受け付けられません",
+        "Requests must come through the site",
+    ),
     "not-found": (404, "見つかりません", "Not found"),
     "method-not-allowed": (405, "この方法では利用できません", "Method not allowed"),
     "not-open": (409, "意見の募集期間外です", "The consultation is not open"),
@@ -239,6 +249,22 @@ def method_not_allowed(allowed):
         f"この URL で使える方法は {allowed} です。",
         f"Allowed methods: {allowed}.",
         headers={"Allow": allowed},
+    )
+
+
+def cross_site():
+    return Problem(
+        "cross-site-request",
+        "宮城県のサイト以外のページからの送信は受け付けられません。宮城県のサイトの入力画面から送信してください。",
+        "This request came from a page on another site. Please use the form on the prefecture's site.",
+    )
+
+
+def not_through_cdn():
+    return Problem(
+        "origin-not-verified",
+        "このアドレスへの直接のアクセスは受け付けられません。宮城県のサイトからご利用ください。",
+        "Direct requests to the API origin are refused; use the site's address.",
     )
 
 

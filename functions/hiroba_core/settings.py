@@ -1,7 +1,28 @@
-"""Settings read once from the environment (the Chalice config or the local stack sets them)."""
+"""Settings read once from the environment (the Chalice config or the local stack sets them).
+
+In production (HIROBA_STAGE=production, set by the `prod` stage of each app's
+.chalice/config.json) the secrets come only from Secrets Manager or SSM Parameter Store,
+and a missing or development value stops the function at cold start with a
+ConfigurationError naming what is wrong: a deployment that cannot be trusted must not
+answer at all, rather than answer every request with a 500 or with a guessable key.
+"""
 
 import os
+import secrets as _random
 from dataclasses import dataclass
+
+from . import secrets_store
+
+PRODUCTION = "production"
+# Values that were ever in the repository or its docs: anyone can mint tokens with them.
+DEVELOPMENT_SECRETS = frozenset(
+    {"hiroba-local-development-secret", "changeme", "secret", "development", "test"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not allow the app to run safely; the message says what to set."""
 
 
 def _int(environ, name, default):
@@ -24,8 +45,15 @@ class Settings:
     rate_window_seconds: int = 600
     # A form sent sooner than this after it was opened is treated as a bot.
     min_fill_seconds: int = 3
-    # Secret for form tickets and for hashing client addresses (never logged).
-    secret: str = "hiroba-local-development-secret"
+    # "production" makes every secret and check below mandatory (see from_env).
+    stage: str = "development"
+    # Key for link tokens, form tickets and keyed hashes (never logged); previous keys
+    # are still accepted when verifying, so a rotation breaks no link already mailed.
+    secret: str | None = None
+    previous_secrets: tuple = ()
+    # The value CloudFront adds as X-Hiroba-Origin-Verify (current first, then previous);
+    # empty: not checked (local development without the proxy's header).
+    origin_verify: tuple = ()
     # Staff tokens: HS256 with jwt_secret (development), or RS256 from a JWKS (Cognito).
     jwt_secret: str | None = None
     jwt_jwks_url: str | None = None
@@ -34,6 +62,8 @@ class Settings:
     # smtp://host:port, ses, or "" (no confirmation mail)
     mail_transport: str = ""
     mail_from: str = "no-reply@pref.miyagi.example"
+    # SES's endpoint; None: AWS's (tests point it at a loopback server)
+    ses_endpoint: str | None = None
     site_url: str = "http://127.0.0.1:8000"
     # How many proxies in front of the app append to X-Forwarded-For (CloudFront = 1 in AWS,
     # the local reverse proxy = 1 on a developer machine).
@@ -47,29 +77,50 @@ class Settings:
     sns_local_cert_prefix: str | None = None
     # Application status inquiries (申請状況の照会) per client address and rate window.
     inquiry_rate_limit: int = 10
+    # Newsletter subscription requests per client, and mails a form may cause to one address
+    # (confirmations, copies of comments), per rate window: an open form must not become a
+    # way to flood someone's inbox.
+    subscribe_client_limit: int = 5
+    address_mail_limit: int = 3
     # The procedure catalogue (procedures.toml); None: the copy shipped with hiroba_core,
     # else content/registry/procedures.toml of the repository.
     procedures_catalogue: str | None = None
 
+    @property
+    def keys(self):
+        """Every key that verifies: the current one first."""
+        return (self.secret, *self.previous_secrets)
+
+    @property
+    def production(self):
+        return self.stage == PRODUCTION
+
     @classmethod
     def from_env(cls, environ=None):
         env = os.environ if environ is None else environ
+        stage = env.get("HIROBA_STAGE") or cls.stage
+        region = env.get("AWS_DEFAULT_REGION", cls.region)
+        keys, origin = _secrets(env, stage, region)
         return cls(
+            stage=stage,
+            previous_secrets=keys[1:],
+            origin_verify=origin,
             dynamodb_endpoint=env.get("DYNAMODB_ENDPOINT") or None,
-            region=env.get("AWS_DEFAULT_REGION", cls.region),
+            region=region,
             publishing_table=env.get("HIROBA_PUBLISHING_TABLE", cls.publishing_table),
             procedures_table=env.get("HIROBA_PROCEDURES_TABLE", cls.procedures_table),
             personal_data_days=_int(env, "HIROBA_PERSONAL_DATA_DAYS", cls.personal_data_days),
             rate_limit=_int(env, "HIROBA_RATE_LIMIT", cls.rate_limit),
             rate_window_seconds=_int(env, "HIROBA_RATE_WINDOW_SECONDS", cls.rate_window_seconds),
             min_fill_seconds=_int(env, "HIROBA_MIN_FILL_SECONDS", cls.min_fill_seconds),
-            secret=env.get("HIROBA_SECRET", cls.secret),
+            secret=keys[0],
             jwt_secret=env.get("HIROBA_JWT_SECRET") or None,
             jwt_jwks_url=env.get("HIROBA_JWT_JWKS_URL") or None,
             jwt_issuer=env.get("HIROBA_JWT_ISSUER") or None,
             jwt_audience=env.get("HIROBA_JWT_AUDIENCE") or None,
             mail_transport=env.get("HIROBA_MAIL", cls.mail_transport),
             mail_from=env.get("HIROBA_MAIL_FROM", cls.mail_from),
+            ses_endpoint=env.get("HIROBA_SES_ENDPOINT") or None,
             site_url=env.get("HIROBA_SITEURL", cls.site_url).rstrip("/"),
             trusted_proxies=_int(env, "HIROBA_TRUSTED_PROXIES", cls.trusted_proxies),
             newsletter_rate=float(env.get("HIROBA_NEWSLETTER_RATE") or cls.newsletter_rate),
@@ -79,5 +130,81 @@ class Settings:
             sns_topic_arn=env.get("HIROBA_SNS_TOPIC_ARN") or None,
             sns_local_cert_prefix=env.get("HIROBA_SNS_LOCAL_CERT_PREFIX") or None,
             inquiry_rate_limit=_int(env, "HIROBA_INQUIRY_RATE_LIMIT", cls.inquiry_rate_limit),
+            subscribe_client_limit=_int(
+                env, "HIROBA_SUBSCRIBE_CLIENT_LIMIT", cls.subscribe_client_limit
+            ),
+            address_mail_limit=_int(env, "HIROBA_ADDRESS_MAIL_LIMIT", cls.address_mail_limit),
             procedures_catalogue=env.get("HIROBA_PROCEDURES_CATALOGUE") or None,
         )
+
+    def require_for(self, app):
+        """What one app needs beyond the shared settings; ConfigurationError otherwise."""
+        if self.production and app == "publishing" and not self.sns_topic_arn:
+            raise ConfigurationError(
+                "HIROBA_SNS_TOPIC_ARN must name the SES notification topic in production:"
+                " without it any signed SNS message could suppress subscribers"
+            )
+        return self
+
+
+def _split(text):
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+def _stored(env, name, region):
+    secret_id = env.get(name)
+    if not secret_id:
+        return None
+    try:
+        return secrets_store.keys(
+            secrets_store.read(
+                secret_id, region=region, endpoint=env.get("HIROBA_SECRETS_ENDPOINT")
+            )
+        )
+    except secrets_store.SecretUnavailable as error:
+        raise ConfigurationError(f"{name}: {error}") from None
+
+
+def _secrets(env, stage, region):
+    """((current, *previous), origin-verify values) for the stage, or ConfigurationError."""
+    production = stage == PRODUCTION
+    missing = []
+    keys = _stored(env, "HIROBA_SECRET_ID", region)
+    if keys is None:
+        if production:
+            missing.append(
+                "HIROBA_SECRET_ID (the Secrets Manager secret or SSM SecureString holding"
+                " HIROBA_SECRET; a plain HIROBA_SECRET variable is not accepted in production)"
+            )
+        elif env.get("HIROBA_SECRET"):
+            keys = (env["HIROBA_SECRET"], *_split(env.get("HIROBA_SECRET_PREVIOUS")))
+        else:
+            # never a constant: a key nobody else can know, for this process only
+            keys = (_random.token_urlsafe(32),)
+    origin = _stored(env, "HIROBA_ORIGIN_VERIFY_ID", region)
+    if origin is None:
+        if production:
+            missing.append(
+                "HIROBA_ORIGIN_VERIFY_ID (the secret CloudFront sends as X-Hiroba-Origin-Verify)"
+            )
+        origin = _split(env.get("HIROBA_ORIGIN_VERIFY"))
+    if production:
+        for name in ("HIROBA_JWT_JWKS_URL", "HIROBA_JWT_ISSUER", "HIROBA_JWT_AUDIENCE"):
+            if not env.get(name):
+                missing.append(f"{name} (staff tokens come from Cognito in production)")
+        if env.get("HIROBA_JWT_SECRET"):
+            missing.append("no HIROBA_JWT_SECRET (development tokens are refused in production)")
+        if not (env.get("HIROBA_SITEURL") or "").startswith("https://"):
+            missing.append(
+                "HIROBA_SITEURL (https://…: the links in mails and the Origin posts may come from)"
+            )
+    if missing:
+        raise ConfigurationError(f"HIROBA_STAGE={stage} cannot start; set: " + "; ".join(missing))
+    if production:
+        for key in (*keys, *origin):
+            if key in DEVELOPMENT_SECRETS or len(key) < MIN_SECRET_LENGTH:
+                raise ConfigurationError(
+                    "a stored secret is a known development value or shorter than"
+                    f" {MIN_SECRET_LENGTH} characters: generate a new random one"
+                )
+    return keys, origin

@@ -1,21 +1,32 @@
 """Amazon SNS messages (SES bounce and complaint events arrive this way): signature checks.
 
 A message is trusted only when its signing certificate comes from an
-`https://sns.<region>.amazonaws.com/….pem` URL (or, on a local stack, from the loopback
-prefix HIROBA_SNS_LOCAL_CERT_PREFIX) and the RSA signature over the canonical string
-verifies with it (SignatureVersion 1: SHA-1, 2: SHA-256). Certificates are cached.
+`https://sns.<region>.amazonaws.com/….pem` URL whose region is the topic's (or, on a local
+stack, from the loopback prefix HIROBA_SNS_LOCAL_CERT_PREFIX; never in production), the
+RSA signature over the canonical string verifies with it (SignatureVersion 1: SHA-1, 2:
+SHA-256), it names the configured topic (required in production), and it was signed less
+than MAX_AGE ago (a captured genuine message cannot be replayed later). Certificates are
+cached.
 """
 
 import base64
 import json
 import re
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .errors import SignatureInvalid
 
-CERT_URL = re.compile(r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[^?#]+\.pem$")
+# sns.<region>.amazonaws.com: a region is `ap-northeast-1`, `us-gov-west-1`, `cn-north-1`;
+# `sns.s3.amazonaws.com` or `sns.evil.amazonaws.com` are other services' or nobody's hosts.
+CERT_URL = re.compile(
+    r"^https://sns\.(?P<region>[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2})"
+    r"\.amazonaws\.com(\.cn)?/[A-Za-z0-9._/-]+\.pem$"
+)
+MAX_AGE = timedelta(hours=1)
+MAX_SKEW = timedelta(minutes=5)  # clocks differ a little; a message from the future does not
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # the fields signed, in order, per message type
 SIGNED = {
@@ -33,12 +44,31 @@ SIGNED = {
 SIGNED["UnsubscribeConfirmation"] = SIGNED["SubscriptionConfirmation"]
 
 
-def cert_url_allowed(url, local_prefix=None):
-    if CERT_URL.match(url or ""):
-        return True
+def cert_url_allowed(url, local_prefix=None, topic_arn=None):
+    """An SNS certificate URL of the topic's region (any region when no topic is pinned),
+    or the local stack's loopback prefix."""
+    match = CERT_URL.match(url or "")
+    if match:
+        region = _arn_region(topic_arn)
+        return region is None or match["region"] == region
     if local_prefix and url and url.startswith(local_prefix):
         return urlsplit(local_prefix).hostname in _LOOPBACK
     return False
+
+
+def _arn_region(arn):
+    parts = (arn or "").split(":")
+    return parts[3] if len(parts) > 5 and parts[3] else None
+
+
+def signed_at(message):
+    try:
+        moment = datetime.fromisoformat(str(message.get("Timestamp")).replace("Z", "+00:00"))
+    except ValueError:
+        raise SignatureInvalid("timestamp") from None
+    if moment.tzinfo is None:
+        raise SignatureInvalid("timestamp")
+    return moment
 
 
 def string_to_sign(message):
@@ -64,8 +94,10 @@ def _certificate(url):
         return x509.load_pem_x509_certificate(response.read())
 
 
-def verify(message, local_prefix=None, topic_arn=None):
-    """The message (a dict) if its signature is good; SignatureInvalid otherwise."""
+def verify(message, local_prefix=None, topic_arn=None, *, production=False, now=None):
+    """The message (a dict) if its signature is good, its topic ours and its time recent;
+    SignatureInvalid otherwise. In production the topic is required and only AWS's
+    certificate URLs count."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -75,11 +107,18 @@ def verify(message, local_prefix=None, topic_arn=None):
     # every signed field is text in a real notification; anything else cannot be genuine
     if any(not isinstance(value, str) for value in message.values()):
         raise SignatureInvalid("field types")
+    if production:
+        if not topic_arn:
+            raise SignatureInvalid("no topic configured")
+        local_prefix = None
     url = message.get("SigningCertURL") or message.get("SigningCertUrl")
-    if not cert_url_allowed(url, local_prefix):
+    if not cert_url_allowed(url, local_prefix, topic_arn):
         raise SignatureInvalid("certificate URL")
     if topic_arn and message.get("TopicArn") != topic_arn:
         raise SignatureInvalid("topic")
+    age = (now or datetime.now(UTC)) - signed_at(message)
+    if age > MAX_AGE or age < -MAX_SKEW:
+        raise SignatureInvalid("too old")
     algorithm = {"1": hashes.SHA1(), "2": hashes.SHA256()}.get(str(message.get("SignatureVersion")))
     if algorithm is None:
         raise SignatureInvalid("signature version")

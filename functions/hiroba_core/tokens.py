@@ -47,14 +47,27 @@ def _jwks_client(url):
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
 
 
+ADMIN_GROUP = "hiroba-admin"
+STAFF_GROUP = "hiroba-staff-"  # + the department's id: hiroba-staff-johoseisaku
+
+
 def verify(authorization, settings):
-    """The Staff behind an `Authorization: Bearer …` header, or Unauthorized/Forbidden."""
+    """The Staff behind an `Authorization: Bearer …` header, or Unauthorized/Forbidden.
+
+    Production (Cognito, RS256 from the pool's JWKS): the issuer and the audience (the app
+    client) are required and checked, the token must be an ID token (`token_use`), and the
+    role and department come only from `cognito:groups`, which only the pool's
+    administrators can change; never from `custom:` attributes, which a user can write
+    through the app client unless every write permission is taken away.
+    Development (HS256 with HIROBA_JWT_SECRET, refused in production): `role` and
+    `department` claims, as `hiroba_tools token` mints them."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized("missing")
     token = authorization[7:].strip()
-    options = {"require": ["exp", "sub"]}
     try:
         if settings.jwt_jwks_url:
+            if not (settings.jwt_issuer and settings.jwt_audience):
+                raise Unauthorized("not configured")
             key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key
             claims = jwt.decode(
                 token,
@@ -62,25 +75,51 @@ def verify(authorization, settings):
                 algorithms=["RS256"],
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
-                options=options,
+                options={"require": ["exp", "sub", "iss", "aud", "token_use"]},
             )
-        elif settings.jwt_secret:
-            claims = jwt.decode(token, settings.jwt_secret, algorithms=["HS256"], options=options)
+            if claims.get("token_use") != "id":
+                raise Unauthorized("not an ID token")
+            return _from_groups(claims)
+        if settings.jwt_secret and not settings.production:
+            claims = jwt.decode(
+                token,
+                settings.jwt_secret,
+                algorithms=["HS256"],
+                options={"require": ["exp", "sub"]},
+            )
         else:
             raise Unauthorized("not configured")
     except jwt.ExpiredSignatureError:
         raise Unauthorized("expired") from None
     except (jwt.PyJWTError, ValueError):
         raise Unauthorized("invalid") from None
-    role = claims.get("role") or claims.get("custom:role")
-    department = claims.get("department") or claims.get("custom:department") or ""
+    role = claims.get("role")
+    department = claims.get("department") or ""
     if role not in ROLES:
         raise Forbidden()
     return Staff(str(claims["sub"]), role, str(department))
 
 
+def _from_groups(claims):
+    groups = claims.get("cognito:groups") or []
+    if not isinstance(groups, list):
+        raise Forbidden()
+    subject = str(claims["sub"])
+    if ADMIN_GROUP in groups:
+        return Staff(subject, "admin", "")
+    departments = [g[len(STAFF_GROUP) :] for g in groups if str(g).startswith(STAFF_GROUP)]
+    if len(departments) != 1 or not departments[0]:
+        raise Forbidden()  # none, or several: which department would they act for?
+    return Staff(subject, "staff", departments[0])
+
+
 def _mac(secret, message):
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
+
+
+def key_list(keys):
+    """A key or the settings' keys (current first, then previous ones) as a tuple."""
+    return (keys,) if isinstance(keys, str) else tuple(keys)
 
 
 def form_ticket(secret, now=None):
@@ -90,16 +129,18 @@ def form_ticket(secret, now=None):
     return f"{issued}.{mac}"
 
 
-def ticket_age(secret, ticket, now=None):
-    """Seconds since the ticket was issued, or None when it is not one of ours."""
+def ticket_age(keys, ticket, now=None):
+    """Seconds since the ticket was issued, or None when no key (current or previous) made it."""
     try:
         issued, mac = str(ticket).split(".", 1)
-        expected = form_ticket(secret, int(issued)).split(".", 1)[1]
+        int(issued)
     except (ValueError, AttributeError):
         return None
-    if not hmac.compare_digest(mac, expected):
-        return None
-    return int(now if now is not None else time.time()) - int(issued)
+    for key in key_list(keys):
+        expected = form_ticket(key, int(issued)).split(".", 1)[1]
+        if hmac.compare_digest(mac.encode(), expected.encode()):
+            return int(now if now is not None else time.time()) - int(issued)
+    return None
 
 
 def body_hash(data):
@@ -118,34 +159,43 @@ def client_hash(secret, address):
 CONFIRM_SECONDS = 7 * 86400  # a confirmation link is valid for 7 days
 
 
-@lru_cache(maxsize=4)
-def _fernet(secret):
-    from cryptography.fernet import Fernet
+@lru_cache(maxsize=8)
+def _fernet(keys):
+    """Encrypts with the first key, decrypts with any (MultiFernet): links mailed before a
+    rotation keep working while the old key is listed as previous."""
+    from cryptography.fernet import Fernet, MultiFernet
 
-    key = hashlib.sha256(("hiroba-link-token:" + secret).encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(hashlib.sha256(f"hiroba-link-token:{k}".encode()).digest())
+            )
+            for k in keys
+        ]
+    )
 
 
-def seal(secret, purpose, data, now=None):
+def seal(keys, purpose, data, now=None):
     """An encrypted, authenticated link token (Fernet: AES-128-CBC + HMAC-SHA256, issued-at
     inside). The address it may carry is unreadable without the secret."""
     payload = json.dumps({"p": purpose, **data}, ensure_ascii=False, separators=(",", ":"))
     issued = int(now if now is not None else time.time())
-    return _fernet(secret).encrypt_at_time(payload.encode(), issued).decode()
+    return _fernet(key_list(keys)[:1]).encrypt_at_time(payload.encode(), issued).decode()
 
 
-def unseal(secret, purpose, token, max_age=None, now=None):
-    """The data of a token sealed for `purpose`; InvalidToken when forged, altered, for
-    another purpose or older than max_age seconds."""
+def unseal(keys, purpose, token, max_age=None, now=None):
+    """The data of a token sealed for `purpose` with any of `keys`; InvalidToken when forged,
+    altered, for another purpose or older than max_age seconds."""
     from cryptography.fernet import InvalidToken as FernetInvalid
 
     current = int(now if now is not None else time.time())
+    fernet = _fernet(key_list(keys))
     try:
         raw = str(token or "").encode("ascii")
         if max_age is None:
-            text = _fernet(secret).decrypt(raw)
+            text = fernet.decrypt(raw)
         else:
-            text = _fernet(secret).decrypt_at_time(raw, max_age, current)
+            text = fernet.decrypt_at_time(raw, max_age, current)
         data = json.loads(text)
     except (FernetInvalid, UnicodeError, ValueError):
         raise InvalidToken() from None
@@ -159,6 +209,17 @@ def subscriber_id(secret, email):
     return _mac(secret, "subscriber:" + email.strip().lower()).hex()[:32]
 
 
+def subscriber_ids(keys, email):
+    """The subscriber's key under every key, current first: a record made before a rotation
+    is still found (and still suppressed) after it."""
+    return [subscriber_id(key, email) for key in key_list(keys)]
+
+
+def address_hash(secret, email):
+    """An address as a keyed hash, for counting mails to it without storing it."""
+    return _mac(secret, "address:" + email.strip().lower()).hex()[:32]
+
+
 # ---------------------------------------------------------------- application inquiries
 
 
@@ -170,6 +231,15 @@ def inquiry_hash(secret, reference, code):
 def matches(expected, actual):
     """Constant-time comparison of two hashes (str)."""
     return hmac.compare_digest(str(expected).encode(), str(actual).encode())
+
+
+def inquiry_matches(keys, expected, reference, code):
+    """Whether `code` is the application's 問合せ番号 under any key; every key is tried, so
+    the time taken does not depend on which one matched."""
+    found = False
+    for key in key_list(keys):
+        found |= matches(expected, inquiry_hash(key, reference, code))
+    return found
 
 
 def derived_code(secret, purpose, message, alphabet, length):

@@ -4,6 +4,7 @@ Every rule produces a FieldError with a Japanese and an English message that say
 do (GOV.UK style: 「氏名を入力してください」, not 「氏名が不正です」).
 """
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,12 +23,54 @@ PERSONAL_FIELDS = {
     "address": ("住所（市町村名まで）", "address"),
     "age_group": ("年代", "age group"),
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Characters that are never text a resident meant to write, removed from every field: C0
+# and C1 controls, zero-width characters, bidirectional controls (U+061C, U+200E/F,
+# U+202A-202E, U+2066-2069: they reorder what staff and readers see, "Trojan Source"),
+# invisible operators, the BOM, tag characters (U+E0000-E007F: invisible text) and lone
+# surrogates (not characters at all; they cannot even be encoded as UTF-8).
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2069\ufeff\U000e0000-\U000e007f\ud800-\udfff]"
+)
+# Unicode's line and paragraph separators end a line like "\n" does; as themselves they
+# break JavaScript string literals and some CSV and mail readers.
+_SEPARATORS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_JSON_DEPTH = 32
+
+
+def parse_json(text):
+    """A JSON document people sent, or ValueError: never RecursionError (thousands of
+    nested `[`) and never a lone surrogate (`"\\ud800"`) that would fail later, when the
+    text is hashed, stored or answered, as a 500."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    _check_json(data, 0)
+    return data
+
+
+def _check_json(value, depth):
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError("nested too deeply")
+    if isinstance(value, str):
+        if _LONE_SURROGATE.search(value):
+            raise ValueError("lone surrogate")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(key, depth + 1)
+            _check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
 
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,255}$")
@@ -51,7 +94,9 @@ def normalize(value, multiline=False):
     """NFKC, unified newlines, no control or invisible characters, trimmed."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = _LONE_SURROGATE.sub("", str(value))  # NFKC cannot be applied to them
+    text = unicodedata.normalize("NFKC", text).translate(_SEPARATORS)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
     text = _CONTROL.sub("", text)

@@ -249,6 +249,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "newsletter" and args.action == "send" and not args.issue:
         parser.error("newsletter send needs an issue id")
+    if args.command == "newsletter" and not (
+        os.environ.get("HIROBA_SECRET") or os.environ.get("HIROBA_SECRET_ID")
+    ):
+        # links in the mails are sealed with the apps' key: a key of this process alone
+        # would mail links nobody can use
+        sys.exit(
+            "newsletter: set HIROBA_SECRET_ID (production) or HIROBA_SECRET"
+            " (make run: HIROBA_SECRET=$(cat .hiroba/secret))"
+        )
     settings = Settings.from_env()
     return globals()[f"cmd_{args.command}"](args, settings) or 0
 

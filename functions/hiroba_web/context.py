@@ -1,5 +1,6 @@
 """Per-process singletons (one Lambda container, one local server): settings, stores, mail."""
 
+import os
 from functools import lru_cache
 
 from hiroba_core import catalogue as procedure_catalogue
@@ -13,6 +14,17 @@ from hiroba_core.store.publishing import PublishingStore
 @lru_cache(maxsize=1)
 def settings():
     return Settings.from_env()
+
+
+def start(app_name):
+    """Read the settings at cold start (the import of app.py), so a production function
+    with a missing or development secret fails to start, with a ConfigurationError naming
+    what to set, instead of answering requests. Not while `chalice package` imports the
+    app to list its routes (functions/package.py sets HIROBA_PACKAGING): the package is
+    built without access to the secrets it will read when it runs."""
+    if os.environ.get("HIROBA_PACKAGING"):
+        return None
+    return settings().require_for(app_name)
 
 
 @lru_cache(maxsize=1)

@@ -1,13 +1,17 @@
 """Requests in, responses out: body limits, content types, problem+json, no stack traces."""
 
 import functools
+import hmac
+import ipaddress
 import json
 import logging
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from chalice import Response
 from hiroba_core import problems
 from hiroba_core.errors import DomainError
+from hiroba_core.security_headers import SECURITY_HEADERS
+from hiroba_core.validation import parse_json
 
 logger = logging.getLogger("hiroba")
 MAX_BODY = 64 * 1024
@@ -61,7 +65,7 @@ def read_body(request, accepted=(JSON,)):
     if kind == FORM:
         return form_to_dict(parse_qsl(text, keep_blank_values=True))
     try:
-        data = json.loads(text) if text.strip() else None
+        data = parse_json(text) if text.strip() else None
     except ValueError:
         raise problems.bad_json() from None
     if not isinstance(data, dict):
@@ -81,8 +85,33 @@ def form_to_dict(pairs):
     return data
 
 
-def client_address(request, trusted_proxies):
-    """The address the last trusted proxy saw (X-Forwarded-For), else the socket's."""
+ORIGIN_VERIFY = "x-hiroba-origin-verify"
+VIEWER_ADDRESS = "cloudfront-viewer-address"
+
+
+def viewer_address(request, settings):
+    """The viewer's IP from CloudFront-Viewer-Address (`ip:port`, IPv6 too), or None.
+
+    Trusted only when the origin-verify secret is configured: then every request the app
+    answers has passed the origin-verify middleware, i.e. came through CloudFront (or the
+    development server's proxy), which sets the header itself. Anyone calling API Gateway
+    directly could otherwise pick their own address and dodge every rate limit."""
+    if not settings.origin_verify:
+        return None
+    host, _, port = (request.headers.get(VIEWER_ADDRESS) or "").strip().rpartition(":")
+    try:
+        return str(ipaddress.ip_address(host.strip("[]"))) if port.isdigit() else None
+    except ValueError:
+        return None
+
+
+def client_address(request, settings):
+    """The viewer's address behind CloudFront, else the address the last trusted proxy saw
+    (X-Forwarded-For), else the socket's."""
+    viewer = viewer_address(request, settings)
+    if viewer:
+        return viewer
+    trusted_proxies = settings.trusted_proxies
     forwarded = [
         a.strip() for a in (request.headers.get("x-forwarded-for") or "").split(",") if a.strip()
     ]
@@ -108,6 +137,72 @@ def api(view):
             return problem_response(problems.internal())
 
     return wrapper
+
+
+def security_headers_middleware(event, get_response):
+    """Every answer of the app, whatever produced it (a route, a problem, Chalice's own
+    405/415/500), carries the one set of security headers (hiroba_core.security_headers)."""
+    response = get_response(event)
+    response.headers = {**(response.headers or {}), **SECURITY_HEADERS}
+    return response
+
+
+def _origin_verify_middleware(settings_of):
+    def middleware(event, get_response):
+        expected = settings_of().origin_verify
+        if expected:
+            given = (event.headers.get(ORIGIN_VERIFY) or "").encode()
+            # every configured value is compared, so the time taken tells nothing
+            matched = False
+            for value in expected:
+                matched |= hmac.compare_digest(given, value.encode())
+            if not matched:
+                return problem_response(problems.not_through_cdn())
+        return get_response(event)
+
+    return middleware
+
+
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _same_origin_middleware(settings_of):
+    """A form on another site must not post, as the resident, to the apps (CSRF)."""
+
+    def middleware(event, get_response):
+        if event.method in STATE_CHANGING and not same_origin(event.headers, settings_of()):
+            return problem_response(problems.cross_site())
+        return get_response(event)
+
+    return middleware
+
+
+def same_origin(headers, settings):
+    """Whether a browser says the request comes from the site's own pages.
+
+    Browsers send Sec-Fetch-Site, which a page cannot forge: only `same-origin` (the site
+    itself) and `none` (typed or bookmarked) pass. Browsers too old for it send Origin,
+    which must be the site's. Requests with neither come from programs (SNS, RFC 8058
+    one-click unsubscribes from mail providers, API clients), which carry no resident's
+    cookies or credentials and cannot be made to post by a third-party page."""
+    fetch_site = (headers.get("sec-fetch-site") or "").strip().lower()
+    if fetch_site:
+        return fetch_site in ("same-origin", "none")
+    origin = (headers.get("origin") or "").strip()
+    if not origin:
+        return True
+    site = urlsplit(settings.site_url)
+    return origin.rstrip("/").lower() == f"{site.scheme}://{site.netloc}".lower()
+
+
+def protect(app, settings_of):
+    """The middlewares every app has, outermost first: security headers on every answer,
+    the origin-verify check (CloudFront's secret header), the same-origin rule for
+    state-changing requests, and problem details for Chalice's own errors."""
+    app.register_middleware(security_headers_middleware, "http")
+    app.register_middleware(_origin_verify_middleware(settings_of), "http")
+    app.register_middleware(_same_origin_middleware(settings_of), "http")
+    app.register_middleware(problem_middleware, "http")
 
 
 # Chalice answers some requests itself (415 for content types a route does not accept,

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from chalice import Chalice
 from chalicelib.routes import applications, inquiries, staff
+from hiroba_web import context
 from hiroba_web import meta as common
-from hiroba_web.http import binary_html, problem_middleware
+from hiroba_web.http import binary_html, protect
 
 app = Chalice(app_name="hiroba-procedures")
-app.register_middleware(problem_middleware, "http")
+context.start("procedures")
+protect(app, context.settings)
 binary_html(app)  # HTML answers as bytes: UTF-8 pages and Shift_JIS handset pages alike
 app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "openapi.json"))
 app.register_blueprint(applications.bp)

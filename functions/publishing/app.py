@@ -8,11 +8,13 @@ from pathlib import Path
 
 from chalice import Chalice
 from chalicelib.routes import comments, meta, newsletter, staff
+from hiroba_web import context
 from hiroba_web import meta as common
-from hiroba_web.http import problem_middleware
+from hiroba_web.http import protect
 
 app = Chalice(app_name="hiroba-publishing")
-app.register_middleware(problem_middleware, "http")
+context.start("publishing")
+protect(app, context.settings)
 app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "openapi.json"))
 app.register_blueprint(meta.bp)
 app.register_blueprint(comments.bp)

@@ -96,13 +96,14 @@ def serve(server, output, apps):
 
 
 def start_stack():
-    stack = LocalStack(ROOT / ".hiroba").start()
+    stack = LocalStack(ROOT / ".hiroba", origin_verify=True).start()
     print(
         f"APIs: /api/publishing/ and /api/procedures/ (DynamoDB {stack.dynamodb_endpoint}, "
         f"mail saved to .hiroba/mail/)\n"
         f"staff token: PYTHONPATH=.:functions HIROBA_JWT_SECRET=$(cat .hiroba/jwt-secret) "
         f"{sys.executable} -m hiroba_tools token --department koho\n"
         f"send a newsletter issue: PYTHONPATH=.:functions DYNAMODB_ENDPOINT={stack.dynamodb_endpoint} "
+        "HIROBA_SECRET=$(cat .hiroba/secret) "
         f"HIROBA_MAIL={stack.mail.url} {sys.executable} -m hiroba_tools newsletter send 2026-11-27-weekly",
         flush=True,
     )

@@ -31,6 +31,9 @@ sys.path.insert(0, str(ROOT / "functions"))
 from hiroba_core import security_headers  # noqa: E402
 
 APPS = ("publishing", "procedures")
+# what CloudFront adds to every request for the APIs (infra/aws/site.py)
+ORIGIN_VERIFY = "X-Hiroba-Origin-Verify"
+VIEWER_ADDRESS = "CloudFront-Viewer-Address"
 MAX_PROXY_BODY = 1024 * 1024  # the apps refuse more than 64 KB themselves
 # not copied from the app's answer (the proxy sets its own)
 _HOP_HEADERS = (
@@ -128,20 +131,36 @@ class AppProcess:
 
 
 class LocalStack:
-    def __init__(self, state_dir, dynamodb_endpoint=None, env=None, secret=None, content=None):
+    """`origin_verify=True` makes the apps require the X-Hiroba-Origin-Verify header, as in
+    production, with a key of this checkout: `make run` does, and its proxy sends the
+    header; tests that call the apps directly leave it off."""
+
+    def __init__(
+        self,
+        state_dir,
+        dynamodb_endpoint=None,
+        env=None,
+        secret=None,
+        content=None,
+        origin_verify=False,
+    ):
         self.state_dir = Path(state_dir)
         self.content = content  # None: content/ of the repository
         self.dynamodb_endpoint = dynamodb_endpoint or os.environ.get("DYNAMODB_ENDPOINT")
         self.extra_env = env or {}
-        self.jwt_secret = secret or self._local_secret()
+        self.jwt_secret = secret or self._local_secret("jwt-secret")
+        # links, tickets and keyed hashes: random per checkout, never a value in the repository
+        self.secret = self._local_secret("secret")
+        self.origin_verify = self._local_secret("origin-verify") if origin_verify else ""
         self.dynamodb = self.mail = None
         self.apps = {}
 
-    def _local_secret(self):
-        path = self.state_dir / "jwt-secret"
+    def _local_secret(self, name):
+        path = self.state_dir / name
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             path.write_text(secrets.token_urlsafe(32), "utf-8")
+            path.chmod(0o600)
         return path.read_text("utf-8").strip()
 
     def env(self):
@@ -151,6 +170,8 @@ class LocalStack:
             "DYNAMODB_ENDPOINT": self.dynamodb_endpoint,
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1"),
             "HIROBA_JWT_SECRET": self.jwt_secret,
+            "HIROBA_SECRET": self.secret,
+            "HIROBA_ORIGIN_VERIFY": self.origin_verify,
             "HIROBA_MAIL": self.mail.url if self.mail else "",
             **self.extra_env,
         }
@@ -205,6 +226,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     """Static files from the build, and /api/<app>/… forwarded to that app (same origin)."""
 
     apps = {}  # app name -> port
+    origin_verify = ""  # the value the apps expect in X-Hiroba-Origin-Verify, if any
 
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".vtt": "text/vtt"}
 
@@ -267,11 +289,16 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if length > MAX_PROXY_BODY:
             return self._problem(413, "too-large", "送信内容が大きすぎます。", "Body too large.")
         body = self.rfile.read(length) if length else None
-        skip = ("host", "connection", "accept")
+        # as CloudFront does: the viewer cannot choose its own address or the origin secret
+        skip = ("host", "connection", "accept", ORIGIN_VERIFY.lower(), VIEWER_ADDRESS.lower())
         headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
         forwarded = headers.pop("X-Forwarded-For", None)
         client = self.client_address[0]
         headers["X-Forwarded-For"] = f"{forwarded}, {client}" if forwarded else client
+        viewer_host, viewer_port = self.client_address[:2]
+        headers[VIEWER_ADDRESS] = f"{viewer_host}:{viewer_port}"  # CloudFront's format
+        if self.origin_verify:
+            headers[ORIGIN_VERIFY] = self.origin_verify
         # as CloudFront does in production (infra/edge/headers.py)
         path, accept = edge_headers.api_request(self.path, self.headers.get("Accept"))
         if accept:
@@ -352,5 +379,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
 def site_handler(output, apps):
     """A handler class serving `output` with the apps (name -> AppProcess) behind /api/."""
-    handler = type("Handler", (SiteHandler,), {"apps": {n: a.port for n, a in apps.items()}})
+    verify = next((a.env.get("HIROBA_ORIGIN_VERIFY") or "" for a in apps.values()), "")
+    attributes = {"apps": {n: a.port for n, a in apps.items()}, "origin_verify": verify}
+    handler = type("Handler", (SiteHandler,), attributes)
     return partial(handler, directory=str(output))

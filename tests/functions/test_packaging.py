@@ -76,6 +76,15 @@ def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
     assert sam["Resources"]["RestAPI"]["Properties"]["MethodSettings"] == [
         {"ResourcePath": "/*", "HttpMethod": "*", **template.STAGE_THROTTLE}
     ]
+    # the deployed function runs as production: secrets from Secrets Manager, checked at
+    # cold start (tests/security/test_api_attacks.py imports the app with these)
+    function = next(
+        r for r in sam["Resources"].values() if r["Type"] == "AWS::Serverless::Function"
+    )
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["HIROBA_STAGE"] == "production"
+    assert variables["HIROBA_SECRET_ID"] == template.SECRETS["FunctionSecret"][0]
+    assert variables["HIROBA_ORIGIN_VERIFY_ID"] == template.SECRETS["OriginVerifySecret"][0]
 
 
 @pytest.mark.parametrize("app", APPS)

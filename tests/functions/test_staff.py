@@ -100,14 +100,19 @@ def test_hide_respond_and_publish_results(api, staff_token, stack, tmp_path):
     assert hidden.json()["status"] == "hidden"
     stale = api.request("PUT", base + "/visibility", {"hidden": False, "version": 1}, token)
     problem(stale, "version-conflict", 409)
-    refused = api.request("PUT", base + "/response", {"response": "回答"}, token)
+    refused = api.request("PUT", base + "/response", {"response": "回答", "version": 2}, token)
     problem(refused, "invalid-transition", 409)
     answered = api.request(
-        "PUT", f"{LIST}/{good_c['id']}/response", {"response": "ご意見を踏まえて進めます。"}, token
+        "PUT",
+        f"{LIST}/{good_c['id']}/response",
+        {"response": "ご意見を踏まえて進めます。", "version": 1},
+        token,
     )
     assert answered.json()["status"] == "answered", answered
     problem(
-        api.request("PUT", f"{LIST}/{good_c['id']}/response", {"response": ""}, token),
+        api.request(
+            "PUT", f"{LIST}/{good_c['id']}/response", {"response": "", "version": 2}, token
+        ),
         "validation",
         422,
     )

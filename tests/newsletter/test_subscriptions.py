@@ -1,6 +1,7 @@
 """Subscribe -> confirm -> send -> unsubscribe over HTTP, with real SMTP and DynamoDB."""
 
 import base64
+import datetime as dt
 import json
 import signal
 import subprocess
@@ -189,7 +190,9 @@ def sns_message(signing, recipients, kind="Bounce", bounce_type="Permanent"):
         "MessageId": str(uuid.uuid4()),
         "TopicArn": "arn:aws:sns:ap-northeast-1:123456789012:hiroba-ses",
         "Message": json.dumps(event),
-        "Timestamp": "2026-11-27T03:00:00.000Z",
+        "Timestamp": dt.datetime.now(dt.UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
         "SignatureVersion": "2",
         "SigningCertURL": signing["url"],
     }

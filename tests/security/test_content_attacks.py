@@ -69,7 +69,10 @@ def test_a_residents_markup_is_published_as_text(api, stack, staff_token, conten
     comments = api.request("GET", LIST, headers=token).json()["comments"]
     mine = next(c for c in comments if c["receipt_number"] == reply.json()["receipt_number"])
     answered = api.request(
-        "PUT", f"{LIST}/{mine['id']}/response", {"response": "ご意見として承りました。"}, token
+        "PUT",
+        f"{LIST}/{mine['id']}/response",
+        {"response": "ご意見として承りました。", "version": mine["version"]},
+        token,
     )
     assert answered.status == 200, answered
 

@@ -142,7 +142,7 @@ class FakeApp:
     """What site_handler needs of an AppProcess: the port of a real HTTP server."""
 
     def __init__(self, port):
-        self.port = port
+        self.port, self.env = port, {}
 
 
 def test_development_server_sends_the_production_headers_on_every_answer(tmp_path):

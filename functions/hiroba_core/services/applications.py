@@ -253,8 +253,8 @@ def inquire(store, catalogue, raw, *, client, now=None):
     _count_inquiry(store, client, epoch)
     application = store.get_application(reference)
     expected = application.inquiry_hash if application else _NO_APPLICATION
-    given = tokens.inquiry_hash(store.settings.secret, reference, code)
-    if not tokens.matches(expected, given) or application is None:
+    matched = tokens.inquiry_matches(store.settings.keys, expected, reference, code)
+    if not matched or application is None:
         raise InquiryNotMatched()
     return application, catalogue.get(application.procedure_id)
 

@@ -16,7 +16,7 @@ from ..errors import (
 from ..ids import format_receipt, new_id, new_receipt_number, parse_receipt
 from ..store import mapping
 from ..store.uow import Cancelled
-from ..validation import PERSONAL_FIELDS, check_idempotency_key, validate_submission
+from ..validation import check_idempotency_key, validate_submission
 
 logger = logging.getLogger(__name__)
 HONEYPOT = "website"  # a field people never see; bots fill it in
@@ -28,7 +28,7 @@ def _check_bot(raw, settings, now_epoch):
         raise SuspectedBot()
     ticket = raw.get("ticket")
     if ticket:  # set by the page's script; a form sent without script carries none
-        age = tokens.ticket_age(settings.secret, ticket, now_epoch)
+        age = tokens.ticket_age(settings.keys, ticket, now_epoch)
         if age is None or age < settings.min_fill_seconds or age > 86400:
             raise SuspectedBot()
 
@@ -49,13 +49,15 @@ def submit(store, consultation_id, raw, *, client, idempotency_key=None, now=Non
     if consultation is None:
         raise NotFound("consultation")
     _check_bot(raw, settings, epoch)
-    consultation.ensure_open(now)
     submission = validate_submission(consultation, raw)
     digest = tokens.body_hash(submission.canonical())
     if idempotency_key:
+        # before the window check: a retry at 17:00:30 of a comment accepted at 16:59:50
+        # gets its receipt, not "closed" (the resident would think it was lost)
         record = store.get_idempotency(consultation_id, idempotency_key)
         if record:
             return _replay(record, digest, consultation_id), True
+    consultation.ensure_open(now)
     client_hash = tokens.client_hash(settings.secret, client)
     created_at = now.astimezone(UTC).isoformat(timespec="seconds")
     for attempt in range(8):
@@ -99,31 +101,51 @@ def submit(store, consultation_id, raw, *, client, idempotency_key=None, now=Non
                 continue
         logger.info("comment accepted consultation=%s", consultation_id)
         if mailer and submission.send_copy:
-            mailer.send(
-                submission.personal["email"],
-                f"【宮城県】ご意見を受け付けました（受付番号 {receipt.display}）",
-                confirmation_text(consultation, receipt, submission),
-            )
+            _send_copy(store, mailer, consultation, receipt, submission, epoch)
         return receipt, False
     raise StoreUnavailable()
 
 
-def confirmation_text(consultation, receipt, submission):
+def _send_copy(store, mailer, consultation, receipt, submission, epoch):
+    """The "send me a copy" mail, at most address_mail_limit per address and window.
+
+    Anyone can type anyone's address into the form, and that address has not been verified,
+    so the mail holds only the prefecture's own words (the consultation's title, the receipt
+    number and time): nothing the sender wrote, not even their name, reaches a third party's
+    inbox under the prefecture's name. A failed count or mail never fails the submission."""
+    settings = store.settings
+    try:
+        with store.uow() as uow:
+            mapping.count_request(
+                uow,
+                tokens.address_hash(settings.secret, submission.personal["email"]),
+                epoch,
+                settings.address_mail_limit,
+                settings.rate_window_seconds,
+                scope="copy-address",
+            )
+            uow.commit()
+    except (Cancelled, StoreUnavailable):
+        logger.info("comment copy not sent: address limit")
+        return
+    mailer.send(
+        submission.personal["email"],
+        f"【宮城県】ご意見を受け付けました（受付番号 {receipt.display}）",
+        confirmation_text(consultation, receipt),
+    )
+
+
+def confirmation_text(consultation, receipt):
     lines = [
-        "ご意見をお寄せいただき、ありがとうございました。",
+        "宮城県の意見募集に、ご意見をお寄せいただき、ありがとうございました。",
         "",
         f"件名: {consultation.title}",
         f"受付番号: {receipt.display}",
         f"受付日時: {receipt.created_at}",
         "",
-        "お送りいただいた内容:",
-    ]
-    labels = {q.id: q.label for q in consultation.questions}
-    for qid, text in submission.answers.items():
-        lines += [f"■ {labels.get(qid, qid)}", text, ""]
-    for name, value in submission.personal.items():
-        lines.append(f"{PERSONAL_FIELDS[name][0]}: {value}")
-    lines += [
+        "お送りいただいた内容は、受付番号とあわせて担当課が確認します。",
+        "このメールには、お送りいただいた内容は載せていません。",
+        "お申し込みに心当たりがない場合は、このメールを破棄してください。",
         "",
         "このメールは送信専用です。お問い合わせは担当課までお願いします。",
         "宮城県",

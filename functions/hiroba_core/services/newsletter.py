@@ -17,7 +17,7 @@ from ..domain.subscription import (
     parse_preferences,
     parse_subscription,
 )
-from ..errors import InvalidToken, MailUnavailable
+from ..errors import InvalidToken, MailUnavailable, RateLimited
 
 logger = logging.getLogger(__name__)
 API = "/api/publishing/newsletter"
@@ -73,13 +73,21 @@ def confirmation_text(url):
 # ---------------------------------------------------------------- use cases
 
 
-def subscribe(store, raw, *, mailer, now=None):
-    """Send the confirmation mail. Nothing is written; a suppressed address gets no mail
-    (the answer is the same, so the form tells nobody which addresses are known)."""
+def subscribe(store, raw, *, mailer, client="unknown", now=None):
+    """Send the confirmation mail. Only the request counters are written (per client and
+    per address, keyed hashes: the form cannot be used to flood one inbox, nor from one
+    place many); a suppressed address gets no mail (the answer is the same, so the form
+    tells nobody which addresses are known)."""
     email, preferences = parse_subscription(raw)
     settings = store.settings
-    sid = tokens.subscriber_id(settings.secret, email)
-    current = store.get_subscriber(sid)
+    retry_after = store.count_subscription(
+        tokens.client_hash(settings.secret, client),
+        tokens.address_hash(settings.secret, email),
+        int(_now(now).timestamp()),
+    )
+    if retry_after is not None:
+        raise RateLimited(retry_after)
+    _, current = _subscriber(store, email)
     if current and current.status == "suppressed":
         logger.info("newsletter subscribe: suppressed address, no mail")
         return
@@ -106,7 +114,7 @@ def subscribe(store, raw, *, mailer, now=None):
 def read_confirmation(settings, token, now=None):
     """(email, Preferences) of a confirmation link, or InvalidToken (forged, 7 days old)."""
     data = tokens.unseal(
-        settings.secret, CONFIRM, token, tokens.CONFIRM_SECONDS, _now(now).timestamp()
+        settings.keys, CONFIRM, token, tokens.CONFIRM_SECONDS, _now(now).timestamp()
     )
     try:
         return data["e"], parse_preferences(data)
@@ -117,15 +125,26 @@ def read_confirmation(settings, token, now=None):
 def confirm(store, token, now=None):
     """Confirm a subscription; returns (sid, confirmed). False: the address is suppressed."""
     email, preferences = read_confirmation(store.settings, token, now)
-    sid = tokens.subscriber_id(store.settings.secret, email)
+    sid, _ = _subscriber(store, email)
     stamp = _now(now).astimezone(UTC).isoformat(timespec="seconds")
     confirmed = store.confirm(sid, email, preferences, stamp)
     logger.info("newsletter confirm: %s", "confirmed" if confirmed else "suppressed")
     return sid, confirmed
 
 
+def _subscriber(store, email):
+    """(sid, Subscriber or None): the record under the current key or, made before a
+    rotation, under a previous one; the current key's sid when there is none."""
+    sids = tokens.subscriber_ids(store.settings.keys, email)
+    for sid in sids:
+        found = store.get_subscriber(sid)
+        if found:
+            return sid, found
+    return sids[0], None
+
+
 def _sid(settings, purpose, token):
-    data = tokens.unseal(settings.secret, purpose, token)
+    data = tokens.unseal(settings.keys, purpose, token)
     if not isinstance(data.get("s"), str):
         raise InvalidToken()
     return data["s"]
@@ -162,7 +181,13 @@ def handle_sns(store, message, now=None):
     """An SNS message from SES: verify it, then suppress bounced or complaining addresses.
     Returns what was done: "suppressed:<n>", "ignored" or "subscription"."""
     settings = store.settings
-    sns.verify(message, settings.sns_local_cert_prefix, settings.sns_topic_arn)
+    sns.verify(
+        message,
+        settings.sns_local_cert_prefix,
+        settings.sns_topic_arn,
+        production=settings.production,
+        now=now,
+    )
     if message.get("Type") == "SubscriptionConfirmation":
         # Following SubscribeURL (an SNS URL, already checked by the signature) is left to
         # the operator, who confirms the topic subscription once in the console.
@@ -174,7 +199,7 @@ def handle_sns(store, message, now=None):
     count = 0
     for address in addresses:
         if "@" in address:
-            sid = tokens.subscriber_id(settings.secret, normalize_email(address))
+            sid, _ = _subscriber(store, normalize_email(address))
             store.suppress(sid, kind, stamp)
             count += 1
     logger.info("newsletter %s: %d address(es) suppressed", kind, count)

@@ -39,8 +39,21 @@ def comment_view(comment):
     }
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice (=HYPERLINK(…),
+# =cmd|…, +, -, @), also after a leading tab or carriage return.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A cell as text a spreadsheet shows and never runs: a leading quote before anything
+    that would start a formula (OWASP "CSV injection")."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def export_csv(store, consultation_id, staff):
-    """The comments as CSV text starting with a BOM, so Excel opens it as UTF-8."""
+    """The comments as CSV text starting with a BOM, so Excel opens it as UTF-8. Every
+    cell is neutralised (csv_cell): residents' text is never a formula in staff's Excel."""
     consultation, comments = list_comments(store, consultation_id, staff)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -53,21 +66,34 @@ def export_csv(store, consultation_id, staff):
         + ["県の考え方"]
     )
     for c in comments:
-        writer.writerow(
+        row = (
             [format_receipt(c.receipt), c.created_at, c.status.value]
             + [c.answers.get(q.id, "") for q in questions]
             + [(c.personal or {}).get(name, "") for name in personal]
             + [c.response]
         )
+        writer.writerow([csv_cell(cell) for cell in row])
     return "\ufeff" + buffer.getvalue()
 
 
 def _change(store, consultation_id, comment_id, staff, version, change):
     _consultation_for(store, consultation_id, staff)
+    if not (type(version) is int and version >= 1):
+        # as in the procedures app: a change without the version read would overwrite
+        # whatever another member of staff did in between (a lost update)
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "version",
+                    "読み込んだときの版の番号（version）を指定してください",
+                    "Give the version you read (an integer from 1)",
+                )
+            ]
+        )
     comment = store.get_comment(consultation_id, comment_id)
     if comment is None:
         raise NotFound("comment")
-    if version is not None and version != comment.version:
+    if version != comment.version:
         raise VersionConflict()
     old_status, old_version = comment.status, comment.version
     change(comment)
@@ -93,7 +119,7 @@ def _change(store, consultation_id, comment_id, staff, version, change):
     return comment
 
 
-def set_hidden(store, consultation_id, comment_id, staff, hidden, version=None):
+def set_hidden(store, consultation_id, comment_id, staff, hidden, version):
     def change(comment):
         if hidden:
             comment.hide()
@@ -103,7 +129,7 @@ def set_hidden(store, consultation_id, comment_id, staff, hidden, version=None):
     return _change(store, consultation_id, comment_id, staff, version, change)
 
 
-def record_response(store, consultation_id, comment_id, staff, response, version=None):
+def record_response(store, consultation_id, comment_id, staff, response, version):
     text = normalize(response, multiline=True) if isinstance(response, str) else ""
     if not text or len(text) > MAX_RESPONSE:
         raise ValidationFailed(

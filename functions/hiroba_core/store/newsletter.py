@@ -9,6 +9,8 @@ ISSUE#<issue>      SEND#<sid>   one send: sending | sent | failed (natural key, 
 <sid> is tokens.subscriber_id(address): no address appears in a key or an index.
 """
 
+import time
+
 import botocore.exceptions
 
 from ..domain.subscription import (
@@ -19,8 +21,10 @@ from ..domain.subscription import (
     SubscriberStatus,
     check,
 )
-from . import dynamo
+from ..errors import StoreUnavailable
+from . import dynamo, mapping
 from .tables import TABLES
+from .uow import Cancelled, UnitOfWork
 
 LIST_KEY = "SUBSCRIBERS"
 SEND_TTL_DAYS = 400  # a send record outlives the weekly and yearly re-runs of an issue
@@ -75,6 +79,41 @@ class NewsletterStore:
                 return False
             raise
         return True
+
+    def count_subscription(self, client_hash, address_hash, now_epoch):
+        """Count one subscription request against the client and against the address, in
+        one transaction: the seconds until the window ends when a limit is reached, else
+        None. Counters hold keyed hashes only and expire by TTL."""
+        settings = self.settings
+        window = settings.rate_window_seconds
+        for attempt in range(4):
+            with UnitOfWork(self.client, self.table) as uow:
+                retry_after = mapping.count_request(
+                    uow,
+                    client_hash,
+                    now_epoch,
+                    settings.subscribe_client_limit,
+                    window,
+                    scope="subscribe",
+                    label="client",
+                )
+                mapping.count_request(
+                    uow,
+                    address_hash,
+                    now_epoch,
+                    settings.address_mail_limit,
+                    window,
+                    scope="subscribe-address",
+                    label="address",
+                )
+                try:
+                    uow.commit()
+                    return None
+                except Cancelled as cancelled:
+                    if cancelled.failed:
+                        return retry_after
+                    time.sleep(0.02 * (attempt + 1))  # the same counter, at the same moment
+        raise StoreUnavailable()
 
     # ------------------------------------------------------------ subscribers
 

@@ -17,7 +17,7 @@ def post_application():
         context.procedures_store(),
         context.catalogue(),
         read_body(request),
-        client=client_address(request, context.settings().trusted_proxies),
+        client=client_address(request, context.settings()),
         idempotency_key=request.headers.get("idempotency-key"),
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}

@@ -21,7 +21,7 @@ def _inquire(request, raw):
         context.procedures_store(),
         context.catalogue(),
         raw,
-        client=client_address(request, context.settings().trusted_proxies),
+        client=client_address(request, context.settings()),
     )
     return applications.inquiry_view(application, procedure)
 

@@ -22,7 +22,7 @@ def _submit(consultation_id):
             store,
             consultation_id,
             raw,
-            client=client_address(request, context.settings().trusted_proxies),
+            client=client_address(request, context.settings()),
             idempotency_key=request.headers.get("idempotency-key"),
             mailer=context.mailer(),
         )

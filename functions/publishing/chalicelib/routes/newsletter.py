@@ -1,15 +1,23 @@
 """メルマガ・みやぎ: subscribe (double opt-in), confirm, preferences, unsubscribe (page and
 RFC 8058 one-click), and SES bounce/complaint notifications through SNS."""
 
-import json
 from urllib.parse import parse_qsl
 
 from chalice import Blueprint, Response
 from hiroba_core import problems
 from hiroba_core.errors import DomainError
 from hiroba_core.services import newsletter
+from hiroba_core.validation import parse_json
 from hiroba_web import context, newsletter_pages, pages
-from hiroba_web.http import FORM, JSON, api, json_response, read_body, wants_html
+from hiroba_web.http import (
+    FORM,
+    JSON,
+    api,
+    client_address,
+    json_response,
+    read_body,
+    wants_html,
+)
 
 bp = Blueprint(__name__)
 CHECK_MAIL = "/newsletter/check-mail/"
@@ -50,7 +58,12 @@ def subscribe():
     request = bp.current_request
     try:
         raw = _fields(request)
-        newsletter.subscribe(_store(), raw, mailer=context.mailer())
+        newsletter.subscribe(
+            _store(),
+            raw,
+            mailer=context.mailer(),
+            client=client_address(request, context.settings()),
+        )
     except (problems.Problem, DomainError) as error:
         if not wants_html(request):
             raise
@@ -154,7 +167,7 @@ def unsubscribe():
 def sns_notification():
     """Amazon SNS (SES events): signature verified before anything is read."""
     try:
-        message = json.loads((bp.current_request.raw_body or b"").decode("utf-8"))
+        message = parse_json((bp.current_request.raw_body or b"").decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise problems.bad_json() from None
     outcome = newsletter.handle_sns(_store(), message)

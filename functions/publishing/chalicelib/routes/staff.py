@@ -37,11 +37,6 @@ def export_csv(consultation_id):
     )
 
 
-def _version(data):
-    version = data.get("version")
-    return version if isinstance(version, int) and not isinstance(version, bool) else None
-
-
 @bp.route(
     "/staff/consultations/{consultation_id}/comments/{comment_id}/visibility",
     methods=["PUT"],
@@ -57,7 +52,7 @@ def set_visibility(consultation_id, comment_id):
         comment_id,
         who,
         data.get("hidden") is True,
-        _version(data),
+        data.get("version"),
     )
     return json_response(service.comment_view(comment))
 
@@ -77,6 +72,6 @@ def record_response(consultation_id, comment_id):
         comment_id,
         who,
         data.get("response"),
-        _version(data),
+        data.get("version"),
     )
     return json_response(service.comment_view(comment))
