@@ -42,6 +42,7 @@ PACKAGED = Path(__file__).resolve().parent / "data" / FILE_NAME
 REPOSITORY = Path(__file__).resolve().parents[2] / "content" / "registry" / FILE_NAME
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 _PHONE = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
+_HIRAGANA = re.compile(r"^[\u3041-\u3096\u30fc]+$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
@@ -263,12 +264,20 @@ def _procedure(c, pid, data, dantai, departments):
             f"{code} is not a local-government code with a valid check digit",
         )
         if valid and dantai is not None:
-            need(
+            known = need(
                 code in dantai,
                 "dantai",
                 f"団体コード {code} は {DANTAI_FILE} にありません",
                 f"unknown dantai {code}",
             )
+            if known:  # the catalogue is that of the joint service
+                need(
+                    dantai[code].joint_service,
+                    "dantai",
+                    f"{dantai[code].name}（{code}）は共同電子申請サービスに参加していません"
+                    f"（{DANTAI_FILE} の joint_service）",
+                    f"{code} does not take part in the joint service",
+                )
     department = data.get("department")
     if _text(department) and dantai is not None and code in dantai:
         owner = dantai[code]
@@ -472,6 +481,13 @@ def _parse_dantai(text):
             continue
         for key in ("name", "kana", "section", "phone", "email"):
             need(_text(entry.get(key)), key, f"{key} がありません", f"{key} is required")
+        kana = entry.get("kana")
+        need(
+            not _text(kana) or _HIRAGANA.match(kana),
+            "kana",
+            "kana はひらがなで書きます",
+            "kana: in hiragana",
+        )
         need(
             isinstance(entry.get("joint_service"), bool),
             "joint_service",

@@ -202,6 +202,12 @@ def _one(content):
         ),
         (
             "dantai.toml",
+            'kana = "みやぎけん"',
+            'kana = "ミヤギケン"',
+            "kana はひらがなで書きます",
+        ),
+        (
+            "dantai.toml",
             'phone = "0224-37-2111"',
             'phone = "37-2111"',
             "phone は 022-211-2111 のように書きます",
@@ -214,6 +220,23 @@ def test_each_problem_is_reported_on_its_line(content, file, old, new, message):
     where, at, text = _one(content)
     assert (where, at) == (str(path), line)
     assert message in text
+
+
+def test_procedures_of_a_dantai_outside_the_joint_service_are_reported_each(content):
+    registry = content / "registry"
+    text = (registry / "procedures.toml").read_text("utf-8")
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if line == 'dantai = "043028"']
+    assert len(lines) == 2  # 七ヶ宿町's two procedures
+    _edit(
+        registry / "dantai.toml",
+        'page = "shichikashuku-machi"\njoint_service = true',
+        'page = "shichikashuku-machi"\njoint_service = false',
+    )
+    found = catalogue_check.problems(content)
+    assert [(where, at) for where, at, _ in found] == [
+        (str(registry / "procedures.toml"), line) for line in lines
+    ]
+    assert all("七ヶ宿町（043028）は共同電子申請サービスに参加していません" in m for *_, m in found)
 
 
 def test_a_name_that_differs_from_the_page_is_reported_on_the_registry_line(content):
