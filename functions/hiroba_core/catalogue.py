@@ -460,9 +460,9 @@ def _toml(file, text):
 
 
 def _parse_dantai(text):
-    data, problems = _toml(DANTAI_FILE, text)
+    data, faults = _toml(DANTAI_FILE, text)
     if data is None:
-        return {}, problems
+        return {}, faults
     c = _Checker(DANTAI_FILE, text)
     found = {}
     for code, entry in data.items():
@@ -542,44 +542,44 @@ def _parse_dantai(text):
             page=page if isinstance(page, str) else "",
             departments=dict(departments) if isinstance(departments, dict) else {},
         )
-    return found, problems + c.problems
+    return found, faults + c.problems
 
 
 def parse_dantai(text):
     """{code: Dantai} in file order; CatalogueError listing every problem."""
-    found, problems = _parse_dantai(text)
-    if problems:
-        raise CatalogueError(problems)
+    found, faults = _parse_dantai(text)
+    if faults:
+        raise CatalogueError(faults)
     return found
 
 
 def _parse(text, dantai=None, departments=None):
-    data, problems = _toml(FILE_NAME, text)
+    data, faults = _toml(FILE_NAME, text)
     if data is None:
-        return {}, problems
+        return {}, faults
     found = {}
     for pid, entry in data.items():
         c = _Checker(FILE_NAME, text)
         procedure = _procedure(c, pid, entry, dantai, departments)
-        problems += c.problems
+        faults += c.problems
         if procedure is not None:
             found[pid] = procedure
-    return found, problems
+    return found, faults
 
 
 def parse(text, dantai=None, departments=None):
     """{id: Procedure} from the TOML text, in file order; CatalogueError listing every
     problem. With `dantai` ({code: Dantai}) and `departments` (the prefecture's ids), each
     procedure's 団体 and department must be registered."""
-    found, problems = _parse(text, dantai, departments)
-    if problems:
-        raise CatalogueError(problems)
+    found, faults = _parse(text, dantai, departments)
+    if faults:
+        raise CatalogueError(faults)
     return found
 
 
 def _departments(text):
-    data, problems = _toml(DEPARTMENTS_FILE, text)
-    return ({k for k in data if k != "defaults"} if data else None), problems
+    data, faults = _toml(DEPARTMENTS_FILE, text)
+    return ({k for k in data if k != "defaults"} if data else None), faults
 
 
 def problems(folder):
@@ -606,7 +606,7 @@ def load(path=None):
     against the 団体 registry and departments.toml beside it."""
     path = Path(path or default_path())
     dantai = load_dantai(path)
-    departments, problems = _departments((path.parent / DEPARTMENTS_FILE).read_text("utf-8"))
-    if problems:
-        raise CatalogueError(problems)
+    departments, faults = _departments((path.parent / DEPARTMENTS_FILE).read_text("utf-8"))
+    if faults:
+        raise CatalogueError(faults)
     return parse(path.read_text("utf-8"), dantai, departments)
