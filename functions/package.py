@@ -2,7 +2,8 @@
 
 The app folder is copied to .hiroba/build/<app>/, the shared libraries (hiroba_core,
 hiroba_web) are copied into its vendor/ (never committed) with the data hiroba_core reads
-(the procedure catalogue, content/registry/procedures.toml -> hiroba_core/data/), its IAM
+(the procedure catalogue, content/registry/procedures.toml with dantai.toml and
+departments.toml it is checked against -> hiroba_core/data/), its IAM
 policy and its stage settings (throttling) are written from infra/aws/template.py, and
 `chalice package --stage prod` writes a SAM template and a deployment zip into OUT_DIR.
 boto3 comes from the Lambda runtime and is not bundled.
@@ -21,7 +22,10 @@ FUNCTIONS = ROOT / "functions"
 SHARED = ("hiroba_core", "hiroba_web")
 APPS = ("publishing", "procedures")
 # data files the shared library reads at run time: repository path -> path in the build
-DATA = {"content/registry/procedures.toml": "vendor/hiroba_core/data/procedures.toml"}
+DATA = {
+    f"content/registry/{name}": f"vendor/hiroba_core/data/{name}"
+    for name in ("procedures.toml", "dantai.toml", "departments.toml")
+}
 
 
 def prepare(app, build_root=None):

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from pelican import signals
 
 from ..content_model import model
-from . import encoding, html_policy
+from . import catalogue_check, encoding, html_policy
 
 # Every rule the checks apply, by the id printed at the end of each message.
 RULES = {
@@ -896,6 +896,7 @@ def check_site(generators):
     )
     violations = run_checks(sources, site)
     violations += sorted(check_newsletter_html(site.content_root, settings))
+    violations += [Violation(*p, "bad-value") for p in catalogue_check.problems(site.content_root)]
     report(violations, settings.get("CONTENT_CHECKS_FORMAT", "text"))
     return sources
 

@@ -101,6 +101,7 @@ class Application:
     # Personal data lives in its own item that DynamoDB deletes by TTL; None when not read
     # (the status inquiry never reads it) or once expired.
     applicant: dict | None = None
+    dantai: str = ""  # 全国地方公共団体コード of the procedure's 団体, fixed when received
 
     def __post_init__(self):
         if not self.history:

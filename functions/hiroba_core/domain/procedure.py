@@ -27,6 +27,32 @@ APPLICANT_FIELDS = {
     "phone": ("電話番号", "phone number", 20),
     "email": ("メールアドレス", "email address", 254),
 }
+# 分類 (what the procedure is about) and ライフイベント (when people need it): the words the
+# catalogue uses, with their URL slugs and English names for the pages built from it.
+CATEGORIES = {
+    "証明書・届出": ("shomei", "Certificates and notifications"),
+    "税金": ("zeikin", "Taxes"),
+    "子育て・福祉": ("kosodate", "Children and welfare"),
+    "ごみ・環境": ("kankyo", "Waste and the environment"),
+    "住まい・動物": ("kurashi", "Housing and animals"),
+    "施設・講座・イベント": ("koza", "Facilities, courses and events"),
+    "入札・事業者": ("jigyosha", "Bidding and businesses"),
+    "情報公開・個人情報": ("johokokai", "Information disclosure and personal data"),
+    "職員採用・試験": ("saiyo", "Recruitment and examinations"),
+}
+LIFE_EVENTS = {
+    "引っ越し": ("hikkoshi", "Moving house"),
+    "出産・子育て": ("kosodate", "Having and raising children"),
+    "税金": ("zeikin", "Taxes"),
+    "事業者": ("jigyosha", "Running a business"),
+    "講座・イベント": ("koza", "Courses and events"),
+    "就職": ("shushoku", "Finding work"),
+    "くらし": ("kurashi", "Everyday life"),
+}
+# who may apply: the person concerned (本人) and, where the procedure allows, an agent
+APPLICANT_KINDS = {"本人": "The person concerned", "代理人": "An agent"}
+MAX_ATTACHMENTS = 5  # files per application, whatever the kinds
+
 _KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\u309d\u309e\u30fd\u30fe 　]+$")
 _PHONE = re.compile(r"^[0-9()\- ]+$")
 # what people type between digit groups: hyphens of every width, the long vowel mark, spaces
@@ -49,6 +75,15 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A kind of document the applicant attaches, and how many files of it."""
+
+    kind: str
+    count: int = 1
+    required: bool = True
+
+
+@dataclass(frozen=True)
 class Procedure:
     id: str
     title: str
@@ -60,6 +95,19 @@ class Procedure:
     questions: tuple = ()
     summary: str = ""
     fee_per: str | None = None  # a question id whose number multiplies the fee (copies)
+    dantai: str = ""  # 全国地方公共団体コード of the 団体 the procedure belongs to
+    category: str = ""  # a key of CATEGORIES
+    life_events: tuple = ()  # keys of LIFE_EVENTS
+    applicants: tuple = ("本人",)  # keys of APPLICANT_KINDS
+    attachments: tuple = ()  # Attachment
+    signature: bool = False  # the application must carry an electronic signature
+    period: str = ""  # 受付期間, as residents read it
+    open_from: date | None = None  # first day applications are accepted, when limited
+    open_until: date | None = None  # last day
+    processing_days: int = 0  # 標準処理期間 (days); 0 = answered at once
+    eligibility: str = ""  # who can use the procedure
+    fee_note: str = ""  # how the fee is paid or counted, where a number is not enough
+    phone: str = ""  # a direct line of the department, when it has one
 
     def fee_for(self, answers):
         return self.fee * int(answers.get(self.fee_per, 1)) if self.fee_per else self.fee

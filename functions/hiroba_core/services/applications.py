@@ -146,6 +146,7 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None):
             reference=reference,
             procedure_id=procedure.id,
             department=procedure.department,
+            dantai=procedure.dantai,
             received_at=received_at,
             answers=intake.answers,
             fee=fee,

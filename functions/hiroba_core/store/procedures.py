@@ -49,6 +49,7 @@ def application_to_item(application):
         "reference": application.reference,
         "procedure_id": application.procedure_id,
         "department": application.department,
+        "dantai": application.dantai,
         "received_at": application.received_at,
         "fee": application.fee,
         "inquiry_hash": application.inquiry_hash,
@@ -89,6 +90,7 @@ def application_from_item(item, personal=None):
         version=int(item["version"]),
         history=[Change.from_dict(c) for c in item.get("history", [])],
         applicant=personal.get("applicant") if personal else None,
+        dantai=item.get("dantai", ""),  # "" for applications received before 団体 existed
     )
 
 

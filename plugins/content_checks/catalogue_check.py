@@ -1,0 +1,104 @@
+"""The procedure catalogue and the 団体 registry (registry/procedures.toml, dantai.toml),
+checked by the build with the parser the application API loads them with, so that a file
+the build accepts is one the API can read.
+
+Each problem is (path, line, message). A municipality's name and reading are those of its
+page under pages/municipalities/ (Title, Kana): the registry repeats them for the API, which
+has no pages, and this check keeps the two equal in both directions.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+from . import encoding
+
+# hiroba_core lives in functions/, which is not a package of the repository root; until the
+# layout of issue #12 makes it importable, the plugin puts functions/ on the path as the
+# operator tools under infra/ do.
+_FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+if str(_FUNCTIONS) not in sys.path:
+    sys.path.insert(0, str(_FUNCTIONS))
+
+from hiroba_core import catalogue  # noqa: E402
+
+MUNICIPALITIES = Path("pages") / "municipalities"
+_FIELD = re.compile(r"^(Title|Kana|Slug):\s*(.*?)\s*$")
+
+
+def _shown(path):
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _front(path):
+    """{Title, Kana, Slug} of a page's front matter (it ends at the first blank line)."""
+    fields = {}
+    try:
+        text = encoding.read_text(path)
+    except encoding.NotUtf8:
+        return fields  # reported by the encoding check
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        match = _FIELD.match(line)
+        if match:
+            fields[match[1]] = match[2]
+    return fields
+
+
+def _pages_agree(registry, dantai, pages_folder):
+    where = catalogue._Lines(registry.read_text("utf-8-sig"))
+    named = set()
+    for code, entry in dantai.items():
+        if not entry.page:
+            continue
+        named.add(entry.page)
+        page = pages_folder / f"{entry.page}.md"
+        if not page.is_file():
+            continue  # the registry is enough for the API; the page may come later
+        front = _front(page)
+        for key, field, value in (("name", "Title", entry.name), ("kana", "Kana", entry.kana)):
+            if front.get(field, "") != value:
+                yield (
+                    _shown(registry),
+                    where.of(code, key),
+                    f"[{code}] {key}「{value}」が {_shown(page)} の {field}"
+                    f"「{front.get(field, '')}」と違います。同じにしてください",
+                )
+    for page in sorted(pages_folder.glob("*.md")) if pages_folder.is_dir() else []:
+        slug = _front(page).get("Slug") or page.stem
+        if page.stem != "index" and slug not in named:
+            yield (
+                _shown(page),
+                1,
+                f"市町村のページ {slug} が registry/{catalogue.DANTAI_FILE} にありません"
+                "（page = で名前を書いてください）",
+            )
+
+
+def problems(content_root):
+    """(path, line, message) for every problem of the catalogue and the 団体 registry."""
+    folder = Path(content_root) / "registry"
+    if not (folder / catalogue.FILE_NAME).is_file():
+        return []  # a site without online procedures
+    missing = [
+        name
+        for name in (catalogue.DANTAI_FILE, catalogue.DEPARTMENTS_FILE)
+        if not (folder / name).is_file()
+    ]
+    if missing:
+        return [
+            (_shown(folder / name), 1, f"{name} がありません（procedures.toml が使います）")
+            for name in missing
+        ]
+    found = [(_shown(folder / p.file), p.line, p.message) for p in catalogue.problems(folder)]
+    try:
+        dantai = catalogue.parse_dantai((folder / catalogue.DANTAI_FILE).read_text("utf-8-sig"))
+    except catalogue.CatalogueError:
+        return sorted(found)  # reported above, line by line
+    pages = Path(content_root) / MUNICIPALITIES
+    found += _pages_agree(folder / catalogue.DANTAI_FILE, dantai, pages)
+    return sorted(found)
