@@ -12,6 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from infra.a11y import gate
 from infra.local.stack import SiteServer, site_handler
 from infra.local.web_editor import with_web_editor
 from plugins.content_model import model
@@ -50,7 +51,9 @@ def editor_url(site, repo):
 
 def logged_in(browser, editor_url):
     """Open /admin/ and enter with the local backend (its login is a single button)."""
-    browser.set_window_size(1280, 900)
+    # the accessibility gate leaves the shared browser emulating a phone's width, where
+    # Decap folds its publish menu away: the editor is used on a desk
+    gate.set_width(browser, 1280)
     browser.get(f"{editor_url}/admin/")
     wait = WebDriverWait(browser, 30)
     login = "//button[normalize-space(.)='ログイン']"
