@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -141,6 +142,34 @@ def test_production_uses_the_stored_key_and_still_accepts_the_previous_one(produ
             headers={**origin, "Content-Type": "application/x-www-form-urlencoded"},
         )
         assert reply.status == status, reply
+
+
+def test_a_replay_after_a_rotation_shows_the_inquiry_code_that_works(stack):
+    """An application accepted under the old key, its answer lost, retried with the same
+    Idempotency-Key after the rotation: the replay must show the 問合せ番号 first given,
+    not one derived with the new key that matches nothing stored."""
+    from hiroba_core import catalogue
+    from hiroba_core.services import applications
+    from hiroba_core.store.procedures import ProceduresStore
+
+    from tests.functions.test_procedures_api import body, fields
+
+    old, new = "o" * 40, "n" * 40
+    before = replace(stack.settings(), secret=old, previous_secrets=())
+    after = replace(before, secret=new, previous_secrets=(old,))
+    procedures = catalogue.load(catalogue.REPOSITORY)
+    key = f"rotation-{uuid.uuid4()}"
+    first, _ = applications.submit(
+        ProceduresStore(before), procedures, body(), client=fresh_ip(), idempotency_key=key
+    )
+    rotated = ProceduresStore(after)
+    again, replayed = applications.submit(
+        rotated, procedures, body(), client=fresh_ip(), idempotency_key=key
+    )
+    assert replayed and again.inquiry_code == first.inquiry_code
+    shown = fields(again.as_dict())
+    application, _ = applications.inquire(rotated, procedures, shown, client=fresh_ip())
+    assert application.reference == first.reference
 
 
 # ---------------------------------------------------------------- 3. security headers
