@@ -24,7 +24,7 @@ from hiroba_core.domain import Consultation, Question
 from hiroba_core.mail import Mailer
 from hiroba_core.problems import TYPE_BASE
 from hiroba_core.security_headers import SECURITY_HEADERS
-from hiroba_core.settings import Settings
+from hiroba_core.settings import DEVELOPMENT_SECRETS, Settings
 from hiroba_core.store.publishing import PublishingStore
 from hiroba_core.validation import normalize
 
@@ -117,6 +117,27 @@ def test_production_refuses_to_start_without_a_stored_secret(stack, cognito):
     assert hs256.returncode != 0 and "HIROBA_JWT_SECRET" in hs256.stderr
     local = _import_app("procedures", {**base, "HIROBA_SITEURL": "http://127.0.0.1:8000"})
     assert local.returncode != 0 and "HIROBA_SITEURL" in local.stderr
+
+
+def test_make_run_keeps_random_keys_of_its_own_checkout(tmp_path):
+    """`make run` (LocalStack under .hiroba/) must never fall back to a value anyone can
+    read in the repository: each checkout makes its own keys once and keeps them."""
+    from infra.local.stack import LocalStack
+
+    one = LocalStack(tmp_path / "one", origin_verify=True)
+    again = LocalStack(tmp_path / "one", origin_verify=True)
+    other = LocalStack(tmp_path / "other", origin_verify=True)
+    for name in ("secret", "jwt_secret", "origin_verify"):
+        value = getattr(one, name)
+        assert len(value) >= 32 and value not in DEVELOPMENT_SECRETS
+        assert getattr(again, name) == value  # links mailed yesterday still work
+        assert getattr(other, name) != value
+    for name in ("secret", "jwt-secret", "origin-verify"):
+        assert (tmp_path / "one" / name).stat().st_mode & 0o077 == 0  # the owner's only
+    env = one.env()
+    assert env["HIROBA_SECRET"] == one.secret
+    assert env["HIROBA_ORIGIN_VERIFY"] == one.origin_verify
+    assert Settings.from_env(env).secret == one.secret
 
 
 def test_production_uses_the_stored_key_and_still_accepts_the_previous_one(production):
