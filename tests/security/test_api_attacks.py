@@ -348,6 +348,22 @@ def test_a_form_on_another_site_cannot_post_for_the_resident(stack, inbox, app, 
     assert len(inbox.all()) == before
 
 
+@pytest.mark.parametrize("app", ["publishing", "procedures"])
+def test_every_state_changing_route_refuses_another_site(stack, app):
+    """The list above names the forms; this asks the app itself, so a route added later
+    (payments next) is covered without anyone remembering to list it."""
+    client = Api(stack.apps[app].url)
+    changing = 0
+    for path, methods in _routes(app).items():
+        concrete = path.replace("{", "").replace("}", "")
+        for method in set(methods) & {"POST", "PUT", "PATCH", "DELETE"}:
+            headers = {**FORM, "Sec-Fetch-Site": "cross-site", "X-Forwarded-For": fresh_ip()}
+            reply = client.request(method, concrete, raw=b"a=1", headers=headers)
+            problem(reply, "cross-site-request", 403)
+            changing += 1
+    assert changing >= 3
+
+
 def test_the_staff_api_refuses_cross_site_changes(api, staff_token):
     reply = api.request(
         "PUT",
