@@ -510,6 +510,60 @@ def test_odd_json_is_a_problem_never_a_server_error(stack, app, path, content_ty
     assert "JSON" in data["detail"]
 
 
+# JSON that parses but has the wrong shape: types no form sends, numbers past what
+# DynamoDB or Python's int parser take, NaN and Infinity (which json.loads accepts)
+WRONG_SHAPES = [
+    b"{}",
+    b"[]",
+    b"null",
+    b"NaN",
+    b'{"version": NaN, "hidden": true, "response": "x", "status": "accepted"}',
+    b'{"version": Infinity, "hidden": true, "status": "accepted"}',
+    b'{"version": 1' + b"0" * 50 + b', "hidden": true, "status": "accepted"}',
+    b'{"version": 1' + b"0" * 5000 + b"}",
+    b'{"answers": [], "email": 1, "topics": "kanko", "token": ["x"], "ticket": 1}',
+    b'{"answers": {"q1": ["a"]}, "send_copy": {}, "email": ["a@example.jp"]}',
+    b'{"email": "a@example.jp", "topics": [1, {}], "frequency": 1, "lang": []}',
+    b'{"hidden": "yes", "response": 1, "note": 1, "status": ["x"], "version": 1}',
+    b'{"procedure": "nozei-shomei", "applicant": [], "answers": {"tax": {}}}',
+    b'{"reference": 1, "inquiry_code": [], "Type": "Notification", "Message": 1}',
+    b'{"Type": "Notification", "TopicArn": "' + TOPIC.encode() + b'", "Timestamp": "x",'
+    b' "SigningCertURL": "https://sns.ap-northeast-1.amazonaws.com/x.pem"}',
+]
+
+
+@pytest.mark.parametrize("app", ["publishing", "procedures"])
+def test_json_of_the_wrong_shape_is_a_problem_never_a_server_error(stack, staff_token, app):
+    client = Api(stack.apps[app].url)
+    admin = bearer(staff_token(role="admin"))
+    receipt = Api(stack.apps["publishing"].url).comment("open-one", valid()).json()
+    comments = Api(stack.apps["publishing"].url).request("GET", LIST, headers=admin).json()
+    comment = next(
+        c for c in comments["comments"] if c["receipt_number"] == receipt["receipt_number"]
+    )
+    ids = {
+        "consultation_id": "open-one",
+        "comment_id": comment["id"],
+        "reference": "ACEFGHJKMNPR",
+        "number": "x",
+    }
+    answers = 0
+    for path, methods in _routes(app).items():
+        concrete = path.format(**ids)
+        for method in set(methods) & {"POST", "PUT"}:
+            for body in WRONG_SHAPES:
+                for content_type in ("application/json", "text/plain"):
+                    headers = {"Content-Type": content_type, "X-Forwarded-For": fresh_ip(), **admin}
+                    reply = client.request(method, concrete, raw=body, headers=headers)
+                    assert reply.status < 500, (method, concrete, body[:60], reply)
+                    if reply.status >= 400:
+                        assert reply.headers["content-type"].startswith(
+                            "application/problem+json"
+                        ), reply
+                    answers += 1
+    assert answers >= 3 * len(WRONG_SHAPES) * 2
+
+
 def test_invisible_and_reordering_characters_never_reach_staff(api, staff_token):
     """Bidi controls reorder what staff read ("Trojan Source"); tag characters hide text."""
     sneaky = (
