@@ -433,7 +433,9 @@ def test_one_client_cannot_subscribe_address_after_address(api, stack):
 
 def test_api_gateway_cannot_be_reached_around_cloudfront(production):
     app = production["procedures"]
-    problem(app.request("GET", "/health"), "origin-not-verified", 403)
+    refused = app.request("GET", "/health")
+    problem(refused, "origin-not-verified", 403)
+    _assert_headers(refused, "refused around CloudFront")  # even the refusal
     wrong = {"X-Hiroba-Origin-Verify": production["origin"][:-1] + "A"}
     problem(app.request("GET", "/health", headers=wrong), "origin-not-verified", 403)
     right = {"X-Hiroba-Origin-Verify": production["origin"]}
