@@ -193,6 +193,43 @@ def test_a_replay_after_a_rotation_shows_the_inquiry_code_that_works(stack):
     assert application.reference == first.reference
 
 
+def test_every_deployed_sender_of_links_reads_the_apps_stored_key():
+    """A function that mails preferences and unsubscribe links (the JMA poller's 防災 mails)
+    must seal them with the key the publishing app verifies, read from the same secret, and
+    point them at the site: with a key of its own process every link would be refused."""
+    from infra.aws import template
+
+    document = template.template()
+    name = template.SECRETS["FunctionSecret"][0]
+    for app in ("publishing", "procedures"):
+        config = json.loads((ROOT / "functions" / app / ".chalice" / "config.json").read_text())
+        assert config["stages"]["prod"]["environment_variables"]["HIROBA_SECRET_ID"] == name
+    senders = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in document["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+        and "HIROBA_MAIL" in resource["Properties"]["Environment"]["Variables"]
+    }
+    assert senders  # the JMA poller
+    for logical_id, properties in senders.items():
+        variables = properties["Environment"]["Variables"]
+        assert variables["HIROBA_SECRET_ID"] == name, logical_id
+        assert "HIROBA_SECRET" not in variables, logical_id
+        site = document["Parameters"][variables["HIROBA_SITEURL"]["Ref"]]
+        assert site["AllowedPattern"].startswith("^https://"), logical_id
+        role = document["Resources"][properties["Role"]["Fn::GetAtt"][0]]["Properties"]
+        statements = [
+            statement
+            for policy in role["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+        ]
+        assert any(
+            "secretsmanager:GetSecretValue" in str(statement["Action"])
+            and statement["Resource"] == template.secret_arn(name)
+            for statement in statements
+        ), logical_id
+
+
 # ---------------------------------------------------------------- 3. security headers
 
 
