@@ -230,6 +230,24 @@ def test_every_deployed_sender_of_links_reads_the_apps_stored_key():
         ), logical_id
 
 
+def test_the_newsletter_command_never_mails_links_nobody_can_open(tmp_path):
+    """hiroba_tools newsletter: without the apps' key (a key of its own process), or with
+    the production key but the development site's URL, it stops before mailing anyone."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HIROBA_")}
+    base["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "functions")])
+    command = [sys.executable, "-m", "hiroba_tools", "newsletter", "send", "2026-11-27-weekly"]
+    for env, says in (
+        ({}, "HIROBA_SECRET_ID"),
+        ({"HIROBA_SECRET_ID": "hiroba/secret"}, "HIROBA_SITEURL"),
+        ({"HIROBA_SECRET_ID": "hiroba/secret", "HIROBA_SITEURL": "http://127.0.0.1:8000"}, "https"),
+    ):
+        result = subprocess.run(
+            command, cwd=tmp_path, env={**base, **env}, capture_output=True, text=True
+        )
+        assert result.returncode != 0 and says in result.stderr, (env, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
 # ---------------------------------------------------------------- 3. security headers
 
 
