@@ -336,6 +336,7 @@ def test_a_certificate_on_another_amazonaws_host_is_refused(api, signing):
         "https://sns.ap-northeast-1.amazonaws.com.evil.example/cert.pem",
         "https://sns.us-east-1.amazonaws.com/cert.pem",  # not the topic's region
         "https://sns.ap-northeast-1.amazonaws.com@evil.example/cert.pem",
+        "https://sns.ap-northeast-1.amazonaws.com/cert.pem\n",
     ):
         assert not sns.cert_url_allowed(url, topic_arn=TOPIC), url
         message = sns_message(signing, [address()])
