@@ -47,7 +47,7 @@ SIGNED["UnsubscribeConfirmation"] = SIGNED["SubscriptionConfirmation"]
 def cert_url_allowed(url, local_prefix=None, topic_arn=None):
     """An SNS certificate URL of the topic's region (any region when no topic is pinned),
     or the local stack's loopback prefix."""
-    match = CERT_URL.match(url or "")
+    match = CERT_URL.fullmatch(url or "")  # `$` alone would let a trailing newline pass
     if match:
         region = _arn_region(topic_arn)
         return region is None or match["region"] == region

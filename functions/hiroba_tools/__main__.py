@@ -258,6 +258,13 @@ def main(argv=None):
             "newsletter: set HIROBA_SECRET_ID (production) or HIROBA_SECRET"
             " (make run: HIROBA_SECRET=$(cat .hiroba/secret))"
         )
+    if (
+        args.command == "newsletter"
+        and os.environ.get("HIROBA_SECRET_ID")
+        and not os.environ.get("HIROBA_SITEURL", "").startswith("https://")
+    ):
+        # the production key with the development site: every link would lead to 127.0.0.1
+        sys.exit("newsletter: with HIROBA_SECRET_ID, set HIROBA_SITEURL to the site (https://…)")
     settings = Settings.from_env()
     return globals()[f"cmd_{args.command}"](args, settings) or 0
 

@@ -174,6 +174,13 @@ def jma_poller():
             "Description": "a private bucket for the poller's state (jma/state.json)",
         },
         "GitRepository": {"Type": "String", "Default": "", "Description": "owner/name"},
+        # the mails' preferences and unsubscribe links lead here (HIROBA_SITEURL)
+        "SiteUrl": {
+            "Type": "String",
+            "Default": "https://www.pref.miyagi.example",
+            "AllowedPattern": "^https://[^/]+$",
+            "Description": "the site's https origin, as the apps' prod stage has it",
+        },
         "GitTokenSecretName": {
             "Type": "String",
             "Default": "hiroba/git-token",
@@ -221,6 +228,14 @@ def jma_poller():
             "Resource": {
                 "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${GitTokenSecretName}-*"
             },
+        },
+        {
+            # the mails' links are sealed with the apps' key (HIROBA_SECRET_ID), so the
+            # publishing app can open them; a key of the poller's own would break every one
+            "Sid": "LinkKey",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": secret_arn(SECRETS["FunctionSecret"][0]),
         },
         {
             "Sid": "BousaiSubscribers",
@@ -285,6 +300,8 @@ def jma_poller():
                         "HIROBA_GIT_REPOSITORY": {"Ref": "GitRepository"},
                         "HIROBA_GIT_TOKEN_SECRET": {"Ref": "GitTokenSecretName"},
                         "HIROBA_MAIL": "ses",
+                        "HIROBA_SECRET_ID": SECRETS["FunctionSecret"][0],
+                        "HIROBA_SITEURL": {"Ref": "SiteUrl"},
                         "HIROBA_PUBLISHING_TABLE": {"Ref": TABLES["publishing"].logical_id},
                     }
                 },

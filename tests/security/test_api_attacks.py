@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -23,7 +24,7 @@ from hiroba_core.domain import Consultation, Question
 from hiroba_core.mail import Mailer
 from hiroba_core.problems import TYPE_BASE
 from hiroba_core.security_headers import SECURITY_HEADERS
-from hiroba_core.settings import Settings
+from hiroba_core.settings import DEVELOPMENT_SECRETS, Settings
 from hiroba_core.store.publishing import PublishingStore
 from hiroba_core.validation import normalize
 
@@ -118,6 +119,27 @@ def test_production_refuses_to_start_without_a_stored_secret(stack, cognito):
     assert local.returncode != 0 and "HIROBA_SITEURL" in local.stderr
 
 
+def test_make_run_keeps_random_keys_of_its_own_checkout(tmp_path):
+    """`make run` (LocalStack under .hiroba/) must never fall back to a value anyone can
+    read in the repository: each checkout makes its own keys once and keeps them."""
+    from infra.local.stack import LocalStack
+
+    one = LocalStack(tmp_path / "one", origin_verify=True)
+    again = LocalStack(tmp_path / "one", origin_verify=True)
+    other = LocalStack(tmp_path / "other", origin_verify=True)
+    for name in ("secret", "jwt_secret", "origin_verify"):
+        value = getattr(one, name)
+        assert len(value) >= 32 and value not in DEVELOPMENT_SECRETS
+        assert getattr(again, name) == value  # links mailed yesterday still work
+        assert getattr(other, name) != value
+    for name in ("secret", "jwt-secret", "origin-verify"):
+        assert (tmp_path / "one" / name).stat().st_mode & 0o077 == 0  # the owner's only
+    env = one.env()
+    assert env["HIROBA_SECRET"] == one.secret
+    assert env["HIROBA_ORIGIN_VERIFY"] == one.origin_verify
+    assert Settings.from_env(env).secret == one.secret
+
+
 def test_production_uses_the_stored_key_and_still_accepts_the_previous_one(production):
     """Rotation: links and tickets made with the previous key keep working; others don't."""
     app, origin = production["publishing"], {"X-Hiroba-Origin-Verify": production["origin"]}
@@ -141,6 +163,89 @@ def test_production_uses_the_stored_key_and_still_accepts_the_previous_one(produ
             headers={**origin, "Content-Type": "application/x-www-form-urlencoded"},
         )
         assert reply.status == status, reply
+
+
+def test_a_replay_after_a_rotation_shows_the_inquiry_code_that_works(stack):
+    """An application accepted under the old key, its answer lost, retried with the same
+    Idempotency-Key after the rotation: the replay must show the 問合せ番号 first given,
+    not one derived with the new key that matches nothing stored."""
+    from hiroba_core import catalogue
+    from hiroba_core.services import applications
+    from hiroba_core.store.procedures import ProceduresStore
+
+    from tests.functions.test_procedures_api import body, fields
+
+    old, new = "o" * 40, "n" * 40
+    before = replace(stack.settings(), secret=old, previous_secrets=())
+    after = replace(before, secret=new, previous_secrets=(old,))
+    procedures = catalogue.load(catalogue.REPOSITORY)
+    key = f"rotation-{uuid.uuid4()}"
+    first, _ = applications.submit(
+        ProceduresStore(before), procedures, body(), client=fresh_ip(), idempotency_key=key
+    )
+    rotated = ProceduresStore(after)
+    again, replayed = applications.submit(
+        rotated, procedures, body(), client=fresh_ip(), idempotency_key=key
+    )
+    assert replayed and again.inquiry_code == first.inquiry_code
+    shown = fields(again.as_dict())
+    application, _ = applications.inquire(rotated, procedures, shown, client=fresh_ip())
+    assert application.reference == first.reference
+
+
+def test_every_deployed_sender_of_links_reads_the_apps_stored_key():
+    """A function that mails preferences and unsubscribe links (the JMA poller's 防災 mails)
+    must seal them with the key the publishing app verifies, read from the same secret, and
+    point them at the site: with a key of its own process every link would be refused."""
+    from infra.aws import template
+
+    document = template.template()
+    name = template.SECRETS["FunctionSecret"][0]
+    for app in ("publishing", "procedures"):
+        config = json.loads((ROOT / "functions" / app / ".chalice" / "config.json").read_text())
+        assert config["stages"]["prod"]["environment_variables"]["HIROBA_SECRET_ID"] == name
+    senders = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in document["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+        and "HIROBA_MAIL" in resource["Properties"]["Environment"]["Variables"]
+    }
+    assert senders  # the JMA poller
+    for logical_id, properties in senders.items():
+        variables = properties["Environment"]["Variables"]
+        assert variables["HIROBA_SECRET_ID"] == name, logical_id
+        assert "HIROBA_SECRET" not in variables, logical_id
+        site = document["Parameters"][variables["HIROBA_SITEURL"]["Ref"]]
+        assert site["AllowedPattern"].startswith("^https://"), logical_id
+        role = document["Resources"][properties["Role"]["Fn::GetAtt"][0]]["Properties"]
+        statements = [
+            statement
+            for policy in role["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+        ]
+        assert any(
+            "secretsmanager:GetSecretValue" in str(statement["Action"])
+            and statement["Resource"] == template.secret_arn(name)
+            for statement in statements
+        ), logical_id
+
+
+def test_the_newsletter_command_never_mails_links_nobody_can_open(tmp_path):
+    """hiroba_tools newsletter: without the apps' key (a key of its own process), or with
+    the production key but the development site's URL, it stops before mailing anyone."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HIROBA_")}
+    base["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "functions")])
+    command = [sys.executable, "-m", "hiroba_tools", "newsletter", "send", "2026-11-27-weekly"]
+    for env, says in (
+        ({}, "HIROBA_SECRET_ID"),
+        ({"HIROBA_SECRET_ID": "hiroba/secret"}, "HIROBA_SITEURL"),
+        ({"HIROBA_SECRET_ID": "hiroba/secret", "HIROBA_SITEURL": "http://127.0.0.1:8000"}, "https"),
+    ):
+        result = subprocess.run(
+            command, cwd=tmp_path, env={**base, **env}, capture_output=True, text=True
+        )
+        assert result.returncode != 0 and says in result.stderr, (env, result.stderr)
+        assert "Traceback" not in result.stderr
 
 
 # ---------------------------------------------------------------- 3. security headers
@@ -231,6 +336,7 @@ def test_a_certificate_on_another_amazonaws_host_is_refused(api, signing):
         "https://sns.ap-northeast-1.amazonaws.com.evil.example/cert.pem",
         "https://sns.us-east-1.amazonaws.com/cert.pem",  # not the topic's region
         "https://sns.ap-northeast-1.amazonaws.com@evil.example/cert.pem",
+        "https://sns.ap-northeast-1.amazonaws.com/cert.pem\n",
     ):
         assert not sns.cert_url_allowed(url, topic_arn=TOPIC), url
         message = sns_message(signing, [address()])
@@ -296,6 +402,22 @@ def test_a_form_on_another_site_cannot_post_for_the_resident(stack, inbox, app, 
         headers = {**FORM, **attack, "X-Forwarded-For": fresh_ip()}
         problem(client.request(method, path, raw=body, headers=headers), "cross-site-request", 403)
     assert len(inbox.all()) == before
+
+
+@pytest.mark.parametrize("app", ["publishing", "procedures"])
+def test_every_state_changing_route_refuses_another_site(stack, app):
+    """The list above names the forms; this asks the app itself, so a route added later
+    (payments next) is covered without anyone remembering to list it."""
+    client = Api(stack.apps[app].url)
+    changing = 0
+    for path, methods in _routes(app).items():
+        concrete = path.replace("{", "").replace("}", "")
+        for method in set(methods) & {"POST", "PUT", "PATCH", "DELETE"}:
+            headers = {**FORM, "Sec-Fetch-Site": "cross-site", "X-Forwarded-For": fresh_ip()}
+            reply = client.request(method, concrete, raw=b"a=1", headers=headers)
+            problem(reply, "cross-site-request", 403)
+            changing += 1
+    assert changing >= 3
 
 
 def test_the_staff_api_refuses_cross_site_changes(api, staff_token):
@@ -367,7 +489,9 @@ def test_one_client_cannot_subscribe_address_after_address(api, stack):
 
 def test_api_gateway_cannot_be_reached_around_cloudfront(production):
     app = production["procedures"]
-    problem(app.request("GET", "/health"), "origin-not-verified", 403)
+    refused = app.request("GET", "/health")
+    problem(refused, "origin-not-verified", 403)
+    _assert_headers(refused, "refused around CloudFront")  # even the refusal
     wrong = {"X-Hiroba-Origin-Verify": production["origin"][:-1] + "A"}
     problem(app.request("GET", "/health", headers=wrong), "origin-not-verified", 403)
     right = {"X-Hiroba-Origin-Verify": production["origin"]}
@@ -442,6 +566,60 @@ def test_odd_json_is_a_problem_never_a_server_error(stack, app, path, content_ty
     assert reply.status in (400, 422), reply
     data = problem(reply, "bad-json", 400)
     assert "JSON" in data["detail"]
+
+
+# JSON that parses but has the wrong shape: types no form sends, numbers past what
+# DynamoDB or Python's int parser take, NaN and Infinity (which json.loads accepts)
+WRONG_SHAPES = [
+    b"{}",
+    b"[]",
+    b"null",
+    b"NaN",
+    b'{"version": NaN, "hidden": true, "response": "x", "status": "accepted"}',
+    b'{"version": Infinity, "hidden": true, "status": "accepted"}',
+    b'{"version": 1' + b"0" * 50 + b', "hidden": true, "status": "accepted"}',
+    b'{"version": 1' + b"0" * 5000 + b"}",
+    b'{"answers": [], "email": 1, "topics": "kanko", "token": ["x"], "ticket": 1}',
+    b'{"answers": {"q1": ["a"]}, "send_copy": {}, "email": ["a@example.jp"]}',
+    b'{"email": "a@example.jp", "topics": [1, {}], "frequency": 1, "lang": []}',
+    b'{"hidden": "yes", "response": 1, "note": 1, "status": ["x"], "version": 1}',
+    b'{"procedure": "nozei-shomei", "applicant": [], "answers": {"tax": {}}}',
+    b'{"reference": 1, "inquiry_code": [], "Type": "Notification", "Message": 1}',
+    b'{"Type": "Notification", "TopicArn": "' + TOPIC.encode() + b'", "Timestamp": "x",'
+    b' "SigningCertURL": "https://sns.ap-northeast-1.amazonaws.com/x.pem"}',
+]
+
+
+@pytest.mark.parametrize("app", ["publishing", "procedures"])
+def test_json_of_the_wrong_shape_is_a_problem_never_a_server_error(stack, staff_token, app):
+    client = Api(stack.apps[app].url)
+    admin = bearer(staff_token(role="admin"))
+    receipt = Api(stack.apps["publishing"].url).comment("open-one", valid()).json()
+    comments = Api(stack.apps["publishing"].url).request("GET", LIST, headers=admin).json()
+    comment = next(
+        c for c in comments["comments"] if c["receipt_number"] == receipt["receipt_number"]
+    )
+    ids = {
+        "consultation_id": "open-one",
+        "comment_id": comment["id"],
+        "reference": "ACEFGHJKMNPR",
+        "number": "x",
+    }
+    answers = 0
+    for path, methods in _routes(app).items():
+        concrete = path.format(**ids)
+        for method in set(methods) & {"POST", "PUT"}:
+            for body in WRONG_SHAPES:
+                for content_type in ("application/json", "text/plain"):
+                    headers = {"Content-Type": content_type, "X-Forwarded-For": fresh_ip(), **admin}
+                    reply = client.request(method, concrete, raw=body, headers=headers)
+                    assert reply.status < 500, (method, concrete, body[:60], reply)
+                    if reply.status >= 400:
+                        assert reply.headers["content-type"].startswith(
+                            "application/problem+json"
+                        ), reply
+                    answers += 1
+    assert answers >= 3 * len(WRONG_SHAPES) * 2
 
 
 def test_invisible_and_reordering_characters_never_reach_staff(api, staff_token):

@@ -57,16 +57,30 @@ def _now(now):
     return now, int(now.timestamp()), now.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _inquiry_code(settings, reference, idempotency_key):
+def _inquiry_code(secret, reference, idempotency_key):
     if not idempotency_key:
         return new_inquiry_code()
     return tokens.derived_code(
-        settings.secret,
+        secret,
         "inquiry-code",
         f"{reference}\n{idempotency_key}",
         ALPHABET,
         INQUIRY_CODE_LENGTH,
     )
+
+
+def _replayed_code(store, reference, idempotency_key):
+    """The 問合せ番号 the first answer gave: derived with the key that was current then,
+    which after a rotation is a previous one (the current key would give a code that
+    matches nothing stored)."""
+    application = store.get_application(reference)
+    for secret in store.settings.keys:
+        code = _inquiry_code(secret, reference, idempotency_key)
+        if application and tokens.matches(
+            application.inquiry_hash, tokens.inquiry_hash(secret, reference, code)
+        ):
+            return code
+    return _inquiry_code(store.settings.secret, reference, idempotency_key)
 
 
 @dataclass(frozen=True)
@@ -108,13 +122,13 @@ def _procedure(catalogue, raw):
     raise ValidationFailed([error])
 
 
-def _replay(record, digest, catalogue, settings, key):
+def _replay(store, record, digest, catalogue, key):
     if record["body_hash"] != digest:
         raise IdempotencyConflict()
     reference = record["reference"]
     return Accepted(
         reference,
-        _inquiry_code(settings, reference, key),
+        _replayed_code(store, reference, key),
         catalogue[record["procedure_id"]],
         record["received_at"],
         int(record["fee"]),
@@ -134,14 +148,14 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None):
             # retried after midnight is still the same request, answered the same way
             first = check(procedure, raw, datetime.fromisoformat(record["received_at"]))
             digest = tokens.body_hash(first.canonical())
-            return _replay(record, digest, catalogue, settings, idempotency_key), True
+            return _replay(store, record, digest, catalogue, idempotency_key), True
     intake = check(procedure, raw, now)
     digest = tokens.body_hash(intake.canonical())
     client_hash = tokens.client_hash(settings.secret, client)
     fee = procedure.fee_for(intake.answers)
     for attempt in range(8):
         reference = new_reference()
-        code = _inquiry_code(settings, reference, idempotency_key)
+        code = _inquiry_code(settings.secret, reference, idempotency_key)
         application = Application(
             reference=reference,
             procedure_id=procedure.id,
@@ -177,7 +191,7 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None):
                 if idempotency_key and ("idempotency" in cancelled.failed or cancelled.conflict):
                     record = store.get_idempotency(idempotency_key)
                     if record:
-                        return _replay(record, digest, catalogue, settings, idempotency_key), True
+                        return _replay(store, record, digest, catalogue, idempotency_key), True
                 if "rate" in cancelled.failed:
                     raise RateLimited(retry_after) from None
                 if cancelled.failed - {"application", "applicant"}:
