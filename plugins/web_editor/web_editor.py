@@ -285,6 +285,7 @@ def editor_config(settings):
 def index_page(has_bundle):
     """/admin/index.html: the CMS, or how to install it. No inline script (the CSP)."""
     if has_bundle:
+        head = '<link rel="stylesheet" href="hiroba-cms.css">\n'
         body = (
             "<noscript><p>ウェブエディタを使うには JavaScript を有効にしてください。</p></noscript>\n"
             '<script src="hiroba-init.js"></script>\n'
@@ -292,6 +293,7 @@ def index_page(has_bundle):
             '<script src="hiroba-cms.js"></script>\n'
         )
     else:
+        head = ""
         body = (
             "<main>\n<h1>ウェブエディタ</h1>\n"
             "<p>ウェブエディタ（Decap CMS）がインストールされていません。"
@@ -303,7 +305,7 @@ def index_page(has_bundle):
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="robots" content="noindex">\n'
         f"<title>{html.escape('ウェブエディタ｜宮城県')}</title>\n"
-        f"</head>\n<body>\n{body}</body>\n</html>\n"
+        f"{head}</head>\n<body>\n{body}</body>\n</html>\n"
     )
 
 
@@ -321,7 +323,7 @@ class WebEditorGenerator(Generator):
         for path in files:
             shutil.copyfile(path, target / path.name)
         if files:
-            for name in ("hiroba-init.js", "hiroba-cms.js"):
+            for name in ("hiroba-init.js", "hiroba-cms.js", "hiroba-cms.css"):
                 shutil.copyfile(STATIC / name, target / name)
         config = json.dumps(editor_config(self.settings), ensure_ascii=False, indent=1)
         (target / "config.json").write_text(config + "\n", "utf-8")
