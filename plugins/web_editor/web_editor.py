@@ -41,9 +41,9 @@ DEFAULTS = {
     "WEB_EDITOR_REQUIRE_BUNDLE": False,
 }
 REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-# Decap accepts the OAuth window's messages only when their origin equals base_url exactly:
-# a path or a trailing slash would make the login fail with no message, so it is refused here.
-AUTH_ORIGIN_RE = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?$")
+# Decap accepts the OAuth window's messages only when their origin equals base_url (less a
+# trailing slash): a path would make the login fail with no message, so it is refused here.
+AUTH_ORIGIN_RE = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?/?$")
 # The files of Decap's bundle the page loads: the entry point, the chunks it loads on
 # demand from the same folder, its WebAssembly and the licence notice. Not the source
 # maps, and not the same bundle's second name (cms.js).
@@ -123,7 +123,7 @@ def check_settings(settings):
     if auth and not AUTH_ORIGIN_RE.match(auth):
         raise WebEditorError(
             "pelicanconf.py: WEB_EDITOR_AUTH_BASE_URL は OAuth サーバーのオリジン"
-            f"（https://ホスト名、パスや末尾の / なし）で書いてください: {auth!r}"
+            f"（https://ホスト名、パスなし）で書いてください: {auth!r}"
         )
     if settings["WEB_EDITOR_REQUIRE_BUNDLE"] and not bundle_files(settings):
         raise WebEditorError(

@@ -131,7 +131,7 @@ def test_the_oauth_server_is_an_https_origin(settings):
     web_editor.check_settings(good)
     assert web_editor.editor_config(good)["backend"]["base_url"] == good["WEB_EDITOR_AUTH_BASE_URL"]
     for wrong in (
-        "https://cms-auth.pref.miyagi.example/",
+        "https://x.example/oauth/",
         "https://x.example/oauth",
         "http://x.example",
     ):
