@@ -113,6 +113,10 @@ MD_TARGET = re.compile(r"\]\(\s*<?([^\s)>]+)")
 REF_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 ATTR_LIST = re.compile(r"(?<!\\)\{(:?[^{}\n]*=[^{}\n]*)\}")
 ATTR_LIST_PAIR = re.compile(r"([^\s=]+)=(?:\"([^\"]*)\"|'([^']*)'|(\S*))")
+# Markdown lets a link's target, or a reference definition's URL, start on the next line of
+# the paragraph (and a browser drops a newline inside a URL): these see the paragraph whole
+SPLIT_TARGET = re.compile(r"\]\(([^)]*)")
+SPLIT_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\n[ \t]*<?(\S+)", re.M)
 # backstops for markup the parser does not see as a tag but a browser might
 LOOSE_REFUSED = re.compile(r"<\s*(" + "|".join(REFUSED) + r")\b", re.I)
 LOOSE_HANDLER = re.compile(r"<[a-z][^>]*[\s/\"']on[a-z]+\s*=", re.I)
@@ -216,7 +220,37 @@ def problems(lines):
                 found.append((number, REFUSED[loose.group(1).lower()], "raw-html"))
             elif LOOSE_HANDLER.search(text):
                 found.append((number, "イベント属性（on…=）は使えません", "raw-html"))
+    found.extend(_split_urls(lines))
     return found
+
+
+def _split_urls(lines):
+    """unsafe-url for link targets and definitions broken over lines (one line: above)."""
+    paragraph = []
+    for number, text in [*lines, (None, "")]:
+        if text.strip():
+            paragraph.append((number, text))
+        else:
+            yield from _paragraph_urls(paragraph)
+            paragraph = []
+
+
+def _paragraph_urls(paragraph):
+    joined = "\n".join(text for _, text in paragraph)
+    ends, end = [], 0
+    for _, text in paragraph:
+        end += len(text) + 1
+        ends.append(end)
+
+    def line_at(offset):
+        return paragraph[sum(end <= offset for end in ends)][0]
+
+    for match in SPLIT_TARGET.finditer(joined):
+        if "\n" in match.group(1) and scheme_of(match.group(1).strip().lstrip("<")):
+            yield (line_at(match.start()), unsafe_url(match.group(1)), "unsafe-url")
+    for match in SPLIT_DEFINITION.finditer(joined):
+        if scheme_of(match.group(1)):
+            yield (line_at(match.start()), unsafe_url(match.group(1)), "unsafe-url")
 
 
 # An SVG image is a document: opened from the site (or linked), its scripts run with the

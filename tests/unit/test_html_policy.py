@@ -57,3 +57,28 @@ def test_a_tag_over_several_lines_is_reported_where_it_starts():
 def test_an_svg_may_embed_a_picture_but_not_script():
     svg = '<svg>\n<image href="data:image/png;base64,AAAA"/>\n<rect\nonclick="x"/>\n</svg>'
     assert [number for number, _, _ in html_policy.svg_problems(svg)] == [4]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [(20, "[申請の窓口]("), (21, "javascript:alert(1))")],
+        [(20, "[申請の窓口](javascript"), (21, ":alert(1))")],  # a browser drops the newline
+        [(20, "[申請の窓口][a]"), (21, ""), (22, "[a]:"), (23, "  javascript:alert(1)")],
+    ],
+)
+def test_a_script_url_broken_over_lines_is_refused_where_the_link_starts(lines):
+    """Python-Markdown joins these into one href="javascript:…" (checked with it)."""
+    found = html_policy.problems([(19, "前の行です。"), *lines])
+    assert {(number, rule) for number, _, rule in found} == {(lines[-2][0], "unsafe-url")}
+
+
+def test_a_safe_link_broken_over_lines_passes():
+    lines = [
+        (5, "[県の案内]("),
+        (6, "https://www.pref.miyagi.jp/)"),
+        (7, ""),
+        (8, "[a]:"),
+        (9, "/x/"),
+    ]
+    assert list(html_policy.problems(lines)) == []
