@@ -156,6 +156,12 @@ def main(argv):
     parser.add_argument("paths", nargs="*", type=Path)
     args = parser.parse_args(argv[1:])
     targets = args.paths or [Path(os.environ.get("HIROBA_CONTENT", "content"))]
+    # a mistyped FILES= must not look like a file with nothing to fix
+    missing = [target for target in targets if not target.exists()]
+    for target in missing:
+        print(
+            f"{target}: ファイルもフォルダもありません（名前を確かめてください）", file=sys.stderr
+        )
     total = files = 0
     for path in files_in(targets):
         try:
@@ -168,7 +174,7 @@ def main(argv):
         total += len(changes)
         files += bool(changes)
     print(f"make fix: {total} 件を修正しました（{files} ファイル）")
-    return 0
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":
