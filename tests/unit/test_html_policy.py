@@ -82,3 +82,29 @@ def test_a_safe_link_broken_over_lines_passes():
         (9, "/x/"),
     ]
     assert list(html_policy.problems(lines)) == []
+
+
+@pytest.mark.parametrize(
+    ("svg", "line"),
+    [
+        ('<svg\n  onload\n="alert(1)">\n</svg>', 2),  # an attribute continued on the next line
+        ('<svg>\n<a href="&#106;avascript:alert(1)"><rect/></a>\n</svg>', 2),
+        ('<svg>\n<a xlink:href="javascript:alert(1)"><rect/></a>\n</svg>', 2),
+        # SMIL sets the link's href to a script URL when the animation runs
+        ('<svg><a>\n<set attributeName="href" to="javascript:alert(1)"/>\n</a></svg>', 2),
+        ('<svg>\n<animate attributeName="href" values="/a;javascript:alert(1)"/></svg>', 2),
+        ('<svg>\n<image href="data:image/svg+xml;base64,PHN2Zz4="/></svg>', 2),
+    ],
+)
+def test_script_hidden_in_an_svg_is_found_at_its_line(svg, line):
+    assert [number for number, _, _ in html_policy.svg_problems(svg)] == [line]
+
+
+def test_a_drawing_with_links_and_a_photo_passes():
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">\n'
+        '<a href="https://www.pref.miyagi.jp/"><text font-family="Noto Sans">県庁</text></a>\n'
+        '<image xlink:href="data:image/jpeg;base64,AAAA" opacity="0.5"/>\n'
+        '<animate attributeName="opacity" values="0;1" dur="1s"/>\n</svg>'
+    )
+    assert list(html_policy.svg_problems(svg)) == []
