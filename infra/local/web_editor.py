@@ -184,7 +184,10 @@ def handle(handler, backend):
         kind = (handler.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if kind != "application/json":
             raise Refused(415, "JSON で送ってください。", "Send application/json.")
-        length = int(handler.headers.get("Content-Length") or 0)
+        length = handler.headers.get("Content-Length") or "0"
+        if not length.isdigit():  # a negative length would read until the client hangs up
+            raise Refused(400, "Content-Length が正しくありません。", "Bad Content-Length.")
+        length = int(length)
         if length > MAX_BODY:
             raise Refused(413, "送信内容が大きすぎます。", "Body too large.")
         try:
@@ -195,6 +198,9 @@ def handle(handler, backend):
             status, body = 200, backend.answer(request)
         except (AttributeError, TypeError, ValueError):
             raise Refused(400, "要求の形が正しくありません。", "Malformed request.") from None
+        except (IsADirectoryError, NotADirectoryError, FileExistsError):
+            # a path that names a folder, or goes through a file: the request's fault
+            raise Refused(409, "そのパスはフォルダです。", "The path is a folder.") from None
         except OSError:
             raise Refused(500, "ファイルを読み書きできません。", "File system error.") from None
         kind = "application/json; charset=utf-8"

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from pelican import signals
 
 from ..content_model import model
@@ -150,7 +151,19 @@ class Site:
 
 # ---------------------------------------------------------------- reading the sources
 
-FENCE = re.compile(r"^\s*(```|~~~)")
+
+def code_lines(text, body_start):
+    """Line numbers of the fenced code blocks in a file's text, found exactly as Python-Markdown
+    finds them (fence at the start of a line, closed by the same fence). A looser guess would
+    skip the checks on lines that are published as HTML: an unclosed or indented ``` is not
+    code, and a <script> after it would reach the page unchecked."""
+    lines = text.split("\n")
+    body = "\n".join(lines[body_start - 1 :]).expandtabs(4) + "\n"  # as Markdown normalises
+    found = set()
+    for block in FencedBlockPreprocessor.FENCED_BLOCK_RE.finditer(body):
+        first = body.count("\n", 0, block.start()) + body_start
+        found.update(range(first, body.count("\n", 0, block.end()) + body_start + 1))
+    return found
 
 
 def read_source(path, content_root, article_paths):
@@ -161,17 +174,14 @@ def read_source(path, content_root, article_paths):
     kind = "article" if top in article_paths else "page"
     parts = relpath.split("/")
     section = parts[1] if top == "pages" and len(parts) > 2 else top
-    body, in_code = [], False
+    code = code_lines(text, front.body_start)
     # "\n" only: splitlines() would also break at U+2028 or a form feed pasted from a PDF,
     # and the line numbers would no longer be those the editor's editor shows
-    for number, line in enumerate(text.split("\n"), start=1):
-        if number < front.body_start:
-            continue
-        if FENCE.match(line):
-            in_code = not in_code
-            continue
-        if not in_code:
-            body.append((number, line))
+    body = [
+        (number, line)
+        for number, line in enumerate(text.split("\n"), start=1)
+        if number >= front.body_start and number not in code
+    ]
     return Source(path, relpath, kind, section, front, body)
 
 

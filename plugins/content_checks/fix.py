@@ -23,7 +23,6 @@ from pathlib import Path
 from ..content_model import model
 from . import encoding
 from .content_checks import (
-    FENCE,
     FULL_WIDTH_ALNUM,
     HALF_WIDTH_KANA,
     MACHINE_DEPENDENT,
@@ -31,6 +30,7 @@ from .content_checks import (
     SLASH_DATE,
     SPACED_WORD,
     TEXT_SUFFIXES,
+    code_lines,
     machine_dependent_replacement,
 )
 
@@ -90,7 +90,7 @@ def fix_text(text):
     """(fixed text, [(line, before, after)]) of a content file's text (LF line endings)."""
     front = model.read_front_matter(text)
     lines = text.split("\n")
-    changes, in_code = [], False
+    changes, code = [], code_lines(text, front.body_start)
     for index, line in enumerate(lines):
         number = index + 1
         if number < front.body_start:
@@ -100,9 +100,7 @@ def fix_text(text):
                 lines[index] = key + colon + fixed
                 changes += [(number, before, after) for before, after in found]
             continue
-        if FENCE.match(line):
-            in_code = not in_code
-        if in_code or FENCE.match(line) or REF_DEFINITION.match(line):
+        if number in code or REF_DEFINITION.match(line):
             continue
         lines[index], found = fix_prose(line)
         changes += [(number, before, after) for before, after in found]
@@ -158,6 +156,12 @@ def main(argv):
     parser.add_argument("paths", nargs="*", type=Path)
     args = parser.parse_args(argv[1:])
     targets = args.paths or [Path(os.environ.get("HIROBA_CONTENT", "content"))]
+    # a mistyped FILES= must not look like a file with nothing to fix
+    missing = [target for target in targets if not target.exists()]
+    for target in missing:
+        print(
+            f"{target}: ファイルもフォルダもありません（名前を確かめてください）", file=sys.stderr
+        )
     total = files = 0
     for path in files_in(targets):
         try:
@@ -170,7 +174,7 @@ def main(argv):
         total += len(changes)
         files += bool(changes)
     print(f"make fix: {total} 件を修正しました（{files} ファイル）")
-    return 0
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

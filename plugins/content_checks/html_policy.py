@@ -113,6 +113,10 @@ MD_TARGET = re.compile(r"\]\(\s*<?([^\s)>]+)")
 REF_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 ATTR_LIST = re.compile(r"(?<!\\)\{(:?[^{}\n]*=[^{}\n]*)\}")
 ATTR_LIST_PAIR = re.compile(r"([^\s=]+)=(?:\"([^\"]*)\"|'([^']*)'|(\S*))")
+# Markdown lets a link's target, or a reference definition's URL, start on the next line of
+# the paragraph (and a browser drops a newline inside a URL): these see the paragraph whole
+SPLIT_TARGET = re.compile(r"\]\(([^)]*)")
+SPLIT_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\n[ \t]*<?(\S+)", re.M)
 # backstops for markup the parser does not see as a tag but a browser might
 LOOSE_REFUSED = re.compile(r"<\s*(" + "|".join(REFUSED) + r")\b", re.I)
 LOOSE_HANDLER = re.compile(r"<[a-z][^>]*[\s/\"']on[a-z]+\s*=", re.I)
@@ -216,28 +220,80 @@ def problems(lines):
                 found.append((number, REFUSED[loose.group(1).lower()], "raw-html"))
             elif LOOSE_HANDLER.search(text):
                 found.append((number, "イベント属性（on…=）は使えません", "raw-html"))
+    found.extend(_split_urls(lines))
     return found
 
 
+def _split_urls(lines):
+    """unsafe-url for link targets and definitions broken over lines (one line: above)."""
+    paragraph = []
+    for number, text in [*lines, (None, "")]:
+        if text.strip():
+            paragraph.append((number, text))
+        else:
+            yield from _paragraph_urls(paragraph)
+            paragraph = []
+
+
+def _paragraph_urls(paragraph):
+    joined = "\n".join(text for _, text in paragraph)
+    ends, end = [], 0
+    for _, text in paragraph:
+        end += len(text) + 1
+        ends.append(end)
+
+    def line_at(offset):
+        return paragraph[sum(end <= offset for end in ends)][0]
+
+    for match in SPLIT_TARGET.finditer(joined):
+        if "\n" in match.group(1) and scheme_of(match.group(1).strip().lstrip("<")):
+            yield (line_at(match.start()), unsafe_url(match.group(1)), "unsafe-url")
+    for match in SPLIT_DEFINITION.finditer(joined):
+        if scheme_of(match.group(1)):
+            yield (line_at(match.start()), unsafe_url(match.group(1)), "unsafe-url")
+
+
 # An SVG image is a document: opened from the site (or linked), its scripts run with the
-# site's origin. Images may draw, nothing more.
-SVG_SCRIPT = re.compile(
-    r"<\s*(script|foreignobject|iframe|object|embed)\b"  # elements that run or load documents
-    r"|(?:^|[\s/\"'])on[a-z]+\s*="  # event handlers
-    # script URLs; a raster image embedded as data: (common in exported SVGs) cannot run
-    r"|(?:href|src)\s*=\s*[\"']?\s*(?:javascript:|vbscript:|data:(?!image/(?:png|jpe?g|gif|webp)[;,]))",
-    re.I,
-)
+# site's origin. Images may draw, nothing more. The whole file is read at once, as XML is:
+# an attribute may continue on the next line, and its value may hide its scheme behind a
+# character reference. SMIL's <set>/<animate> can put a URL in href through to/from/values.
+SVG_ELEMENT = re.compile(r"<\s*(script|foreignobject|iframe|object|embed|handler|listener)\b", re.I)
+SVG_ATTRIBUTE = re.compile(r"(?<![\w:.-])([A-Za-z_][\w:.-]*)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>\"']+)")
+SVG_URL_ATTRIBUTES = ("href", "src", "to", "from", "values")
+# a raster image embedded as data: (common in exported SVGs) cannot run
+RASTER = re.compile(r"^data:image/(?:png|jpe?g|gif|webp)[;,]")
+
+
+def _svg_script_url(name, value):
+    value = html.unescape(value)
+    for url in value.split(";") if name == "values" else [value]:  # values: a ; list
+        scheme = scheme_of(url)
+        seen = _INVISIBLE.sub("", url).lower()
+        if scheme and not (scheme == "data:" and RASTER.match(seen)):
+            return True
+    return False
 
 
 def svg_problems(text):
-    """(line number, message, rule) for script in an SVG image."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = SVG_SCRIPT.search(line)
-        if match:
-            yield (
-                number,
-                f"SVG 画像の中にスクリプトがあります（「{match.group(0).strip()[:30]}」）。"
-                "スクリプトのない画像として書き出し直してください",
-                "raw-html",
-            )
+    """(line number, message, rule) for script in an SVG image, one a line."""
+    hits = [(m.start(), m.group(0)) for m in SVG_ELEMENT.finditer(text)]
+    for match in SVG_ATTRIBUTE.finditer(text):
+        name, value = match.group(1).lower(), match.group(2).strip("\"'")
+        local = name.rsplit(":", 1)[-1]
+        if local.startswith("on") or (
+            local in SVG_URL_ATTRIBUTES and _svg_script_url(local, value)
+        ):
+            hits.append((match.start(), match.group(0)))
+    reported = set()
+    for offset, snippet in sorted(hits):
+        number = text.count("\n", 0, offset) + 1
+        if number in reported:
+            continue
+        reported.add(number)
+        shown = _INVISIBLE.sub(" ", snippet).strip()[:30]
+        yield (
+            number,
+            f"SVG 画像の中にスクリプトがあります（「{shown}」）。"
+            "スクリプトのない画像として書き出し直してください",
+            "raw-html",
+        )

@@ -41,6 +41,9 @@ DEFAULTS = {
     "WEB_EDITOR_REQUIRE_BUNDLE": False,
 }
 REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+# Decap accepts the OAuth window's messages only when their origin equals base_url (less a
+# trailing slash): a path would make the login fail with no message, so it is refused here.
+AUTH_ORIGIN_RE = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?/?$")
 # The files of Decap's bundle the page loads: the entry point, the chunks it loads on
 # demand from the same folder, its WebAssembly and the licence notice. Not the source
 # maps, and not the same bundle's second name (cms.js).
@@ -115,6 +118,12 @@ def check_settings(settings):
     if not REPO_RE.match(str(settings["WEB_EDITOR_REPO"])):
         raise WebEditorError(
             f"pelicanconf.py: WEB_EDITOR_REPO は owner/name の形で書いてください: {settings['WEB_EDITOR_REPO']!r}"
+        )
+    auth = str(settings["WEB_EDITOR_AUTH_BASE_URL"])
+    if auth and not AUTH_ORIGIN_RE.match(auth):
+        raise WebEditorError(
+            "pelicanconf.py: WEB_EDITOR_AUTH_BASE_URL は OAuth サーバーのオリジン"
+            f"（https://ホスト名、パスなし）で書いてください: {auth!r}"
         )
     if settings["WEB_EDITOR_REQUIRE_BUNDLE"] and not bundle_files(settings):
         raise WebEditorError(
@@ -285,6 +294,7 @@ def editor_config(settings):
 def index_page(has_bundle):
     """/admin/index.html: the CMS, or how to install it. No inline script (the CSP)."""
     if has_bundle:
+        head = '<link rel="stylesheet" href="hiroba-cms.css">\n'
         body = (
             "<noscript><p>ウェブエディタを使うには JavaScript を有効にしてください。</p></noscript>\n"
             '<script src="hiroba-init.js"></script>\n'
@@ -292,6 +302,7 @@ def index_page(has_bundle):
             '<script src="hiroba-cms.js"></script>\n'
         )
     else:
+        head = ""
         body = (
             "<main>\n<h1>ウェブエディタ</h1>\n"
             "<p>ウェブエディタ（Decap CMS）がインストールされていません。"
@@ -303,7 +314,7 @@ def index_page(has_bundle):
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="robots" content="noindex">\n'
         f"<title>{html.escape('ウェブエディタ｜宮城県')}</title>\n"
-        f"</head>\n<body>\n{body}</body>\n</html>\n"
+        f"{head}</head>\n<body>\n{body}</body>\n</html>\n"
     )
 
 
@@ -321,7 +332,7 @@ class WebEditorGenerator(Generator):
         for path in files:
             shutil.copyfile(path, target / path.name)
         if files:
-            for name in ("hiroba-init.js", "hiroba-cms.js"):
+            for name in ("hiroba-init.js", "hiroba-cms.js", "hiroba-cms.css"):
                 shutil.copyfile(STATIC / name, target / name)
         config = json.dumps(editor_config(self.settings), ensure_ascii=False, indent=1)
         (target / "config.json").write_text(config + "\n", "utf-8")

@@ -212,6 +212,40 @@ POLICY = {
         ).encode(),
         [(9, "raw-html")],
     ),
+    # Only what Python-Markdown reads as a fenced code block is code: after an unclosed,
+    # indented or malformed fence the HTML is published, so it is checked
+    "news/fence-unclosed.md": (
+        notice(
+            "fence-unclosed",
+            "閉じないフェンス",
+            body="本文です。\n\n```\n\n<script>alert(1)</script>",
+        ).encode(),
+        [(12, "raw-html")],
+    ),
+    "news/fence-indented.md": (
+        notice(
+            "fence-indented",
+            "字下げしたフェンス",
+            body="本文です。\n\n    ```\n<script>alert(1)</script>\n    ```",
+        ).encode(),
+        [(11, "raw-html")],
+    ),
+    "news/fence-malformed.md": (
+        notice(
+            "fence-malformed",
+            "形の違うフェンス",
+            body="本文です。\n\n```` ```\n\n<script>alert(1)</script>\n\n````",
+        ).encode(),
+        [(12, "raw-html")],
+    ),
+    "news/fence-code.md": (
+        notice(
+            "fence-code",
+            "コードの例",
+            body="書き方の例です。\n\n```html\n<script>alert(1)</script>\n```",
+        ).encode(),
+        [],
+    ),
     "news/allowed.md": (
         notice(
             "allowed",

@@ -1,6 +1,7 @@
 """Where editors look: the workflow that annotates pull requests, and the guide that explains
 every message (docs/editors.md)."""
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -34,3 +35,14 @@ def test_the_editors_guide_explains_every_rule():
     guide = (ROOT / "docs" / "editors.md").read_text("utf-8")
     missing = [rule for rule in RULES if f"| `{rule}`" not in guide]
     assert not missing, f"docs/editors.md has no row for {missing}"
+
+
+def test_the_guides_link_each_other_and_every_link_resolves():
+    docs = ROOT / "docs"
+    guide = (docs / "editors.md").read_text("utf-8")
+    web_editor = guide.split("## 1. ", 1)[1].split("\n## ", 1)[0]
+    assert "](web-editor.md)" in web_editor  # the web editor's section sends editors on
+    for name in ("editors.md", "web-editor.md"):  # links to other guides (not examples)
+        text = (docs / name).read_text("utf-8")
+        for target in re.findall(r"\]\(([\w./-]+\.md)(?:#[^)]*)?\)", text):
+            assert (docs / target).is_file(), f"docs/{name}: {target}"

@@ -3,7 +3,7 @@
 import pytest
 
 from plugins.content_checks import content_checks
-from plugins.content_checks.fix import fix_file, fix_text
+from plugins.content_checks.fix import fix_file, fix_text, main
 
 FRONT = "Title: {title}\nSlug: x\nSummary: 要約です。\nDepartment: koho\nDate: 2026-11-01\n\n"
 
@@ -102,3 +102,14 @@ def test_captions_get_only_their_encoding_fixed(tmp_path):
     vtt.write_bytes(captions.encode("cp932"))
     assert fix_file(vtt) == [(1, "Shift_JIS", "UTF-8")]
     assert vtt.read_text("utf-8") == captions
+
+
+def test_a_mistyped_file_name_is_said_and_fails(tmp_path, capsys):
+    good = tmp_path / "good.md"
+    good.write_text(body("①申込み"), "utf-8")
+    missing = tmp_path / "news" / "tipo.md"
+    assert main(["fix", str(missing), str(good)]) == 1
+    printed = capsys.readouterr()
+    assert f"{missing}: ファイルもフォルダもありません" in printed.err
+    assert "① → (1)" in printed.out  # the files that exist are still fixed
+    assert main(["fix", str(good)]) == 0

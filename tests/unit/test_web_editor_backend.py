@@ -140,6 +140,25 @@ def test_a_page_of_another_site_cannot_write(port, repo):
         ([1, 2], 400),
         ({"action": "format-disk"}, 422),
         ({"action": "entriesByFiles", "params": {"files": ["x"]}}, 400),
+        # a folder where a file is meant: not the server's fault
+        (
+            {"action": "persistEntry", "params": {"entry": {"path": "content/news", "raw": "x"}}},
+            409,
+        ),
+        (
+            {
+                "action": "persistMedia",
+                "params": {
+                    "asset": {
+                        "path": "content/news/daimei.md/x.png",
+                        "encoding": "base64",
+                        "content": "",
+                    }
+                },
+            },
+            409,
+        ),
+        ({"action": "deleteFile", "params": {"path": "content/news"}}, 409),
     ],
 )
 def test_bad_requests_get_a_problem_in_japanese_and_english(port, body, status):
@@ -147,6 +166,13 @@ def test_bad_requests_get_a_problem_in_japanese_and_english(port, body, status):
     assert answer_status == status
     assert kind.startswith("application/problem+json")
     assert problem["status"] == status and problem["detail"] and problem["detail_en"]
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3"])
+def test_a_bad_content_length_is_a_problem_not_a_hang(port, length):
+    status, kind, problem = post(port, b'{"action": "info"}', {"Content-Length": length})
+    assert status == 400 and kind.startswith("application/problem+json")
+    assert problem["detail_en"] == "Bad Content-Length."
 
 
 def test_deleting_an_entry_removes_its_file(port, repo):

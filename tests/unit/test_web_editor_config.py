@@ -126,6 +126,21 @@ def test_a_production_build_without_the_cms_stops_with_a_message(tmp_path, setti
     assert web_editor.index_page(False).count("npm ci") == 1
 
 
+def test_the_oauth_server_is_an_https_origin(settings):
+    good = {**settings, "WEB_EDITOR_AUTH_BASE_URL": "https://cms-auth.pref.miyagi.example"}
+    web_editor.check_settings(good)
+    assert web_editor.editor_config(good)["backend"]["base_url"] == good["WEB_EDITOR_AUTH_BASE_URL"]
+    for wrong in (
+        "https://x.example/oauth/",
+        "https://x.example/oauth",
+        "http://x.example",
+    ):
+        with pytest.raises(SystemExit) as stopped:
+            web_editor.check_settings({**settings, "WEB_EDITOR_AUTH_BASE_URL": wrong})
+        assert "WEB_EDITOR_AUTH_BASE_URL" in str(stopped.value) and wrong in str(stopped.value)
+    assert "base_url" not in web_editor.editor_config(settings)["backend"]
+
+
 # ---------------------------------------------------------------- the front-matter format
 
 HARNESS = """
