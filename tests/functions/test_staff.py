@@ -133,7 +133,10 @@ def test_indicator_open_data(api, stack, tmp_path):
     rows = {r["id"]: r for r in data["consultations"]}
     assert "chiji-eno-teian" not in rows
     assert rows["open-one"]["state"] == "open" and rows["open-one"]["submitters"] >= 1
-    assert rows["closed-one"]["submitters"] == 0 and data["average_per_closed_case"] == 0
+    assert rows["closed-one"]["submitters"] == 0
+    # other tests of this worker's stack may have closed consultations of their own
+    closed = [r["submitters"] for r in data["consultations"] if r["state"] == "closed"]
+    assert data["average_per_closed_case"] == round(sum(closed) / len(closed), 1)
     raw = (tmp_path / "documents/open-data/public-comment-submitters.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and "意見提出者・団体数" in raw.decode("utf-8-sig")
     page = (tmp_path / "consultations" / "indicator.md").read_text("utf-8")
