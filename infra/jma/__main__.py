@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import feeds, poller
 
@@ -33,9 +34,16 @@ def main(argv):
         help="seconds between two requests for one feed (JMA asks for at least 60)",
     )
     args = parser.parse_args(argv[1:])
+    urls = args.feed or list(feeds.FEEDS)
+    # Faster polling is for the loopback fixtures only: JMA asks every client for a minute.
+    remote = [u for u in urls if urlsplit(u).hostname not in ("127.0.0.1", "localhost", "::1")]
+    if remote and args.min_interval < feeds.MIN_INTERVAL:
+        parser.error(
+            f"--min-interval {args.min_interval:g} は気象庁のフィードには使えません "
+            f"(JMA asks for at least {feeds.MIN_INTERVAL} s): {remote[0]}"
+        )
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     content = Path(os.environ.get("HIROBA_CONTENT", poller.ROOT / "content"))
-    urls = args.feed or list(feeds.FEEDS)
     while True:
         started = time.monotonic()
         lines, _, code = poller.run_once(

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import pytest
 from pelican.settings import read_settings
 
-from infra.jma import poller, reports
+from infra.jma import feeds, poller, reports
+from infra.jma.__main__ import main
 from infra.local.dynamodb import LocalDynamoDB
 from infra.local.stack import ROOT, MailSink
 from plugins.content_checks import content_checks
@@ -124,6 +125,17 @@ def test_polling_is_polite_if_modified_since_and_at_most_once_a_minute(tmp_path)
         assert third.not_modified == 1 and third.fetched == 0
     finally:
         jma.stop()
+
+
+def test_make_jma_refuses_to_poll_jma_faster_than_once_a_minute(capsys):
+    """--min-interval below a minute is for the loopback fixtures; against JMA's own feeds
+    the command stops before asking anything."""
+    for argv in (["--min-interval", "0"], ["--feed", feeds.FEEDS[0], "--min-interval", "5"]):
+        with pytest.raises(SystemExit) as stopped:
+            main(["jma", "--once", *argv])
+        assert stopped.value.code == 2
+        error = capsys.readouterr().err
+        assert "気象庁" in error and "at least 60 s" in error and "data.jma.go.jp" in error
 
 
 # ---------------------------------------------------------------- end to end

@@ -3,13 +3,17 @@ and Secrets Manager (the project's moto server), JMA's feeds, and a Git host wit
 API shape."""
 
 import json
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
 
 from infra.jma import production
 from infra.local.dynamodb import LocalDynamoDB
+from infra.local.stack import ROOT
 from tests.conftest import make_content
 from tests.jma.githost import GitHost
 from tests.jma.loopback import JmaServer
@@ -125,3 +129,36 @@ def test_a_refused_commit_publishes_nothing_and_the_next_run_tries_again(world):
     result = production.handler({}, None, {**env, "HIROBA_NOW": "2026-11-27 14:07"})
     assert result["written"] == ["jma-tsunami-20261127140200.md"]
     assert "_emergency/main.ja.inc" in keys(s3, names["site"])
+
+
+def test_the_container_image_copies_every_module_the_handler_runs():
+    """The image (infra/jma/Dockerfile) cannot be built here, so check what it would hold:
+    every project file a fresh interpreter loads to run the handler, the fast path and the
+    mail step lies under a COPY of the Dockerfile, and its CMD names the handler."""
+    dockerfile = (ROOT / "infra/jma/Dockerfile").read_text("utf-8")
+    copied = []
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            copied += line.split()[1:-1]
+    assert 'CMD ["infra.jma.production.handler"]' in dockerfile
+    probe = (
+        "import sys, json\n"
+        "sys.path.insert(0, 'functions')\n"
+        "import infra.jma.production, plugins.emergency.emergency\n"
+        "import hiroba_core.mail, hiroba_core.services.sending, hiroba_core.store.newsletter\n"
+        "print(json.dumps([getattr(m, '__file__', None) for m in list(sys.modules.values())]))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    root = ROOT.resolve()
+    used = set()
+    for name in json.loads(loaded.stdout):
+        path = Path(name).resolve() if name else None
+        if path and path.is_relative_to(root) and not path.is_relative_to(root / ".venv"):
+            used.add(path.relative_to(root).as_posix())
+    assert "infra/jma/production.py" in used and "plugins/emergency/emergency.py" in used
+    missing = [
+        p for p in used if not any(p == c or p.startswith(c.rstrip("/") + "/") for c in copied)
+    ]
+    assert missing == [], missing
