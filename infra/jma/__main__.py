@@ -21,6 +21,9 @@ from . import feeds, poller
 DEFAULT_STATE = poller.ROOT / ".hiroba" / "jma-state.json"
 
 
+POLL_MARGIN = 0.5  # seconds
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="python -m infra.jma", description=__doc__)
     parser.add_argument("settings", nargs="?", default=str(poller.ROOT / "pelicanconf.py"))
@@ -52,7 +55,9 @@ def main(argv):
         print("\n".join(line for line in lines if line), flush=True)
         if args.once:
             return code
-        time.sleep(max(0.0, args.min_interval - (time.monotonic() - started)))
+        # poll() measures the interval by the wall clock from a moment a little after
+        # `started`: without the margin it can find 59.99 s and skip a whole minute
+        time.sleep(max(0.0, args.min_interval - (time.monotonic() - started)) + POLL_MARGIN)
 
 
 if __name__ == "__main__":
