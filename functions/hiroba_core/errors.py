@@ -90,6 +90,10 @@ class InvalidToken(DomainError):
     """A link token that was tampered with, is for another purpose, or has expired."""
 
 
+class CopyLinkInvalid(InvalidToken):
+    """A "send me a copy" link that was tampered with or is more than a day old."""
+
+
 class SignatureInvalid(DomainError):
     """A notification (SNS) whose signature or signing certificate could not be trusted."""
 
@@ -98,6 +102,10 @@ class MailUnavailable(DomainError):
     """The mail transport refused or could not be reached; nothing was stored."""
 
     retry_after = 60
+
+
+class CopyUnavailable(MailUnavailable):
+    """The copy of a comment could not be handed to the mail transport; the link still works."""
 
 
 class InquiryNotMatched(DomainError):

@@ -191,6 +191,12 @@ def from_error(error):
             )
         case errors.InquiryNotMatched():
             return inquiry_not_matched()
+        case errors.CopyLinkInvalid():
+            return Problem(
+                "invalid-token",
+                "リンクが正しくないか、有効期限（24時間）が切れています。控えが必要な場合は、受付番号を控えて担当課にお問い合わせください。",
+                "The link is invalid or has expired (links to receive a copy are valid for 24 hours).",
+            )
         case errors.InvalidToken():
             return Problem(
                 "invalid-token",
@@ -202,6 +208,13 @@ def from_error(error):
                 "invalid-signature",
                 "通知の署名または署名用の証明書を確認できませんでした。",
                 "The notification's signature or signing certificate could not be verified.",
+            )
+        case errors.CopyUnavailable():
+            return Problem(
+                "unavailable",
+                "控えのメールを送れませんでした。少し時間をおいて、もう一度ボタンを押してください。",
+                "The copy could not be sent. Please press the button again a little later.",
+                headers={"Retry-After": str(error.retry_after)},
             )
         case errors.MailUnavailable():
             return Problem(

@@ -81,3 +81,53 @@ def error_page(problem, back_url, field_id=field_id):
 <p><a href="{escape(back_url)}">入力画面に戻って直す</a>（ブラウザの「戻る」でも、入力した内容は残っています）</p>
 """
     return html(data["title"], body, status=problem.status, headers=problem.headers)
+
+
+# ---------------------------------------------------------------- "send me a copy" links
+
+COPY_ACTION = "/api/publishing/comments/copy"
+
+
+def copy_confirm_page(token, consultation):
+    """What the verification link opens: a button, because mail scanners open links
+    before people do, and a GET must not send anything."""
+    title = escape(consultation.title) if consultation else ""
+    body = f"""<h1>ご意見の控えをメールで受け取りますか</h1>
+<p>「{title}」へのご意見の控え（受付番号と受付日時）を、このメールアドレスに送ります。</p>
+<form method="post" action="{COPY_ACTION}" novalidate>
+<input type="hidden" name="token" value="{escape(token)}">
+<button class="hiroba-button" type="submit">控えを受け取る</button>
+</form>
+<p>ご意見を送った覚えがない場合は、このページを閉じてください。控えは送られません。</p>
+"""
+    return html("控えの受け取りの確認", body)
+
+
+def copy_sent_page(sent):
+    if sent:
+        title = "控えを送りました"
+        text = "ご意見の控え（受付番号と受付日時）を、このメールアドレスに送りました。"
+    else:
+        title = "控えは送信済みです"
+        text = "このご意見の控えは、すでに送っています。控えは1回だけ送ります。"
+    body = f"""<div class="hiroba-panel" role="status">
+<h1 class="hiroba-panel__title">{escape(title)}</h1>
+</div>
+<p>{escape(text)}</p>
+<p><a href="/">宮城県のトップページへ</a></p>
+"""
+    return html(title, body)
+
+
+def copy_error_page(problem):
+    """A refused copy link: what went wrong, in Japanese and English, and no form to go
+    back to (the link came from a mail)."""
+    data = problem.body()
+    body = f"""<div class="hiroba-error-summary" role="alert" tabindex="-1">
+<h1 class="hiroba-error-summary__title">{escape(data["title"])}</h1>
+<p>{escape(data["detail"])}</p>
+<p lang="en">{escape(data.get("detail_en") or "")}</p>
+</div>
+<p><a href="/">宮城県のトップページへ</a></p>
+"""
+    return html(data["title"], body, status=problem.status, headers=problem.headers)

@@ -94,8 +94,11 @@ def staff_comments(api, staff_token):
     return {c["receipt_number"]: c for c in reply.json()["comments"]}
 
 
+COPY_LINK = re.compile(r"(/api/publishing/comments/copy\?token=\S+)")
+
+
 def copy_sent_to(stack, address):
-    """The texts of the confirmation mails the SMTP sink received for `address`."""
+    """The texts of the mails the SMTP sink received for `address` (subject, then body)."""
     texts = []
     for path in stack.mail.messages():
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
@@ -165,10 +168,30 @@ def test_without_script_a_comment_ends_on_the_receipt_page(
         "address": "大崎市",
         "age_group": "30代",
     }
-    (copy,) = copy_sent_to(stack, address)
-    # the address is not verified: the copy holds the receipt, never what was written
+    # the address is not verified: first only a link to confirm it, without the receipt
+    (verification,) = copy_sent_to(stack, address)
+    assert shown not in verification and "一行目の意見です。" not in verification
+    assert "宮城 花子" not in verification
+    link = COPY_LINK.search(verification).group(1)
+    driver.get(base + link)  # what a mail scanner does too: it sends nothing
+    assert len(copy_sent_to(stack, address)) == 1
+    driver.find_element(By.XPATH, "//button[normalize-space()='控えを受け取る']").click()
+    wait(driver).until(
+        EC.text_to_be_present_in_element(
+            (By.CSS_SELECTOR, "h1.hiroba-panel__title"), "控えを送りました"
+        )
+    )
+    (copy,) = [text for text in copy_sent_to(stack, address) if text != verification]
+    # the copy holds the receipt, never what was written
     assert f"受付番号 {shown}" in copy and "一行目の意見です。" not in copy
     assert "宮城 花子" not in copy
+    # back to the page of the link and the button again: the copy is sent only once
+    driver.get(base + link)
+    driver.find_element(By.XPATH, "//button[normalize-space()='控えを受け取る']").click()
+    wait(driver).until(
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, "h1.hiroba-panel__title"), "送信済み")
+    )
+    assert len(copy_sent_to(stack, address)) == 2
 
 
 def test_without_script_errors_come_back_as_a_page_of_links_to_the_fields(
@@ -292,5 +315,23 @@ def test_with_script_errors_show_inline_and_the_summary_takes_focus_then_the_rec
     stored = staff_comments(api, staff_token)[shown]
     assert stored["answers"] == {"q1": "スクリプトありで送る意見です。"}
     assert stored["personal"] == {"email": address}
-    (copy,) = copy_sent_to(stack, address)
-    assert f"受付番号 {shown}" in copy
+    (verification,) = copy_sent_to(stack, address)  # the copy waits for the address
+    assert shown not in verification
+    # the API's pages behind the link pass the same accessibility gate as the site's
+    link = COPY_LINK.search(verification).group(1)
+    refused = "/api/publishing/comments/copy?token=forged"
+    result = gate.audit(driver, base, [link, refused], widths=(1280,))
+    assert not result.findings, "\n".join(map(str, result.findings))
+    assert result.reflow_failures == [] and result.csp_violations == []
+    assert "24時間" in driver.find_element(By.TAG_NAME, "main").text  # the refused link
+    gate.set_width(driver, 1280)
+    driver.get(base + link)
+    driver.find_element(By.XPATH, "//button[normalize-space()='控えを受け取る']").click()
+    wait(driver).until(
+        EC.text_to_be_present_in_element(
+            (By.CSS_SELECTOR, "h1.hiroba-panel__title"), "控えを送りました"
+        )
+    )
+    findings, _, _ = gate.axe_findings(driver, "copy sent", 1280)
+    assert not findings, "\n".join(map(str, findings))
+    assert len(copy_sent_to(stack, address)) == 2

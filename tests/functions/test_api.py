@@ -1,9 +1,12 @@
 """POST /consultations/{id}/comments over HTTP against the DynamoDB server: every rule."""
 
 import email
+import re
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 import pytest
 from hiroba_core import tokens
@@ -191,21 +194,39 @@ def test_fifty_concurrent_requests_with_one_key_make_one_comment(api, db):
     assert sum(i["answers"]["M"]["q1"]["S"] == body["answers"]["q1"] for i in items) == 1
 
 
-def test_confirmation_mail_goes_through_smtp(api, stack):
-    before = set(stack.mail.messages())
-    body = valid(email="taro@example.jp", send_copy="yes")
-    reply = api.comment("open-one", body)
-    assert reply.status == 201, reply
-    number = reply.json()["receipt_number"]
+def _new_mail(stack, before):
     for _ in range(50):
         new = set(stack.mail.messages()) - before
         if new:
             break
         time.sleep(0.1)
-    message = email.message_from_bytes(new.pop().read_bytes())
-    assert message["To"] == "taro@example.jp"
-    assert number in str(email.header.make_header(email.header.decode_header(message["Subject"])))
-    assert number in message.get_payload(decode=True).decode("utf-8")
+    (path,) = new
+    return email.message_from_bytes(path.read_bytes())
+
+
+def _subject(message):
+    return str(email.header.make_header(email.header.decode_header(message["Subject"])))
+
+
+def test_copy_mail_goes_through_smtp_after_the_address_is_verified(api, stack):
+    resident = f"taro-{uuid.uuid4().hex[:8]}@example.jp"
+    before = set(stack.mail.messages())
+    reply = api.comment("open-one", valid(email=resident, send_copy="yes"))
+    assert reply.status == 201, reply
+    number = reply.json()["receipt_number"]
+    verification = _new_mail(stack, before)
+    assert verification["To"] == resident
+    text = verification.get_payload(decode=True).decode("utf-8")
+    assert number not in _subject(verification) and number not in text
+    token = unquote(re.search(r"/comments/copy\?token=(\S+)", text).group(1))
+
+    before = set(stack.mail.messages())
+    sent = api.request("POST", "/comments/copy", {"token": token})
+    assert sent.status == 200 and sent.json() == {"status": "sent"}, sent
+    copy = _new_mail(stack, before)
+    assert copy["To"] == resident
+    assert number in _subject(copy)
+    assert number in copy.get_payload(decode=True).decode("utf-8")
 
 
 def test_personal_data_is_kept_apart_and_expires_by_ttl(api, db, stack):

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,11 +17,12 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import pytest
 from hiroba_core import sns, tokens
 from hiroba_core.domain import Consultation, Question
+from hiroba_core.ids import parse_receipt
 from hiroba_core.mail import Mailer
 from hiroba_core.problems import TYPE_BASE
 from hiroba_core.security_headers import SECURITY_HEADERS
@@ -439,20 +441,158 @@ def test_the_site_own_forms_and_programs_still_post(api):
     assert program.status == 201, program
 
 
+COPY_LINK = re.compile(r"/api/publishing(/comments/copy\?token=\S+)")
+FORM_HTML = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
+
+
+def _copy_link(message):
+    match = COPY_LINK.search(message.get_body(("plain",)).get_content())
+    assert match, message
+    return match.group(1)
+
+
+def _press_copy_button(api, link, headers=FORM_HTML):
+    token = unquote(link.split("token=", 1)[1])
+    return api.request(
+        "POST", "/comments/copy", headers=headers, raw=urlencode({"token": token}).encode()
+    )
+
+
 def test_the_copy_mail_echoes_nothing_and_floods_nobody(api, inbox, stack):
-    """The copy went to any address typed in, with the sender's text, from the prefecture."""
+    """The copy went to any address typed in: now the address gets only a link to confirm
+    itself, in the prefecture's words, and the copy (still without the sender's text) only
+    after the button behind that link is pressed, once."""
     victim = address()
     spam = "当選しました！ http://evil.example/claim で受け取ってください"
     limit = stack.settings().address_mail_limit
+    receipts = []
     for _ in range(limit + 3):
         body = valid(email=victim, name="宮城県庁 お知らせ係", send_copy="yes")
         body["answers"]["q1"] = spam
-        assert api.comment("open-one", body).status == 201
+        reply = api.comment("open-one", body)
+        assert reply.status == 201
+        receipts.append(reply.json()["receipt_number"])
     mails = inbox.to(victim)
-    assert len(mails) == limit
-    text = mails[0].get_body(("plain",)).get_content()
-    assert "受付番号" in text
+    assert len(mails) == limit  # the per-address limit holds for the verification mail
+    first = mails[0]
+    text = first.get_body(("plain",)).get_content()
+    assert "確認" in first["Subject"] and "受付番号" not in first["Subject"]
+    assert "24時間以内" in text and "覚えがない場合" in text
+    assert not any(number in text for number in receipts)  # no copy before verification
     assert "evil.example" not in text and "当選" not in text and "お知らせ係" not in text
+
+    link = _copy_link(first)
+    page = api.request("GET", link, headers={"Accept": "text/html"})
+    assert page.status == 200 and "控えを受け取る" in page.text()
+    assert len(inbox.to(victim)) == limit  # opening the link (a scanner) sends nothing
+
+    cross = _press_copy_button(api, link, {**FORM_HTML, "Sec-Fetch-Site": "cross-site"})
+    assert cross.status == 403 and len(inbox.to(victim)) == limit
+
+    sent = _press_copy_button(api, link)
+    assert sent.status == 200 and "控えを送りました" in sent.text()
+    copies = [m for m in inbox.to(victim) if "受付番号" in m["Subject"]]
+    assert len(copies) == 1
+    copy = copies[0].get_body(("plain",)).get_content()
+    assert any(f"受付番号: {number}" in copy for number in receipts)
+    assert "evil.example" not in copy and "当選" not in copy and "お知らせ係" not in copy
+
+    again = _press_copy_button(api, link)  # a reload, a retry, a second click
+    assert again.status == 200 and "送信済み" in again.text()
+    token = unquote(link.split("token=", 1)[1])
+    replayed = api.request("POST", "/comments/copy", {"token": token})
+    assert replayed.status == 200 and replayed.json() == {"status": "already-sent"}
+    assert len(inbox.to(victim)) == limit + 1
+
+
+def test_a_forged_expired_or_foreign_copy_link_sends_nothing(api, inbox, stack):
+    victim = address()
+    reply = api.comment("open-one", valid(email=victim, send_copy="yes"))
+    assert reply.status == 201
+    receipt = parse_receipt(reply.json()["receipt_number"])
+    (verification,) = inbox.to(victim)
+    token = unquote(_copy_link(verification).split("token=", 1)[1])
+    secret = stack.settings().secret
+    data = {"c": "open-one", "r": receipt, "e": victim}
+    day_ago = time.time() - 24 * 3600 - 60
+    refused = {
+        "forged": tokens.seal(OLD_PUBLIC_SECRET, "comment-copy", data),
+        "altered": token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB"),
+        "expired": tokens.seal(secret, "comment-copy", data, now=day_ago),
+        "other purpose": tokens.seal(secret, "confirm", data),
+        "other consultation": tokens.seal(secret, "comment-copy", {**data, "c": "closed-one"}),
+        "no such receipt": tokens.seal(secret, "comment-copy", {**data, "r": "0" * len(receipt)}),
+        "empty": "",
+    }
+    for name, bad in refused.items():
+        body = problem(api.request("POST", "/comments/copy", {"token": bad}), "invalid-token", 400)
+        assert "24時間" in body["detail"], name
+        page = api.request(
+            "GET", "/comments/copy?token=" + quote(bad), headers={"Accept": "text/html"}
+        )
+        assert page.status == 400 and "24時間" in page.text() and "24 hours" in page.text(), name
+    assert len(inbox.to(victim)) == 1  # the verification only: no copy for any of them
+
+
+def test_a_copy_link_mailed_before_a_rotation_still_works(stack, inbox):
+    """Sealed with the key of yesterday, opened after the rotation: it works while the old
+    key is listed as previous, and not once it is gone."""
+    from hiroba_core.errors import CopyLinkInvalid
+    from hiroba_core.services import comments
+
+    old, new = "o" * 40, "n" * 40
+    before = replace(stack.settings(), secret=old, previous_secrets=())
+    after = replace(before, secret=new, previous_secrets=(old,))
+    mailer = Mailer.from_settings(before)
+    victim = address()
+    comments.submit(
+        PublishingStore(before),
+        "open-one",
+        valid(email=victim, send_copy="yes"),
+        client=fresh_ip(),
+        mailer=mailer,
+    )
+    (verification,) = inbox.to(victim)
+    token = unquote(_copy_link(verification).split("token=", 1)[1])
+    with pytest.raises(CopyLinkInvalid):
+        comments.send_verified_copy(
+            PublishingStore(replace(after, previous_secrets=())), mailer, token
+        )
+    receipt, sent = comments.send_verified_copy(PublishingStore(after), mailer, token)
+    assert sent and len(inbox.to(victim)) == 2
+    assert f"受付番号: {receipt.display}" in inbox.to(victim)[-1].get_body(("plain",)).get_content()
+
+
+def test_a_copy_the_mail_server_refused_can_be_sent_again(stack, inbox):
+    """The once-only mark is taken back when the transport refuses the copy: the button
+    then works again, instead of the copy being lost for good."""
+    from hiroba_core.errors import CopyUnavailable
+    from hiroba_core.services import comments
+
+    settings = stack.settings()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # a port nobody listens on: the connection is refused
+    down = Mailer.from_settings(
+        replace(settings, mail_transport=f"smtp://127.0.0.1:{closed.getsockname()[1]}")
+    )
+    mailer = Mailer.from_settings(settings)
+    victim = address()
+    store = PublishingStore(settings)
+    comments.submit(
+        store, "open-one", valid(email=victim, send_copy="yes"), client=fresh_ip(), mailer=mailer
+    )
+    (verification,) = inbox.to(victim)
+    token = unquote(_copy_link(verification).split("token=", 1)[1])
+    try:
+        with pytest.raises(CopyUnavailable):
+            comments.send_verified_copy(store, down, token)
+    finally:
+        closed.close()
+    assert len(inbox.to(victim)) == 1
+    _, sent = comments.send_verified_copy(store, mailer, token)
+    assert sent and len(inbox.to(victim)) == 2
+    _, sent = comments.send_verified_copy(store, mailer, token)
+    assert not sent and len(inbox.to(victim)) == 2
 
 
 # ---------------------------------------------------------------- 6. throttles

@@ -3,11 +3,15 @@
 import logging
 import time
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from .. import tokens
 from ..domain import Comment, Receipt
 from ..errors import (
+    CopyLinkInvalid,
+    CopyUnavailable,
     IdempotencyConflict,
+    InvalidToken,
     NotFound,
     RateLimited,
     StoreUnavailable,
@@ -106,19 +110,27 @@ def submit(store, consultation_id, raw, *, client, idempotency_key=None, now=Non
     raise StoreUnavailable()
 
 
-def _send_copy(store, mailer, consultation, receipt, submission, epoch):
-    """The "send me a copy" mail, at most address_mail_limit per address and window.
+COPY = "comment-copy"  # the purpose sealed into the link of the verification mail
+COPY_SECONDS = 24 * 3600  # the link is valid for one day
+COPY_PATH = "/api/publishing/comments/copy"
 
-    Anyone can type anyone's address into the form, and that address has not been verified,
-    so the mail holds only the prefecture's own words (the consultation's title, the receipt
-    number and time): nothing the sender wrote, not even their name, reaches a third party's
-    inbox under the prefecture's name. A failed count or mail never fails the submission."""
+
+def _send_copy(store, mailer, consultation, receipt, submission, epoch):
+    """The first step of "send me a copy": a mail asking the address to confirm itself, at
+    most address_mail_limit per address and window.
+
+    Anyone can type anyone's address into the form, so this mail holds only the prefecture's
+    own words (what it is, the consultation's title, a link valid for a day): not the receipt
+    number, not anything the sender wrote, not even their name. The copy itself is sent only
+    when the link is followed (send_verified_copy). A failed count or mail never fails the
+    submission."""
     settings = store.settings
+    email = submission.personal["email"]
     try:
         with store.uow() as uow:
             mapping.count_request(
                 uow,
-                tokens.address_hash(settings.secret, submission.personal["email"]),
+                tokens.address_hash(settings.secret, email),
                 epoch,
                 settings.address_mail_limit,
                 settings.rate_window_seconds,
@@ -128,11 +140,91 @@ def _send_copy(store, mailer, consultation, receipt, submission, epoch):
     except (Cancelled, StoreUnavailable):
         logger.info("comment copy not sent: address limit")
         return
+    token = tokens.seal(
+        settings.secret,
+        COPY,
+        {"c": consultation.id, "r": receipt.number, "e": email},
+        now=epoch,
+    )
     mailer.send(
-        submission.personal["email"],
+        email,
+        "【宮城県】ご意見の控えの送付先の確認",
+        verification_text(consultation, f"{settings.site_url}{COPY_PATH}?token={quote(token)}"),
+    )
+
+
+def verification_text(consultation, url):
+    lines = [
+        "宮城県の意見募集の受付で、このメールアドレスに控えを送るよう依頼がありました。",
+        "",
+        f"意見募集: {consultation.title}",
+        "",
+        "控え（受付番号と受付日時）を受け取るには、24時間以内に次のリンクを開き、",
+        "表示されるページのボタンを押してください。",
+        url,
+        "",
+        "ご意見を送った覚えがない場合は、このメールを無視してください。",
+        "控えは送られず、これ以上メールは届きません。",
+        "",
+        "このメールは送信専用です。お問い合わせは担当課までお願いします。",
+        "宮城県",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def read_copy_link(store, token, now=None):
+    """(Receipt, Consultation, address) of a verification link, or InvalidToken: forged,
+    altered, sealed for another purpose, older than a day, or naming a receipt that is not
+    that consultation's."""
+    current = (now or datetime.now(UTC)).timestamp()
+    try:
+        data = tokens.unseal(store.settings.keys, COPY, token, COPY_SECONDS, current)
+    except InvalidToken:
+        raise CopyLinkInvalid() from None
+    receipt = store.get_receipt(str(data.get("r") or ""))
+    email = data.get("e")
+    if receipt is None or receipt.consultation_id != data.get("c") or not isinstance(email, str):
+        raise CopyLinkInvalid()
+    consultation = store.get_consultation(receipt.consultation_id)
+    if consultation is None:
+        raise CopyLinkInvalid()
+    return receipt, consultation, email
+
+
+def send_verified_copy(store, mailer, token, now=None):
+    """Send the copy to the address the link has just verified: (Receipt, sent). Exactly once
+    per receipt: a conditional write on the receipt marks it first, so a reload, a retry or
+    a second click finds the mark and sends nothing (sent is False). A failed mail takes
+    the mark back, so the resident can try the link again."""
+    receipt, consultation, email = read_copy_link(store, token, now)
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+    key = mapping.receipt_key(receipt.number)
+    try:
+        with store.uow() as uow:
+            uow.update(
+                key,
+                "SET copy_sent_at = :t",
+                condition="attribute_exists(pk) AND attribute_not_exists(copy_sent_at)",
+                values={":t": stamp},
+                label="copy",
+            )
+            uow.commit()
+    except Cancelled as cancelled:
+        if "copy" in cancelled.failed:
+            logger.info("comment copy: already sent")
+            return receipt, False
+        raise StoreUnavailable() from None
+    if mailer is None or not mailer.send(
+        email,
         f"【宮城県】ご意見を受け付けました（受付番号 {receipt.display}）",
         confirmation_text(consultation, receipt),
-    )
+    ):
+        with store.uow() as uow:
+            uow.update(key, "REMOVE copy_sent_at", label="copy")
+            uow.commit()
+        raise CopyUnavailable()
+    logger.info("comment copy sent consultation=%s", receipt.consultation_id)
+    return receipt, True
 
 
 def confirmation_text(consultation, receipt):
@@ -145,7 +237,6 @@ def confirmation_text(consultation, receipt):
         "",
         "お送りいただいた内容は、受付番号とあわせて担当課が確認します。",
         "このメールには、お送りいただいた内容は載せていません。",
-        "お申し込みに心当たりがない場合は、このメールを破棄してください。",
         "",
         "このメールは送信専用です。お問い合わせは担当課までお願いします。",
         "宮城県",
@@ -162,4 +253,11 @@ def find_receipt(store, text):
     return receipt, store.get_consultation(receipt.consultation_id)
 
 
-__all__ = ["submit", "find_receipt", "format_receipt", "HONEYPOT"]
+__all__ = [
+    "submit",
+    "find_receipt",
+    "format_receipt",
+    "read_copy_link",
+    "send_verified_copy",
+    "HONEYPOT",
+]

@@ -62,3 +62,51 @@ def get_receipt(number):
     data = receipt.as_dict()
     data["consultation_title"] = consultation.title if consultation else None
     return json_response(data)
+
+
+def _reads_html(request):
+    """A link opened from a mail: a browser, which asks for HTML."""
+    return "text/html" in (request.headers.get("accept") or "")
+
+
+def _copy_token(request, raw=None):
+    return (raw or {}).get("token") or (request.query_params or {}).get("token") or ""
+
+
+@bp.route("/comments/copy", methods=["GET"])
+@api
+def copy_page():
+    """The link of the verification mail: shows a button and changes nothing."""
+    request = bp.current_request
+    token = _copy_token(request)
+    store = context.publishing_store()
+    try:
+        _, consultation, _ = comments.read_copy_link(store, token)
+    except DomainError as error:
+        if not _reads_html(request):
+            raise
+        return pages.copy_error_page(problems.from_error(error))
+    if _reads_html(request):
+        return pages.copy_confirm_page(token, consultation)
+    return json_response({"status": "unsent"})
+
+
+@bp.route("/comments/copy", methods=["POST"], content_types=[JSON, FORM])
+@api
+def send_copy():
+    """The page's button (same-origin, like every POST): the copy goes to the address the
+    link has verified, once per receipt."""
+    request = bp.current_request
+    try:
+        raw = read_body(request, (JSON, FORM))
+        _, sent = comments.send_verified_copy(
+            context.publishing_store(), context.mailer(), _copy_token(request, raw)
+        )
+    except (problems.Problem, DomainError) as error:
+        if not wants_html(request):
+            raise
+        problem = error if isinstance(error, problems.Problem) else problems.from_error(error)
+        return pages.copy_error_page(problem)
+    if wants_html(request):
+        return pages.copy_sent_page(sent)
+    return json_response({"status": "sent" if sent else "already-sent"})
