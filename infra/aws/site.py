@@ -158,23 +158,30 @@ def response_headers_config(headers, override):
     return config
 
 
+# Every bucket of the site is private and encrypted: CloudFront reads through origin access
+# control, nobody reads them directly.
+PRIVATE_BUCKET = {
+    "PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    },
+    "BucketEncryption": {
+        "ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+        ]
+    },
+}
+
+
 def log_bucket_resources():
     site_bucket_arn = {"Fn::GetAtt": ["SiteBucket", "Arn"]}
     return {
         "LogBucket": {
             "Type": "AWS::S3::Bucket",
             "Properties": {
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                    ]
-                },
+                **PRIVATE_BUCKET,
                 # CloudFront's standard logs are delivered with an object ACL
                 "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]},
                 "LifecycleConfiguration": {
@@ -317,17 +324,7 @@ def template():
         "SiteBucket": {
             "Type": "AWS::S3::Bucket",
             "Properties": {
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                    ]
-                },
+                **PRIVATE_BUCKET,
                 "VersioningConfiguration": {"Status": "Enabled"},
                 "LoggingConfiguration": {
                     "DestinationBucketName": {"Ref": "LogBucket"},
