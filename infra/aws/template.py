@@ -115,6 +115,27 @@ def secret_resource(name, description):
     }
 
 
+# The properties every Lambda function's role starts from: Lambda may assume it, and it may
+# write its own logs. Each role adds its own inline policy.
+LAMBDA_ROLE = {
+    "AssumeRolePolicyDocument": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    },
+    "ManagedPolicyArns": [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+        }
+    ],
+}
+
+
 def table_arn(app):
     name = TABLES[app].default_name
     return {
@@ -256,21 +277,7 @@ def jma_poller():
             "Type": "AWS::IAM::Role",
             **enabled,
             "Properties": {
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
-                "ManagedPolicyArns": [
-                    {
-                        "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-                    }
-                ],
+                **LAMBDA_ROLE,
                 "Policies": [
                     {
                         "PolicyName": "jma-poller",
