@@ -7,9 +7,9 @@ import sys
 import zipfile
 
 import pytest
-from infra.aws.package import package
 
 from infra.aws import template
+from infra.aws.package import package
 from infra.local.stack import ROOT
 
 APPS = ("publishing", "procedures")

@@ -9,7 +9,6 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
-from infra.aws.package import prepare
 
 from hiroba_core import catalogue, ids, problems, tokens
 from hiroba_core.domain.application import (
@@ -29,6 +28,7 @@ from hiroba_core.errors import (
 )
 from hiroba_core.services import applications
 from hiroba_web import procedure_pages
+from infra.aws.package import prepare
 from infra.local.stack import ROOT
 
 S = ApplicationStatus
