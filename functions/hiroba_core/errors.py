@@ -111,3 +111,11 @@ class CopyUnavailable(MailUnavailable):
 class InquiryNotMatched(DomainError):
     """No application with this reference number, or not this inquiry code: the same answer
     for both, so the answer never tells whether a reference number exists."""
+
+
+class ApprovalRequired(DomainError):
+    """完了 and 却下 are proposed by one member of staff and approved by another (決裁)."""
+
+
+class SameApprover(DomainError):
+    """The approver of a proposal is the member of staff who proposed it."""

@@ -148,8 +148,10 @@ def api(stack):
 
 @pytest.fixture(scope="session")
 def staff_token(stack):
-    def mint(role="staff", department="johoseisaku", ttl=600, now=None):
-        return tokens.mint(stack.jwt_secret, "tester", role, department, ttl, now)
+    def mint(
+        role="staff", department="johoseisaku", ttl=600, now=None, dantai=None, subject="tester"
+    ):
+        return tokens.mint(stack.jwt_secret, subject, role, department, ttl, now, dantai)
 
     return mint
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .. import tokens
+from ..access import authorize, may
 from ..domain import Application
-from ..domain.application import LABELS, ApplicationStatus, next_statuses
+from ..domain.application import LABELS, NEEDS_APPROVAL, ApplicationStatus, next_statuses
 from ..domain.procedure import Procedure, check
 from ..errors import (
+    ApprovalRequired,
     FieldError,
     IdempotencyConflict,
     InquiryNotMatched,
@@ -363,13 +365,13 @@ def list_applications(store, catalogue, procedure_id, staff, *, cursor=None, lim
     procedure = catalogue.get(procedure_id)
     if procedure is None:
         raise NotFound("procedure")
-    staff.require(procedure.department)
+    authorize(staff, "view_personal", procedure.dantai, procedure.department)
     _, epoch, _ = _now(now)
     found, next_cursor = store.list_applications(
         procedure_id, now_epoch=epoch, after=cursor or "", limit=size
     )
     # the same rule as a status change: staff act for the department that received it
-    found = [a for a in found if staff.may_act_for(a.department)]
+    found = [a for a in found if may(staff, "view_personal", a.owner, a.department)]
     return procedure, found, next_cursor
 
 
@@ -413,25 +415,95 @@ def _status_change(raw):
     return status, version, note
 
 
-def change_status(store, reference_text, staff, raw, now=None):
-    """Move an application to a new status: only staff of its department, only from the
-    version they read, only along TRANSITIONS; the change is appended to the history."""
-    status, version, note = _status_change(raw)
-    _, _, at = _now(now)
-    reference = parse_reference(reference_text)
-    application = store.get_application(reference) if reference else None
+def _for_staff(store, reference_text, staff, permission, now=None):
+    """The application (with what the applicant wrote) if `staff` may `permission` it."""
+    reference = parse_reference(reference_text) if isinstance(reference_text, str) else None
+    _, epoch, _ = _now(now)
+    application = store.get_application_for_staff(reference, epoch) if reference else None
     if application is None:
         raise NotFound("application")
-    staff.require(application.department)
+    authorize(staff, permission, application.owner, application.department)
+    return application
+
+
+def application_for_staff(store, reference_text, staff, audit=None, now=None):
+    """One application with the applicant's data, for any role of its department; the
+    view of personal data is recorded (`audit(uow, action, target, detail)`)."""
+    application = _for_staff(store, reference_text, staff, "view_personal", now)
+    if audit is not None:
+        with store.uow() as uow:
+            audit(uow, "view-personal", format_reference(application.reference), "")
+            uow.commit()
+    return application
+
+
+def change_status(store, reference_text, staff, raw, now=None, audit=None):
+    """Move an application to a new status: only staff of its department, only from the
+    version they read, only along TRANSITIONS; the change is appended to the history.
+    完了 and 却下 are not changes but proposals (propose / approve: the two-person rule)."""
+    status, version, note = _status_change(raw)
+    _, _, at = _now(now)
+    application = _for_staff(store, reference_text, staff, "change", now)
+    if application.check_transition(status) in NEEDS_APPROVAL:
+        raise ApprovalRequired()
     if version != application.version:
         raise VersionConflict()
     old_status, old_version = application.status, application.version
     change = application.transition(status, at, by=staff.subject, note=note)
     with store.uow() as uow:
         items.record_change(uow, application, old_status, old_version, change)
+        if audit is not None:
+            audit(
+                uow,
+                "correction" if status == ApplicationStatus.RETURNED else "change",
+                format_reference(application.reference),
+                f"{old_status.value} → {status}",
+            )
         try:
             uow.commit()
         except Cancelled:
             raise VersionConflict() from None
     logger.info("application status changed to %s", application.status.value)
+    return application
+
+
+def propose(store, reference_text, staff, raw, now=None, audit=None):
+    """Propose 完了 or 却下 (staff of the department): an approver decides it."""
+    status, version, note = _status_change(raw)
+    _, _, at = _now(now)
+    application = _for_staff(store, reference_text, staff, "propose", now)
+    if version != application.version:
+        raise VersionConflict()
+    old_version = application.version
+    application.propose(status, at, by=staff.subject, by_name=staff.username, note=note)
+    with store.uow() as uow:
+        items.record_proposal(uow, application, old_version)
+        if audit is not None:
+            audit(uow, "propose", format_reference(application.reference), status)
+        try:
+            uow.commit()
+        except Cancelled:
+            raise VersionConflict() from None
+    return application
+
+
+def approve(store, reference_text, staff, raw, now=None, audit=None):
+    """Approve the proposal (an approver or admin who did not propose it): the status
+    changes, with the proposer's and the approver's notes in the history."""
+    _, version, note = _status_change({**raw, "status": ApplicationStatus.COMPLETED.value})
+    _, _, at = _now(now)
+    application = _for_staff(store, reference_text, staff, "approve", now)
+    if version != application.version:
+        raise VersionConflict()
+    proposer = (application.proposal or {}).get("by", "")
+    old_status, old_version = application.status, application.version
+    change = application.approve(at, by=staff.subject, note=note)
+    with store.uow() as uow:
+        items.record_decision(uow, application, old_status, old_version, change, proposer)
+        if audit is not None:
+            audit(uow, "approve", format_reference(application.reference), change.status.value)
+        try:
+            uow.commit()
+        except Cancelled:
+            raise VersionConflict() from None
     return application

@@ -3,7 +3,9 @@
 import csv
 import io
 
+from ..access import authorize
 from ..domain import CommentStatus
+from ..domain.dantai import PREFECTURE_OF_MIYAGI
 from ..errors import FieldError, NotFound, ValidationFailed, VersionConflict
 from ..ids import format_receipt
 from ..store import mapping
@@ -13,16 +15,17 @@ from ..validation import PERSONAL_FIELDS, normalize
 MAX_RESPONSE = 8000
 
 
-def _consultation_for(store, consultation_id, staff):
+def _consultation_for(store, consultation_id, staff, permission):
+    """Consultations are the prefecture's (the publishing site is 宮城県's own)."""
     consultation = store.get_consultation(consultation_id)
     if consultation is None:
         raise NotFound("consultation")
-    staff.require(consultation.department)
+    authorize(staff, permission, PREFECTURE_OF_MIYAGI, consultation.department)
     return consultation
 
 
-def list_comments(store, consultation_id, staff):
-    consultation = _consultation_for(store, consultation_id, staff)
+def list_comments(store, consultation_id, staff, permission="view_personal"):
+    consultation = _consultation_for(store, consultation_id, staff, permission)
     return consultation, store.list_comments(consultation_id, with_personal=True)
 
 
@@ -54,7 +57,7 @@ def csv_cell(value):
 def export_csv(store, consultation_id, staff):
     """The comments as CSV text starting with a BOM, so Excel opens it as UTF-8. Every
     cell is neutralised (csv_cell): residents' text is never a formula in staff's Excel."""
-    consultation, comments = list_comments(store, consultation_id, staff)
+    consultation, comments = list_comments(store, consultation_id, staff, "export")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     questions = list(consultation.questions)
@@ -77,7 +80,7 @@ def export_csv(store, consultation_id, staff):
 
 
 def _change(store, consultation_id, comment_id, staff, version, change):
-    _consultation_for(store, consultation_id, staff)
+    _consultation_for(store, consultation_id, staff, "moderate")
     if not (type(version) is int and version >= 1):
         # as in the procedures app: a change without the version read would overwrite
         # whatever another member of staff did in between (a lost update)

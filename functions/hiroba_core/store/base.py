@@ -32,7 +32,7 @@ class TableStore:
             if start:
                 kwargs["ExclusiveStartKey"] = start
             with dynamo.unavailable_on_failure():
-                page = self.client.query(TableName=self.table, **kwargs)
+                page = self.client.query(**{"TableName": self.table, **kwargs})
             items += [dynamo.from_item(i) for i in page.get("Items", [])]
             start = page.get("LastEvaluatedKey")
             if not start:

@@ -91,6 +91,7 @@ def application_from_item(item, personal=None):
         history=[Change.from_dict(c) for c in item.get("history", [])],
         applicant=personal.get("applicant") if personal else None,
         dantai=item.get("dantai", ""),  # "" for applications received before 団体 existed
+        proposal=item.get("proposal") or None,
     )
 
 
@@ -126,8 +127,52 @@ def record_change(uow, application, old_status, old_version, change):
     )
 
 
+def record_proposal(uow, application, old_version):
+    """A proposed 完了/却下 (the two-person rule) as part of `uow`, from the version read."""
+    uow.update(
+        application_key(application.reference),
+        "SET proposal = :p, #v = :v",
+        condition="#s = :s AND #v = :oldv",
+        values={
+            ":p": dict(application.proposal),
+            ":v": application.version,
+            ":s": application.status.value,
+            ":oldv": old_version,
+        },
+        names={"#s": "status", "#v": "version"},
+        label="application",
+    )
+
+
+def record_decision(uow, application, old_status, old_version, change, proposer):
+    """The approved change as part of `uow`: only while the proposal read is still there."""
+    uow.update(
+        application_key(application.reference),
+        "SET #s = :s, #v = :v, history = list_append(history, :h) REMOVE proposal",
+        condition="#s = :old AND #v = :oldv AND proposal.#by = :proposer",
+        values={
+            ":s": application.status.value,
+            ":v": application.version,
+            ":h": [change.as_dict()],
+            ":old": old_status.value,
+            ":oldv": old_version,
+            ":proposer": proposer,
+        },
+        names={"#s": "status", "#v": "version", "#by": "by"},
+        label="application",
+    )
+
+
 class ProceduresStore(TableStore):
     app = "procedures"
+
+    def get_application_for_staff(self, reference, now_epoch):
+        """The application with what the applicant wrote (unless expired): for staff."""
+        item = self._get(application_key(reference), consistent=True)
+        if not item:
+            return None
+        personal = self._get(applicant_key(reference), consistent=True)
+        return application_from_item(item, _unexpired(personal, now_epoch))
 
     def get_application(self, reference):
         """The application without its applicant (what the status inquiry may see)."""

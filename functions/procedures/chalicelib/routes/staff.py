@@ -40,3 +40,23 @@ def change_status(reference):
         context.procedures_store(), reference, who, read_body(bp.current_request)
     )
     return json_response(service.staff_view(application))
+
+
+@bp.route("/staff/applications/{reference}/proposal", methods=["POST"], content_types=[JSON])
+@api
+def propose(reference):
+    who = auth.staff(bp.current_request)
+    application = service.propose(
+        context.procedures_store(), reference, who, read_body(bp.current_request)
+    )
+    return json_response(service.staff_view(application))
+
+
+@bp.route("/staff/applications/{reference}/approval", methods=["POST"], content_types=[JSON])
+@api
+def approve(reference):
+    who = auth.staff(bp.current_request)
+    application = service.approve(
+        context.procedures_store(), reference, who, read_body(bp.current_request)
+    )
+    return json_response(service.staff_view(application))
