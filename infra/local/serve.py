@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+from .cognito import MOTO_TOTP_SECRET, STAFF
 from .stack import LocalStack, SiteServer, site_handler
 from .web_editor import with_web_editor
 
@@ -95,11 +96,15 @@ def serve(server, output, apps):
     server.serve_forever()
 
 
-def start_stack():
+def start_stack(port=8000):
     stack = LocalStack(ROOT / ".hiroba", origin_verify=True).start()
     print(
         f"APIs: /api/publishing/ and /api/procedures/ (DynamoDB {stack.dynamodb_endpoint}, "
         f"mail saved to .hiroba/mail/)\n"
+        f"staff console: http://127.0.0.1:{port}/staff/ — users {', '.join(u for u, *_ in STAFF)}"
+        f" (docs/staff.md: 団体, role, department), password in .hiroba/staff-password,"
+        f" code from an authenticator with the secret {MOTO_TOTP_SECRET.upper()}"
+        f" or `{sys.executable} -m infra.local.cognito code`\n"
         f"staff token: PYTHONPATH=.:functions HIROBA_JWT_SECRET=$(cat .hiroba/jwt-secret) "
         f"{sys.executable} -m infra.tools token --department koho\n"
         f"send a newsletter issue: PYTHONPATH=.:functions DYNAMODB_ENDPOINT={stack.dynamodb_endpoint} "
@@ -129,7 +134,7 @@ def main():
         return 0 if ok else 1
     # a terminated run (not only Ctrl-C) stops the apps and servers it started
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    stack = None if args.no_api else start_stack()
+    stack = None if args.no_api else start_stack(args.port)
     apps = stack.apps if stack else {}
     threading.Thread(target=serve, args=(server, output, apps), daemon=True).start()
     seen = snapshot()
