@@ -9,41 +9,14 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from hiroba_core import cognito as pool_api
 from hiroba_core import tokens
 from hiroba_core.errors import Forbidden, NotFound, Unauthorized
 from hiroba_core.services import console as service
 from hiroba_core.store.console import ConsoleStore, audit_item
 from infra.local import cognito
 
-from .console_client import Console
 from .test_dantai_applications import SENDAI
 from .test_procedures_api import applied, body, fields, inquire
-
-
-@pytest.fixture(scope="session")
-def console_url(stack):
-    return stack.apps["console"].url
-
-
-@pytest.fixture
-def browser(console_url):
-    return Console(console_url)
-
-
-@pytest.fixture(scope="session")
-def signed_in(stack, console_url):
-    """A signed-in Console per user name (one sign-in per test session)."""
-    found = {}
-
-    def get(username):
-        if username not in found:
-            client = Console(console_url)
-            client.sign_in(username, stack.staff_pool.password)
-            found[username] = client
-        return found[username]
-
-    return get
 
 
 def _cognito(stack):
