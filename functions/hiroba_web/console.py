@@ -91,11 +91,18 @@ def form(request):
 # ---------------------------------------------------------------- pages
 
 
+def use_templates(folder):
+    """The console app's own templates (functions/console/chalicelib/templates), wherever
+    the app was packaged."""
+    _singletons["templates"] = Path(folder)
+    _singletons.pop("env", None)
+
+
 def _environment():
     if "env" not in _singletons:
         from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-        folders = [Path(__file__).resolve().parents[1] / "console" / "chalicelib" / "templates"]
+        folders = [_singletons["templates"]]
         env = Environment(
             loader=ChoiceLoader([FileSystemLoader(str(f)) for f in folders]),
             autoescape=select_autoescape(default=True, default_for_string=True),

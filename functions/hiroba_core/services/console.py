@@ -140,7 +140,7 @@ def current(store, settings, session_id, now=None, touch=True):
     if epoch - last_seen >= settings.session_idle_seconds or (
         epoch - created >= MAX_SESSION_SECONDS
     ):
-        store.delete_session(session_id)
+        store.end_session(session_id, epoch)
         raise Unauthorized("expired")
     if touch and epoch > last_seen:
         store.touch_session(session_id, epoch, epoch + settings.session_idle_seconds)
@@ -159,7 +159,7 @@ def check_csrf(session, token):
 
 def sign_out(store, pool, session, now=None):
     """End the session, revoke the refresh tokens at Cognito, record it."""
-    store.delete_session(session.id)
+    store.end_session(session.id, _epoch(now))
     pool.sign_out(session.staff.username)
     record(store, session.staff, "sign-out", now=now)
 

@@ -44,9 +44,10 @@ class ConsoleStore(TableStore):
 
     def get_session(self, session_id):
         item = self._get(session_key(session_id), consistent=True)
-        if item:
-            for key in ("pk", "sk"):
-                item.pop(key)
+        if not item or item.get("ended"):
+            return None
+        for key in ("pk", "sk"):
+            item.pop(key)
         return item
 
     def touch_session(self, session_id, last_seen, expires_at):
@@ -66,10 +67,14 @@ class ConsoleStore(TableStore):
                 return False
         return True
 
-    def delete_session(self, session_id):
+    def end_session(self, session_id, now_epoch):
+        """Mark the session ended (TTL removes the item): the console never deletes."""
         with dynamo.unavailable_on_failure():
-            self.client.delete_item(
-                TableName=self.table, Key=dynamo.to_item(session_key(session_id))
+            self.client.update_item(
+                TableName=self.table,
+                Key=dynamo.to_item(session_key(session_id)),
+                UpdateExpression="SET ended = :t, expires_at = :t",
+                ExpressionAttributeValues=dynamo.to_values({":t": now_epoch}),
             )
 
     # ------------------------------------------------------------ audit trail
