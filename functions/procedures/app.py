@@ -10,7 +10,7 @@ from pathlib import Path
 
 from chalice import Chalice
 
-from chalicelib.routes import applications, inquiries, staff
+from chalicelib.routes import applications, corrections, inquiries, staff
 from hiroba_web import context
 from hiroba_web import meta as common
 from hiroba_web.http import binary_html, protect
@@ -23,3 +23,4 @@ app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "
 app.register_blueprint(applications.bp)
 app.register_blueprint(inquiries.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(corrections.bp)

@@ -331,3 +331,71 @@ def test_the_audit_trail_is_append_only(stack):
     admin = tokens.Staff("a", "admin", "", "040002", "kanri")
     text = service.audit_csv(store, admin)
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+# ---------------------------------------------------------------- 補正依頼
+
+
+def _mails_to(stack, address):
+    import email
+    import email.policy
+
+    found = []
+    for path in stack.mail.messages():
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] == address:
+            found.append(message.get_content())
+    return found
+
+
+def test_a_correction_request_mails_a_link_and_the_corrections_come_back(stack, signed_in):
+    import re
+    from urllib.parse import urlencode, urlsplit
+
+    from .conftest import Api
+
+    procedures = Api(stack.apps["procedures"].url)
+    address = f"kosei-{time.time_ns()}@example.jp"
+    accepted = applied(procedures, body(applicant={"email": address}))
+    reference = accepted["reference"]
+    page_path = f"/staff/applications/{reference}"
+    staff = signed_in("zeimu-staff")
+    for status, version in (("accepted", 1), ("in_review", 2)):
+        assert (
+            staff.act(
+                page_path + "/status", {"status": status, "version": version}, page_path
+            ).status
+            == 303
+        )
+    empty = staff.act(page_path + "/correction", {"version": 3, "note": ""}, page_path)
+    assert empty.status == 422
+    request = "証明書の使いみちを「融資の申込み」に直してください。"
+    sent = staff.act(page_path + "/correction", {"version": 3, "note": request}, page_path)
+    assert sent.status == 303, sent
+    assert inquire(procedures, fields(accepted)).json()["status"] == "returned"
+    (mail,) = _mails_to(stack, address)
+    assert request in mail and reference in mail
+    link = re.search(r"(http\S+/api/procedures/corrections\?token=\S+)", mail).group(1)
+    path = urlsplit(link).path.replace("/api/procedures", "") + "?" + urlsplit(link).query
+    form = procedures.request("GET", path, headers={"Accept": "text/html"})
+    assert form.status == 200 and request in form.text()
+    assert "自動車の継続検査（車検）" in form.text()  # the answers as they are
+    token = re.search(r'name="token" value="([^"]+)"', form.text()).group(1)
+    answers = {**body()["answers"], "purpose": "融資の申込み"}
+    posted = {"token": token, **{f"answer-{k}": v for k, v in answers.items()}}
+    headers = {"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"}
+    done = procedures.request(
+        "POST", "/corrections", raw=urlencode(posted).encode(), headers=headers
+    )
+    assert done.status == 200 and "補正を受け付けました" in done.text(), re.findall(r"<li>.*?</li>", done.text())
+    data = inquire(procedures, fields(accepted)).json()
+    assert data["status"] == "in_review" and data["reference"] == reference  # the same application
+    shown = staff.get(page_path).text
+    assert "融資の申込み" in shown and "申請者が補正しました" in shown
+    # the link works once
+    again = procedures.request(
+        "POST", "/corrections", raw=urlencode(posted).encode(), headers=headers
+    )
+    assert again.status == 400
+    trail = signed_in("miyagi-admin").get("/staff/audit").text
+    assert "補正依頼" in trail

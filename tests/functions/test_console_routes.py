@@ -106,6 +106,9 @@ GUARDED = {
         *a, form={"status": "rejected"}
     ),
     ("POST", "/staff/applications/{reference}/approval"): _application,
+    ("POST", "/staff/applications/{reference}/correction"): lambda *a: _application(
+        *a, form={"note": "直してください"}
+    ),
 }
 
 

@@ -23,6 +23,7 @@ from ..errors import (
     FieldError,
     IdempotencyConflict,
     InquiryNotMatched,
+    InvalidToken,
     NotFound,
     RateLimited,
     StoreUnavailable,
@@ -506,4 +507,121 @@ def approve(store, reference_text, staff, raw, now=None, audit=None):
             uow.commit()
         except Cancelled:
             raise VersionConflict() from None
+    return application
+
+
+# ---------------------------------------------------------------- 補正依頼 (corrections)
+
+CORRECTION_PURPOSE = "application-correction"
+CORRECTION_DAYS = 14  # how long the link in the mail works
+MAX_CORRECTION = 2000
+
+
+def request_correction(store, reference_text, staff, raw, *, mailer, now=None, audit=None):
+    """補正依頼: the application goes back to the applicant (in_review → returned) with what
+    to correct, mailed to the applicant's address with a link to correct it (sealed: the
+    reference and the version it may correct, valid CORRECTION_DAYS)."""
+    text = normalize(raw.get("note") if isinstance(raw.get("note"), str) else "", multiline=True)
+    version = raw.get("version")
+    errors = []
+    if not text or len(text) > MAX_CORRECTION:
+        errors.append(
+            FieldError(
+                "note",
+                f"補正してほしい内容を{MAX_CORRECTION}文字以内で入力してください",
+                f"Say what to correct, in {MAX_CORRECTION} characters or fewer",
+            )
+        )
+    if not (type(version) is int and version >= 1):
+        errors.append(
+            FieldError("version", "読み込んだときの版の番号を指定してください", "Give the version")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    now_dt, epoch, at = _now(now)
+    application = _for_staff(store, reference_text, staff, "change", now)
+    address = (application.applicant or {}).get("email")
+    if not address:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "note",
+                    "申請者のメールアドレスがないため、補正依頼をメールで送れません。電話などで連絡してください",
+                    "The applicant gave no email address; contact them another way",
+                )
+            ]
+        )
+    if version != application.version:
+        raise VersionConflict()
+    old_status, old_version = application.status, application.version
+    change = application.transition(ApplicationStatus.RETURNED, at, by=staff.subject, note=text)
+    with store.uow() as uow:
+        items.record_change(uow, application, old_status, old_version, change)
+        if audit is not None:
+            audit(
+                uow, "correction", format_reference(application.reference), "in_review → returned"
+            )
+        try:
+            uow.commit()
+        except Cancelled:
+            raise VersionConflict() from None
+    token = tokens.seal(
+        store.settings.keys,
+        CORRECTION_PURPOSE,
+        {"r": application.reference, "v": application.version},
+        now=epoch,
+    )
+    link = f"{store.settings.site_url}/api/procedures/corrections?token={token}"
+    body = (
+        f"申請（到達番号 {format_reference(application.reference)}）について、"
+        "担当課から補正（内容の修正）のお願いがあります。\n\n"
+        f"■ 補正してほしい内容\n{text}\n\n"
+        f"次のリンクから、同じ申請の内容を修正して送信してください（{CORRECTION_DAYS}日間有効です）。\n"
+        f"{link}\n\n"
+        "このメールに心当たりがない場合は、破棄してください。\n"
+    )
+    sent = mailer.send(address, "【宮城県】申請の補正のお願い", body)
+    logger.info("correction requested mail_sent=%s", bool(sent))
+    return application, bool(sent)
+
+
+def correction_for(store, catalogue, token, now=None):
+    """(application with its answers, procedure, what to correct) for a correction link:
+    InvalidToken when forged, expired, or the application is no longer waiting for it."""
+    _, epoch, _ = _now(now)
+    data = tokens.unseal(
+        store.settings.keys, CORRECTION_PURPOSE, token, CORRECTION_DAYS * 86400, epoch
+    )
+    application = store.get_application_for_staff(data.get("r", ""), epoch)
+    if (
+        application is None
+        or application.status != ApplicationStatus.RETURNED
+        or application.version != data.get("v")
+        or application.applicant is None
+    ):
+        raise InvalidToken()
+    procedure = catalogue.get(application.procedure_id)
+    if procedure is None:
+        raise InvalidToken()
+    return application, procedure, application.history[-1].note
+
+
+def correct(store, catalogue, token, raw, now=None):
+    """The applicant's corrected answers come back into the same application, which goes
+    back to review (returned → in_review, by the applicant); the link works once."""
+    now_dt, epoch, at = _now(now)
+    application, procedure, _ = correction_for(store, catalogue, token, now)
+    answers = raw.get("answers") if isinstance(raw.get("answers"), dict) else {}
+    intake = check(procedure, {"applicant": application.applicant, "answers": answers}, now_dt)
+    old_status, old_version = application.status, application.version
+    application.answers = intake.answers
+    change = application.transition(ApplicationStatus.IN_REVIEW, at, note="申請者が補正しました")
+    with store.uow() as uow:
+        items.record_change(uow, application, old_status, old_version, change)
+        items.record_corrected_answers(uow, application)
+        try:
+            uow.commit()
+        except Cancelled:
+            raise InvalidToken() from None  # corrected already (the link works once)
+    logger.info("application corrected")
     return application

@@ -163,6 +163,17 @@ def record_decision(uow, application, old_status, old_version, change, proposer)
     )
 
 
+def record_corrected_answers(uow, application):
+    """The applicant's corrected answers replace the old ones (補正), as part of `uow`."""
+    uow.update(
+        applicant_key(application.reference),
+        "SET answers = :a",
+        condition="attribute_exists(pk)",
+        values={":a": dict(application.answers)},
+        label="applicant",
+    )
+
+
 class ProceduresStore(TableStore):
     app = "procedures"
 

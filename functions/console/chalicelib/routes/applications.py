@@ -103,6 +103,7 @@ def _show(session, reference, status=200, error=None, audit=True):
         ],
         decisions=[s for s in next_statuses(application.status) if s in NEEDS_APPROVAL],
         may_change=may(staff, "change", owner, department),
+        may_return=ApplicationStatus.RETURNED in next_statuses(application.status),
         may_approve=may(staff, "approve", owner, department)
         and bool(application.proposal)
         and application.proposal.get("by") != staff.subject,
@@ -149,3 +150,18 @@ def propose(session, reference, fields):
 @web.guarded(bp, "approve")
 def approve(session, reference, fields):
     return _act(session, reference, {**fields, "status": "completed"}, service.approve)
+
+
+@bp.route("/staff/applications/{reference}/correction", methods=["POST"], content_types=[web.FORM])
+@web.guarded(bp, "change")
+def request_correction(session, reference, fields):
+    raw = {"version": _version(fields), "note": fields.get("note")}
+    service.request_correction(
+        context.procedures_store(),
+        reference,
+        session.staff,
+        raw,
+        mailer=context.mailer(),
+        audit=web.audit_hook(session.staff),
+    )
+    return web.redirect(f"/staff/applications/{reference}")
