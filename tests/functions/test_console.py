@@ -387,7 +387,9 @@ def test_a_correction_request_mails_a_link_and_the_corrections_come_back(stack, 
     done = procedures.request(
         "POST", "/corrections", raw=urlencode(posted).encode(), headers=headers
     )
-    assert done.status == 200 and "補正を受け付けました" in done.text(), re.findall(r"<li>.*?</li>", done.text())
+    assert done.status == 200 and "補正を受け付けました" in done.text(), re.findall(
+        r"<li>.*?</li>", done.text()
+    )
     data = inquire(procedures, fields(accepted)).json()
     assert data["status"] == "in_review" and data["reference"] == reference  # the same application
     shown = staff.get(page_path).text
