@@ -262,3 +262,8 @@ def audit_hook(staff, now=None):
         service.record(store(), staff, action, target, detail, uow=uow, now=now)
 
     return audit
+
+
+def record(staff, action, target="", detail=""):
+    """Append one entry on its own (a view or an export: nothing else is written)."""
+    service.record(store(), staff, action, target, detail)

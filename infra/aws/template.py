@@ -164,7 +164,7 @@ def _with_index(arn):
 def table_statements(app):
     """The tables an app reaches. Each public app: its own table. The console (staff only,
     behind Cognito and TOTP): its sessions, the audit trail append-only, and the
-    applications it processes (docs/staff.md says why)."""
+    applications and comments it processes (docs/staff.md says why)."""
     if app != "console":
         return [
             {
@@ -194,6 +194,12 @@ def table_statements(app):
             "Effect": "Allow",
             "Action": DYNAMODB_ACTIONS,
             "Resource": _with_index(table_arn("procedures")),
+        },
+        {
+            "Sid": "Comments",
+            "Effect": "Allow",
+            "Action": DYNAMODB_ACTIONS,
+            "Resource": _with_index(table_arn("publishing")),
         },
         {
             # sign-out revokes the member's refresh tokens (hiroba_core.cognito)

@@ -401,3 +401,33 @@ def test_a_correction_request_mails_a_link_and_the_corrections_come_back(stack, 
     assert again.status == 400
     trail = signed_in("miyagi-admin").get("/staff/audit").text
     assert "補正依頼" in trail
+
+
+# ---------------------------------------------------------------- comments
+
+
+def test_comments_are_moderated_answered_and_exported_with_the_audit_trail(stack, signed_in):
+    from hiroba_core.store.publishing import PublishingStore
+
+    from .conftest import Api, valid
+
+    api = Api(stack.apps["publishing"].url)
+    assert api.comment("open-one", valid(name="=HYPERLINK(1)")).status in (200, 201)
+    comment = PublishingStore(stack.settings()).list_comments("open-one")[-1]
+    member = signed_in("miyagi-admin")
+    page_path = "/staff/consultations/open-one"
+    page = member.get(page_path)
+    assert page.status == 200 and "=HYPERLINK(1)" in page.text  # escaped text, shown as text
+    base = f"{page_path}/comments/{comment.id}"
+    assert member.act(base + "/visibility", {"hidden": "1", "version": 1}, page_path).status == 303
+    assert "再表示する" in member.get(page_path).text
+    assert member.act(base + "/visibility", {"hidden": "0", "version": 2}, page_path).status == 303
+    stale = member.act(base + "/response", {"response": "考え方", "version": 1}, page_path)
+    assert stale.status == 409  # another member changed it since
+    done = member.act(base + "/response", {"response": "県の考え方です。", "version": 3}, page_path)
+    assert done.status == 303
+    csv_text = member.get(page_path + "/export.csv").text
+    assert "県の考え方です。" in csv_text and "'=HYPERLINK(1)" in csv_text
+    trail = member.get("/staff/audit").text
+    for label in ("意見の非表示・再表示", "県の考え方の記入", "書き出し"):
+        assert label in trail, label

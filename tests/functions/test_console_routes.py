@@ -92,7 +92,51 @@ def _sign_out(stack, signed_in, method, path):
     assert other.get("/staff/").status == 200
 
 
+def _a_comment(stack):
+    from hiroba_core.store.publishing import PublishingStore
+
+    from .conftest import Api, valid
+
+    reply = Api(stack.apps["publishing"].url).comment("open-one", valid(name="宮城 太郎"))
+    assert reply.status in (200, 201), reply
+    comments = PublishingStore(stack.settings()).list_comments("open-one")
+    return comments[-1].id
+
+
+def _comments(stack, signed_in, method, path, form=None):
+    """Consultations are 宮城県's; open-one is 情報政策課's (johoseisaku)."""
+    target = path.replace("{consultation_id}", "open-one")
+    if "{comment_id}" in target:
+        target = target.replace("{comment_id}", _a_comment(stack))
+
+    def call(client):
+        if method == "GET":
+            return client.get(target)
+        page = client.get("/staff/")
+        return client.post(target, {"csrf": page.csrf(), "version": "1", **(form or {})})
+
+    assert call(signed_in("sendai-admin")).status == 404
+    assert call(signed_in("keiyaku-staff")).status == 403
+    if method == "POST":
+        assert call(signed_in("zeimu-viewer")).status in (403, 404)
+
+
+def _consultation_list(stack, signed_in, method, path):
+    assert "open-one" not in signed_in("sendai-admin").get(path).text
+    assert "open-one" not in signed_in("keiyaku-staff").get(path).text
+    assert "open-one" in signed_in("miyagi-admin").get(path).text
+
+
 GUARDED = {
+    ("GET", "/staff/consultations"): _consultation_list,
+    ("GET", "/staff/consultations/{consultation_id}"): _comments,
+    ("GET", "/staff/consultations/{consultation_id}/export.csv"): _comments,
+    ("POST", "/staff/consultations/{consultation_id}/comments/{comment_id}/visibility"): (
+        lambda *a: _comments(*a, form={"hidden": "1"})
+    ),
+    ("POST", "/staff/consultations/{consultation_id}/comments/{comment_id}/response"): (
+        lambda *a: _comments(*a, form={"response": "県の考え方です"})
+    ),
     ("GET", "/staff"): _home,
     ("GET", "/staff/audit"): _audit,
     ("GET", "/staff/audit.csv"): _audit,

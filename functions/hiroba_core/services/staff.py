@@ -79,7 +79,19 @@ def export_csv(store, consultation_id, staff):
     return "\ufeff" + buffer.getvalue()
 
 
-def _change(store, consultation_id, comment_id, staff, version, change):
+def consultations_for(store, staff):
+    """The prefecture's consultations whose comments `staff` may see (their department's;
+    every one for the prefecture's admins; none for another 団体)."""
+    from ..access import may
+
+    return [
+        c
+        for c in store.list_consultations()
+        if may(staff, "view", PREFECTURE_OF_MIYAGI, c.department)
+    ]
+
+
+def _change(store, consultation_id, comment_id, staff, version, change, audit=None, action=""):
     _consultation_for(store, consultation_id, staff, "moderate")
     if not (type(version) is int and version >= 1):
         # as in the procedures app: a change without the version read would overwrite
@@ -115,6 +127,8 @@ def _change(store, consultation_id, comment_id, staff, version, change):
             names={"#s": "status", "#v": "version", "#r": "response"},
             label="comment",
         )
+        if audit is not None:
+            audit(uow, action, f"{consultation_id}/{format_receipt(comment.receipt)}", "")
         try:
             uow.commit()
         except Cancelled:
@@ -122,17 +136,17 @@ def _change(store, consultation_id, comment_id, staff, version, change):
     return comment
 
 
-def set_hidden(store, consultation_id, comment_id, staff, hidden, version):
+def set_hidden(store, consultation_id, comment_id, staff, hidden, version, audit=None):
     def change(comment):
         if hidden:
             comment.hide()
         else:
             comment.restore()
 
-    return _change(store, consultation_id, comment_id, staff, version, change)
+    return _change(store, consultation_id, comment_id, staff, version, change, audit, "moderate")
 
 
-def record_response(store, consultation_id, comment_id, staff, response, version):
+def record_response(store, consultation_id, comment_id, staff, response, version, audit=None):
     text = normalize(response, multiline=True) if isinstance(response, str) else ""
     if not text or len(text) > MAX_RESPONSE:
         raise ValidationFailed(
@@ -144,7 +158,16 @@ def record_response(store, consultation_id, comment_id, staff, response, version
                 )
             ]
         )
-    return _change(store, consultation_id, comment_id, staff, version, lambda c: c.answer(text))
+    return _change(
+        store,
+        consultation_id,
+        comment_id,
+        staff,
+        version,
+        lambda c: c.answer(text),
+        audit,
+        "respond",
+    )
 
 
 def published_results(store, consultation_id):
