@@ -10,11 +10,12 @@ subset of glyphs a document uses, so the text can be extracted and printed anywh
 """
 
 import os
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fpdf import FPDF
+
+from .templates import TEMPLATES  # noqa: F401  (the documents this module renders)
 
 FONT_FILE = "ipaexg.ttf"
 PACKAGED_FONT = Path(__file__).resolve().parents[1] / "data" / "fonts" / FONT_FILE
@@ -34,39 +35,6 @@ def font_path():
     raise FontMissing(
         f"{FONT_FILE} not found: apt-get install fonts-ipaexfont-gothic (or set HIROBA_DOCUMENT_FONT)"
     )
-
-
-@dataclass(frozen=True)
-class Template:
-    """One kind of document: its title, what it certifies, and which answers it lists."""
-
-    title: str
-    title_en: str
-    statement: str  # the sentence above the issuer's name
-    rows: tuple = ()  # (label, question id) listed from the application's answers
-    addressee: str = "様"
-
-
-TEMPLATES = {
-    "nozei-shomei": Template(
-        title="納税証明書",
-        title_en="Certificate of tax payment",
-        statement="上記の税目及び年度について、納付すべき税額に未納がないことを証明します。",
-        rows=(("税目", "tax"), ("年度", "fiscal_year"), ("使用目的", "purpose")),
-    ),
-    "kazei-shomei": Template(
-        title="市民税・県民税 課税（所得）証明書",
-        title_en="Certificate of municipal tax and income",
-        statement="上記の年度について、市民税・県民税の課税の状況が市の課税台帳に記載のとおりであることを証明します。",
-        rows=(("年度", "fiscal_year"),),
-    ),
-    "koza-kettei": Template(
-        title="受講決定通知書",
-        title_en="Notice of admission to a course",
-        statement="上記の講座の受講を決定しましたので通知します。",
-        rows=(("講座", "course"),),
-    ),
-}
 
 
 def wareki(moment):

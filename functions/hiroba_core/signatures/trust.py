@@ -77,12 +77,13 @@ class Trust:
 
     def context(self, moment=None):
         """A pyHanko validation context: chains must end at an anchor, and every certificate
-        below it must have revocation information (hard-fail), as of `moment` (None: now)."""
+        below it must have revocation information ("require": a CRL must be at hand
+        for each, whether or not the certificate names where to find one), as of `moment` (None: now)."""
         return ValidationContext(
             trust_roots=list(self.anchors),
             other_certs=list(self.intermediates),
             crls=list(self.crls),
             allow_fetching=self.fetch,
-            revocation_mode="hard-fail",
+            revocation_mode="require",
             moment=moment,
         )

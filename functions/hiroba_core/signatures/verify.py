@@ -9,7 +9,7 @@ validation data was added to a PDF after signing; the signature itself (cryptogr
 signer's certificate chains to a configured trust anchor; each certificate of the chain was
 valid at the signing time (the time of a trusted timestamp when there is one, else the time
 of verification: a time the signer writes into the signature proves nothing); and none is
-revoked, by the configured CRLs (hard-fail: no CRL for a CA means "revocation unknown").
+revoked, by the configured CRLs (no CRL for a CA means "revocation unknown").
 
 Each failure has one cause (CAUSES), the first that applies in the order of CAUSES, with a
 Japanese and an English message; the intake and the verification API turn it into a
@@ -20,7 +20,7 @@ import asyncio
 import io
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from asn1crypto import cms
 from asn1crypto import pem as asn1_pem
@@ -35,53 +35,7 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-# cause -> (Japanese, English): what the person who sent the file can act on
-CAUSES = {
-    "not-pdf": (
-        "PDFファイルではありません。署名したPDFファイルを選んでください。",
-        "The file is not a PDF. Choose the signed PDF file.",
-    ),
-    "damaged": (
-        "PDFファイルが壊れているか、途中で切れています。署名したファイルをもう一度保存して送ってください。",
-        "The PDF file is damaged or truncated. Save the signed file again and send it.",
-    ),
-    "not-a-signature": (
-        "署名ファイルを読み取れません。CMS（PKCS#7）形式の署名ファイル（.p7s など）を選んでください。",
-        "The signature file cannot be read. Choose a CMS (PKCS#7) signature file such as a .p7s.",
-    ),
-    "unsigned": (
-        "このPDFには電子署名がありません。署名してから送ってください。",
-        "The PDF has no electronic signature. Sign it, then send it.",
-    ),
-    "not-matching": (
-        "署名はこのファイルに対するものではありません。署名したファイルと、その署名ファイルを組み合わせて送ってください。",
-        "The signature was not made over this file. Send the file together with its own signature.",
-    ),
-    "modified": (
-        "署名した後に文書が変更されています。変更前の、署名したままのファイルを送ってください。",
-        "The document was changed after it was signed. Send the file exactly as it was signed.",
-    ),
-    "bad-signature": (
-        "署名の値が正しくありません。署名をし直してください。",
-        "The signature value is not correct. Sign the document again.",
-    ),
-    "untrusted": (
-        "署名に使われた証明書が、信頼する認証局（マイナンバーカードの署名用電子証明書、LGPKI など）のものであることを確かめられません。",
-        "The signing certificate does not chain to a trusted certification authority (such as the My Number Card's signing certificate or LGPKI).",
-    ),
-    "expired": (
-        "署名した時点で、署名に使われた証明書の有効期間が過ぎていたか、まだ始まっていませんでした。有効な証明書で署名し直してください。",
-        "The signing certificate was expired, or not yet valid, when the document was signed. Sign again with a valid certificate.",
-    ),
-    "revoked": (
-        "署名に使われた証明書は失効しています。有効な証明書で署名し直してください。",
-        "The signing certificate has been revoked. Sign again with a valid certificate.",
-    ),
-    "revocation-unknown": (
-        "署名に使われた証明書が失効していないかを確かめられませんでした。時間をおいてもう一度送ってください。",
-        "Whether the signing certificate has been revoked could not be checked. Please try again later.",
-    ),
-}
+from .causes import CAUSES
 
 _EXPIRED = {
     AdESIndeterminate.EXPIRED,
@@ -90,8 +44,15 @@ _EXPIRED = {
     AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
     AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
 }
-_REVOKED = {AdESFailure.REVOKED, AdESIndeterminate.REVOKED_NO_POE, AdESIndeterminate.REVOKED_CA_NO_POE}
-_UNKNOWN_REVOCATION = {AdESIndeterminate.TRY_LATER, AdESIndeterminate.REVOCATION_OUT_OF_BOUNDS_NO_POE}
+_REVOKED = {
+    AdESFailure.REVOKED,
+    AdESIndeterminate.REVOKED_NO_POE,
+    AdESIndeterminate.REVOKED_CA_NO_POE,
+}
+_UNKNOWN_REVOCATION = {
+    AdESIndeterminate.TRY_LATER,
+    AdESIndeterminate.REVOCATION_OUT_OF_BOUNDS_NO_POE,
+}
 _UNMODIFIED = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
 # pyHanko logs a failed path with the certificate's subject: a resident's name, which must
 # not reach the logs. The Verdict says what failed.
@@ -159,7 +120,20 @@ def _signer(certificate):
     }
 
 
-def _trust_cause(status):
+def _general_failure(path, trust):
+    """pyHanko reports a path that was found but failed (no CRL for a certificate, an
+    expired CA) as one general failure: tell these apart from the path and the trust."""
+    now = datetime.now(UTC)
+    issuers = {c.issuer.dump() for c in trust.crls}
+    for certificate in path.iter_certs(include_root=False):
+        if certificate.issuer.dump() not in issuers:
+            return "revocation-unknown"
+        if not certificate.not_valid_before <= now <= certificate.not_valid_after:
+            return "expired"
+    return "untrusted"
+
+
+def _trust_cause(status, trust):
     indication = status.trust_problem_indic
     if status.revoked or indication in _REVOKED:
         return "revoked"
@@ -167,7 +141,10 @@ def _trust_cause(status):
         return "expired"
     if indication in _UNKNOWN_REVOCATION:
         return "revocation-unknown"
-    if indication is not None or status.validation_path is None:
+    path = status.validation_path
+    if indication == AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE and path is not None:
+        return _general_failure(path, trust)
+    if indication is not None or path is None:
         return "untrusted"
     return None
 
@@ -180,7 +157,7 @@ def _revocation(status, cause):
     return "good" if status.validation_path is not None and cause is None else "not-checked"
 
 
-def _from_status(status, kind, integrity_cause, modified=False, signatures=1):
+def _from_status(status, trust, kind, integrity_cause, modified=False, signatures=1):
     """A Verdict from pyHanko's status: integrity first, then the signature, then trust."""
     if not status.intact:
         cause = integrity_cause
@@ -189,9 +166,11 @@ def _from_status(status, kind, integrity_cause, modified=False, signatures=1):
     elif modified:
         cause = "modified"
     else:
-        cause = _trust_cause(status)
+        cause = _trust_cause(status, trust)
     path = status.validation_path
-    chain = tuple(_name(c) for c in reversed(list(path.iter_certs(include_root=True)))) if path else ()
+    chain = (
+        tuple(_name(c) for c in reversed(list(path.iter_certs(include_root=True)))) if path else ()
+    )
     anchor = None
     if path is not None and cause is None:
         anchor = path.trust_anchor.authority.name.native.get("common_name")
@@ -254,7 +233,7 @@ def verify_pdf(data, trust):
                 and status.modification_level in _UNMODIFIED
             )
         )
-        verdicts.append(_from_status(status, kind, "modified", modified, len(signatures)))
+        verdicts.append(_from_status(status, trust, kind, "modified", modified, len(signatures)))
     return next((v for v in verdicts if not v.valid), verdicts[0])
 
 
@@ -266,7 +245,7 @@ def _signed_data(signature):
     if info["content_type"].native != "signed_data":
         raise ValueError("not SignedData")
     signed = info["content"]
-    signed.native  # parse it all now: a broken structure fails here, not inside pyHanko
+    _ = signed.native  # parse it all now: a broken structure fails here, not inside pyHanko
     if not signed["signer_infos"]:
         raise ValueError("no signer")
     return signed
@@ -292,4 +271,4 @@ def verify_detached(data, signature, trust):
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return Verdict(False, "not-a-signature", kind)
-    return _from_status(status, kind, "not-matching")
+    return _from_status(status, trust, kind, "not-matching")
