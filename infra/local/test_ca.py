@@ -65,7 +65,8 @@ def certificate(
     not_after = not_after or now + 3650 * DAY
     issuer_name = issuer.subject if issuer is not None else subject
     signing_key = issuer_key or subject_key
-    public = subject_key.public_key()
+    # a private key, or only the public key (one kept in KMS, certified from its public half)
+    public = subject_key.public_key() if hasattr(subject_key, "private_bytes") else subject_key
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)

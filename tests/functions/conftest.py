@@ -85,11 +85,49 @@ def content(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, content):
+def pki():
+    """The tests' own PKI (tests/signing_pki.py): good, revoked, expired and untrusted signers."""
+    from tests.signing_pki import Pki
+
+    return Pki()
+
+
+def trust_env(state, pki):
+    """The apps trust the local test CA (the 団体's documents) and the tests' PKI."""
+    from infra.local import test_ca
+
+    folder = state / "pki"
+    folder.mkdir()
+    files = {
+        "root.pem": pki.root,
+        "intermediate.pem": pki.intermediate,
+        "root.crl": pki.root_crl,
+        "intermediate.crl": pki.intermediate_crl,
+    }
+    for name, item in files.items():
+        (folder / name).write_bytes(test_ca.pem(item))
+    local = test_ca.settings(state / "ca")
+    return {
+        "HIROBA_TRUST_ANCHORS": f"{local['HIROBA_TRUST_ANCHORS']},{folder / 'root.pem'}",
+        "HIROBA_TRUST_INTERMEDIATES": (
+            f"{local['HIROBA_TRUST_INTERMEDIATES']},{folder / 'intermediate.pem'}"
+        ),
+        "HIROBA_TRUST_CRLS": ",".join(
+            [local["HIROBA_TRUST_CRLS"], str(folder / "root.crl"), str(folder / "intermediate.crl")]
+        ),
+    }
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, content, pki):
     state = tmp_path_factory.mktemp("stack")
     local = LocalStack(
         state,
-        env={"HIROBA_RATE_LIMIT": "5", "HIROBA_PERSONAL_DATA_DAYS": "30"},
+        env={
+            "HIROBA_RATE_LIMIT": "5",
+            "HIROBA_PERSONAL_DATA_DAYS": "30",
+            **trust_env(state, pki),
+        },
         content=content,
     ).start()
     yield local
