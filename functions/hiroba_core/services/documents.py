@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 from ..domain.application import ApplicationStatus
 from ..errors import DocumentExpired, DocumentUnavailable, NotFound
-from ..signatures import documents, signer
 from ..signatures.templates import TEMPLATES
 from . import applications
 
@@ -48,6 +47,8 @@ class Issuer:
         procedure = self.catalogue.get(application.procedure_id)
         if procedure is None or not procedure.issues:
             return None
+        from ..signatures import documents, signer  # the PDF and signing libraries, when used
+
         template = TEMPLATES[procedure.issues]
         issued_at = (now or datetime.now(UTC)).astimezone(documents.JST)
         full = self.store.get_application_with_applicant(
