@@ -25,7 +25,7 @@ from tests.signing_pki import asn1_cert, tampered
 
 from .conftest import Api, settings_for
 from .test_api import problem
-from .test_procedures_api import applied, auth, body, fields, inquire
+from .test_procedures_api import BROWSER, applied, auth, body, fields, inquire
 
 SIGNED = {
     "procedure": "kojin-joho-kaiji",
@@ -179,7 +179,10 @@ def test_a_completed_tax_certificate_is_issued_signed_and_downloaded(
     # a wrong inquiry code gets the inquiry's own 404, and no document
     wrong = fields(accepted, inquiry_code="AAAAA-AAAAA")
     assert post(procedures, "/inquiries/document", wrong, PDF_ACCEPT).status == 404
-    # the browser's form works too
+    # the status page a browser gets offers the download, and its form works
+    page = inquire(procedures, fields(accepted), headers=BROWSER).text()
+    assert 'action="/api/procedures/inquiries/document"' in page
+    assert "納税証明書（PDF）をダウンロード" in page and "までダウンロードできます" in page
     form = procedures.request(
         "POST",
         "/inquiries/document",

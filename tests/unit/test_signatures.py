@@ -1,13 +1,20 @@
 """hiroba_core.signatures: each case of issue #16 gives its verdict, from the library."""
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hiroba_core.signatures import verify
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
+from hiroba_core.signatures import signer, verify
 from hiroba_core.signatures.trust import Trust
+from pyhanko.sign import timestamps
 from pypdf import PdfReader
 
-from tests.signing_pki import Pki, tampered
+from infra.local import test_ca as ca
+from tests.signing_pki import Pki, asn1_cert, asn1_key, tampered
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +65,7 @@ def test_without_configured_anchors_nothing_is_trusted(pki):
 
 
 def test_without_a_crl_revocation_is_unknown(pki):
-    from infra.local.test_ca import pem
-
-    trust = Trust.from_pem(anchors=pem(pki.root), intermediates=pem(pki.intermediate))
+    trust = Trust.from_pem(anchors=ca.pem(pki.root), intermediates=ca.pem(pki.intermediate))
     verdict = verify.verify_pdf(pki.good.sign_pdf(pki.document), trust)
     assert (verdict.cause, verdict.revocation) == ("revocation-unknown", "unknown")
 
@@ -122,3 +127,27 @@ def test_the_document_embeds_its_japanese_font_and_the_text_extracts(pki):
         for f in fonts.values()
     ]
     assert any("/FontFile2" in d and "IPAexGothic" in str(d["/FontName"]) for d in embedded)
+
+
+def test_a_trusted_timestamp_is_verified_and_reported(pki):
+    now = datetime.now(UTC)
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA
+    tsa = (
+        x509.CertificateBuilder()
+        .subject_name(ca.name("テスト 時刻認証局"))
+        .issuer_name(pki.intermediate.subject)
+        .public_key(tsa_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(pki.intermediate_key, hashes.SHA256())
+    )
+    moment = (now - timedelta(minutes=1)).replace(microsecond=0)
+    stamper = timestamps.DummyTimeStamper(
+        tsa_cert=asn1_cert(tsa), tsa_key=asn1_key(tsa_key), fixed_dt=moment
+    )
+    pdf = signer.sign_pdf(pki.document, pki.good.pyhanko(), timestamper=stamper)
+    verdict = verify.verify_pdf(pdf, pki.trust)
+    assert verdict.valid, verdict
+    assert verdict.timestamp == moment

@@ -6,10 +6,11 @@
 
 What is checked: the bytes are what was signed (integrity) and nothing but long-term
 validation data was added to a PDF after signing; the signature itself (cryptography); the
-signer's certificate chains to a configured trust anchor; each certificate of the chain was
-valid at the signing time (the time of a trusted timestamp when there is one, else the time
-of verification: a time the signer writes into the signature proves nothing); and none is
-revoked, by the configured CRLs (no CRL for a CA means "revocation unknown").
+signer's certificate chains to a configured trust anchor; each certificate of the chain is
+within its validity period and not revoked, by the configured CRLs (no CRL for a CA means
+"revocation unknown"), at the time of verification: a time the signer writes into the
+signature proves nothing, and a trusted timestamp is reported but not yet used as proof of
+an earlier signing time (docs/signatures.md).
 
 Each failure has one cause (CAUSES), the first that applies in the order of CAUSES, with a
 Japanese and an English message; the intake and the verification API turn it into a

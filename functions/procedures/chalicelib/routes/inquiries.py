@@ -46,10 +46,11 @@ def post_inquiry():
     if not wants_html(request):
         return json_response(_inquire(request, read_body(request, (JSON, FORM))))
     try:
-        view = _inquire(request, read_body(request, (FORM,)))
+        raw = read_body(request, (FORM,))
+        view = _inquire(request, raw)
     except (problems.Problem, DomainError) as error:
         return procedure_pages.error(_problem(error))
-    return procedure_pages.status_page(view)
+    return procedure_pages.status_page(view, raw.get("inquiry_code"))
 
 
 @bp.route("/m/inquiries", methods=["POST"], content_types=[FORM])
