@@ -11,11 +11,11 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
-from hiroba_core.signatures import documents, signer
-from hiroba_core.signatures.trust import Trust
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from hiroba_core.signatures import documents, signer
+from hiroba_core.signatures.trust import Trust
 from infra.local import test_ca as ca
 
 DER = serialization.Encoding.DER

@@ -12,14 +12,14 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from cryptography.hazmat.primitives import serialization
+from pypdf import PdfReader
+
 from hiroba_core import catalogue
 from hiroba_core.errors import DocumentExpired, NotFound
 from hiroba_core.services import documents as document_service
 from hiroba_core.signatures import kms, signer, verify
 from hiroba_core.store.documents import DocumentStore, document_key
 from hiroba_core.store.procedures import ProceduresStore
-from pypdf import PdfReader
-
 from infra.local import test_ca
 from tests.signing_pki import asn1_cert, tampered
 

@@ -8,11 +8,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from hiroba_core.signatures import signer, verify
-from hiroba_core.signatures.trust import Trust
 from pyhanko.sign import timestamps
 from pypdf import PdfReader
 
+from hiroba_core.signatures import signer, verify
+from hiroba_core.signatures.trust import Trust
 from infra.local import test_ca as ca
 from tests.signing_pki import Pki, asn1_cert, asn1_key, tampered
 

@@ -4,6 +4,7 @@ the files are checked in memory and never stored or logged. The public HTML page
 on this route."""
 
 from chalice import Blueprint
+
 from hiroba_core.signatures import intake
 from hiroba_web import context
 from hiroba_web.http import JSON, SIGNED_BODY, api, json_response, read_body
