@@ -3,6 +3,7 @@ loopback, both Chalice apps over HTTP in their own processes, an aiosmtpd sink, 
 site's reverse proxy. Consultations are written with windows relative to the real clock,
 because the apps decide "open" with the clock, as in production."""
 
+import functools
 import http.client
 import itertools
 import json
@@ -81,12 +82,18 @@ def content(tmp_path_factory):
     return write_consultations(base)
 
 
-@pytest.fixture(scope="session")
-def pki():
-    """The tests' own PKI (tests/signing_pki.py): good, revoked, expired and untrusted signers."""
+@functools.lru_cache(maxsize=1)
+def shared_pki():
+    """The tests' own PKI (tests/signing_pki.py), one per process: the stack trusts it."""
     from tests.signing_pki import Pki
 
     return Pki()
+
+
+@pytest.fixture(scope="session")
+def pki():
+    """Good, revoked, expired and untrusted signers (tests/signing_pki.py)."""
+    return shared_pki()
 
 
 def trust_env(state, pki):
@@ -116,14 +123,14 @@ def trust_env(state, pki):
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, content, pki):
+def stack(tmp_path_factory, content):
     state = tmp_path_factory.mktemp("stack")
     local = LocalStack(
         state,
         env={
             "HIROBA_RATE_LIMIT": "5",
             "HIROBA_PERSONAL_DATA_DAYS": "30",
-            **trust_env(state, pki),
+            **trust_env(state, shared_pki()),
         },
         content=content,
     ).start()
