@@ -119,3 +119,25 @@ class ApprovalRequired(DomainError):
 
 class SameApprover(DomainError):
     """The approver of a proposal is the member of staff who proposed it."""
+
+
+class DocumentUnavailable(DomainError):
+    """The document of a completed application could not be signed (no signer or font)."""
+
+    retry_after = 60
+
+
+class DocumentExpired(DomainError):
+    """The download period of an issued document has passed."""
+
+    def __init__(self, until):
+        super().__init__(until.isoformat())
+        self.until = until
+
+
+class SignatureRejected(DomainError):
+    """A signature the procedure requires did not verify: `verdict` says why."""
+
+    def __init__(self, verdict):
+        super().__init__(verdict.cause)
+        self.verdict = verdict

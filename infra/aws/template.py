@@ -46,23 +46,86 @@ def mail_from(app):
     return env.get("HIROBA_MAIL_FROM", Settings.mail_from)
 
 
+# Issued documents (docs/signatures.md): the procedures app writes and reads them in their
+# private bucket, and signs with the one KMS key carrying this alias.
+DOCUMENT_SIGNING_ALIAS = "alias/hiroba-document-signing"
+DOCUMENT_DAYS_KEPT = 35  # the download period (HIROBA_DOCUMENT_DAYS, 30) and a margin
+
+
+def documents_bucket():
+    """The private bucket of issued documents; they expire after DOCUMENT_DAYS_KEPT."""
+    from infra.aws.site import PRIVATE_BUCKET  # site.py imports this module
+
+    return {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BucketName": Settings.documents_bucket,
+            **PRIVATE_BUCKET,
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "issued-documents-expire",
+                        "Status": "Enabled",
+                        "Prefix": "documents/",
+                        "ExpirationInDays": DOCUMENT_DAYS_KEPT,
+                    }
+                ]
+            },
+        },
+    }
+
+
 def extra_statements(app):
-    """What each app may do beyond its own table."""
+    """What each app may do beyond its tables. The console approves 完了 (which issues the
+    signed document, as the procedures app does) and mails 補正依頼 to applicants."""
+    if app == "procedures":
+        return _document_statements()
+    if app == "console":
+        return [*_document_statements(), _mail_statement(app)]
     if app != "publishing":
         return []
+    return [_mail_statement(app)]
+
+
+def _document_statements():
     return [
         {
-            # only as the site's own sender: a bug or an injected header cannot make the
-            # Lambda send as anyone else from the account's verified identities
-            "Sid": "ConfirmationMail",
+            "Sid": "IssuedDocuments",
             "Effect": "Allow",
-            "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+            "Action": ["s3:PutObject", "s3:GetObject"],
             "Resource": {
-                "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+                "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{Settings.documents_bucket}/documents/*"
             },
-            "Condition": {"StringEquals": {"ses:FromAddress": mail_from(app)}},
-        }
+        },
+        {
+            # the key is chosen by its alias: the 団体's signing key and no other
+            "Sid": "DocumentSigning",
+            "Effect": "Allow",
+            "Action": ["kms:Sign", "kms:GetPublicKey"],
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"
+            },
+            "Condition": {
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": DOCUMENT_SIGNING_ALIAS}
+            },
+        },
     ]
+
+
+def _mail_statement(app):
+    return {
+        # only as the site's own sender: a bug or an injected header cannot make the
+        # Lambda send as anyone else from the account's verified identities
+        "Sid": "ConfirmationMail",
+        "Effect": "Allow",
+        "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+        "Resource": {
+            "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+        },
+        "Condition": {"StringEquals": {"ses:FromAddress": mail_from(app)}},
+    }
 
 
 def stage_settings(app):
@@ -472,6 +535,8 @@ def template():
     resources.update(staff_pool())
     outputs["StaffUserPoolId"] = {"Value": {"Ref": "StaffUserPool"}}
     outputs["StaffConsoleClientId"] = {"Value": {"Ref": "StaffConsoleClient"}}
+    resources["DocumentsBucket"] = documents_bucket()
+    outputs["DocumentsBucketName"] = {"Value": {"Ref": "DocumentsBucket"}}
     parameters, conditions, poller_resources = jma_poller()
     resources.update(poller_resources)
     return {

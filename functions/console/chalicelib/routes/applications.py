@@ -122,7 +122,7 @@ def _version(fields):
     return int(text) if text.isdigit() else None
 
 
-def _act(session, reference, fields, action):
+def _act(session, reference, fields, action, **extra):
     raw = {"status": fields.get("status"), "version": _version(fields), "note": fields.get("note")}
     action(
         context.procedures_store(),
@@ -130,6 +130,7 @@ def _act(session, reference, fields, action):
         session.staff,
         raw,
         audit=web.audit_hook(session.staff),
+        **extra,
     )
     return web.redirect(f"/staff/applications/{reference}")
 
@@ -149,7 +150,14 @@ def propose(session, reference, fields):
 @bp.route("/staff/applications/{reference}/approval", methods=["POST"], content_types=[web.FORM])
 @web.guarded(bp, "approve")
 def approve(session, reference, fields):
-    return _act(session, reference, {**fields, "status": "completed"}, service.approve)
+    # 完了 issues the procedure's signed document (docs/signatures.md), as in the procedures app
+    return _act(
+        session,
+        reference,
+        {**fields, "status": "completed"},
+        service.approve,
+        issuer=context.document_issuer(),
+    )
 
 
 @bp.route("/staff/applications/{reference}/correction", methods=["POST"], content_types=[web.FORM])
