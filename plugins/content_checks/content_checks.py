@@ -103,7 +103,7 @@ def site_from_generators(generators):
             if owner:  # the last file in path order, as duplicate-slug names it
                 site.output_owner[save_as] = max(owner, site.output_owner.get(save_as, owner))
 
-    objects = {}
+    objects = {}  # each content object once (they compare by identity), in reading order
     for generator in generators:
         for attribute in (
             "articles",
@@ -115,7 +115,7 @@ def site_from_generators(generators):
             "staticfiles",
         ):
             for item in getattr(generator, attribute, []):
-                objects[id(item)] = item
+                objects.setdefault(item)
         for attribute in ("categories", "tags"):
             taxa = getattr(generator, attribute, None) or []
             for taxon in taxa.keys() if isinstance(taxa, dict) else (t for t, _ in taxa):
@@ -123,7 +123,7 @@ def site_from_generators(generators):
         for year in {a.date.year for a in getattr(generator, "articles", [])}:
             if settings.get("YEAR_ARCHIVE_SAVE_AS"):
                 written(settings["YEAR_ARCHIVE_SAVE_AS"].format(date=datetime(year, 1, 1)))
-    for item in objects.values():
+    for item in objects:
         written(item.save_as, item.get_relative_source_path())
     for name in settings["DIRECT_TEMPLATES"]:
         written(settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html"))
