@@ -64,7 +64,6 @@ class FallbackGenerator(Generator):
         pass
 
     def generate_output(self, writer=None):
-        self.written = []
         site = site_for(self.settings)
         template = self.get_template(TEMPLATE)
         output = Path(self.output_path)
@@ -74,6 +73,8 @@ class FallbackGenerator(Generator):
         for language in site.langs:
             if language.code == site.default:
                 continue
+            # the settings, not the build's context: the page lists nothing of the site,
+            # only the banner of the live emergencies in its language
             page = template.render(
                 **self.settings,
                 EMERGENCIES=banners.get(language.code, []),
@@ -88,7 +89,6 @@ class FallbackGenerator(Generator):
                     continue  # a translation, or a page of the language's own
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(fallback_html(page, neutral, title), "utf-8")
-                self.written.append(target.relative_to(output).as_posix())
 
 
 def get_generators(pelican):
