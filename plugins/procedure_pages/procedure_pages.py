@@ -156,7 +156,7 @@ class View:
         """What the form asks: the applicant's fields, then the procedure's questions."""
         names = [_in(lang, *APPLICANT_FIELDS[name][:2]) for name in self.procedure.applicant]
         questions = [_in(lang, q.label, q.label_en) for q in self.procedure.questions]
-        return names + questions
+        return [label[:1].upper() + label[1:] for label in names + questions]
 
 
 def _department(procedure, owner, departments):
@@ -283,6 +283,7 @@ class ProcedurePagesGenerator(Generator):
                 "LANG_CODE": lang,
                 "procedures_base": base,
                 "japanese_on": japanese_on(lang),
+                "department_id": office,
                 "procedure_items": lambda views, lang=lang, prefix=prefix: [
                     view.item(lang, f"/{prefix}{base}{view.url}") for view in views
                 ],
