@@ -11,15 +11,19 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "functions"))
 
-from hiroba_core import tokens  # noqa: E402
+from hiroba_core import catalogue, paper_counts, tokens  # noqa: E402
 from hiroba_core.domain import Consultation  # noqa: E402
 from hiroba_core.mail import Mailer  # noqa: E402
+from hiroba_core.services import (
+    application_indicator,  # noqa: E402
+    sending,  # noqa: E402
+)
 from hiroba_core.services import indicator as indicator_service  # noqa: E402
-from hiroba_core.services import sending  # noqa: E402
 from hiroba_core.services import staff as staff_service  # noqa: E402
 from hiroba_core.settings import Settings  # noqa: E402
 from hiroba_core.store import dynamo, tables  # noqa: E402
 from hiroba_core.store.newsletter import NewsletterStore  # noqa: E402
+from hiroba_core.store.procedures import ProceduresStore  # noqa: E402
 from hiroba_core.store.publishing import PublishingStore  # noqa: E402
 
 from plugins.content_model import model  # noqa: E402
@@ -91,10 +95,40 @@ def _quote(text):
 
 
 INDICATOR_DATA = Path("documents") / "open-data"
+APPLICATION_INDICATOR = "e-application-usage"  # .json and .csv; the site's page reads the JSON
+
+
+def write_application_indicator(content, settings, now):
+    """The joint e-application service's indicators (applications per 団体 and procedure a
+    fiscal year, the plan's annual count and online rate) as open data, JSON and CSV, from
+    the procedures table and registry/paper_counts.toml; the build renders the page
+    (/procedures/indicators/) from the JSON."""
+    registry = content / "registry"
+    procedures, dantai = catalogue.read_folder(registry)
+    counts_file = registry / paper_counts.FILE_NAME
+    paper = (
+        paper_counts.parse(counts_file.read_text("utf-8-sig"), procedures)
+        if counts_file.is_file()
+        else {}
+    )
+    data = application_indicator.indicator(
+        ProceduresStore(settings), procedures, dantai, paper, now
+    )
+    folder = content / INDICATOR_DATA
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{APPLICATION_INDICATOR}.json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
+    (folder / f"{APPLICATION_INDICATOR}.csv").write_text(
+        application_indicator.rows_csv(data), "utf-8"
+    )
+    return data
 
 
 def cmd_indicator(args, settings):
     now = model.build_time(os.environ.get("HIROBA_NOW"))
+    usage = write_application_indicator(Path(args.content), settings, now)
+    print(f"wrote the e-application indicators for {len(usage['procedures'])} row(s)")
     data = indicator_service.indicator(PublishingStore(settings), now)
     content = Path(args.content)
     folder = content / INDICATOR_DATA
