@@ -14,10 +14,7 @@ sys.path.insert(0, str(ROOT / "functions"))
 from hiroba_core import catalogue, paper_counts, tokens  # noqa: E402
 from hiroba_core.domain import Consultation  # noqa: E402
 from hiroba_core.mail import Mailer  # noqa: E402
-from hiroba_core.services import (
-    application_indicator,  # noqa: E402
-    sending,  # noqa: E402
-)
+from hiroba_core.services import application_indicator, sending  # noqa: E402
 from hiroba_core.services import indicator as indicator_service  # noqa: E402
 from hiroba_core.services import staff as staff_service  # noqa: E402
 from hiroba_core.settings import Settings  # noqa: E402
