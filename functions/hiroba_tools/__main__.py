@@ -124,8 +124,9 @@ def write_application_indicator(content, settings, now):
 
 def cmd_indicator(args, settings):
     now = model.build_time(os.environ.get("HIROBA_NOW"))
-    usage = write_application_indicator(Path(args.content), settings, now)
-    print(f"wrote the e-application indicators for {len(usage['procedures'])} row(s)")
+    if (Path(args.content) / "registry" / catalogue.FILE_NAME).is_file():
+        usage = write_application_indicator(Path(args.content), settings, now)
+        print(f"wrote the e-application indicators ({len(usage['procedures'])} row(s))")
     data = indicator_service.indicator(PublishingStore(settings), now)
     content = Path(args.content)
     folder = content / INDICATOR_DATA
