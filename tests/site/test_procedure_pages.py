@@ -5,9 +5,9 @@ languages — and the links that lead to them (and to メルマガ・みやぎ).
 
 import os
 import re
-from html import escape
 import subprocess
 import sys
+from html import escape
 
 import pytest
 from hiroba_core import catalogue
