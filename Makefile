@@ -13,7 +13,7 @@ BROWSER_STAMP := node_modules/.hiroba-installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet '.[test]'
+	$(PY) -m pip install --quiet --editable '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -80,12 +80,12 @@ format: $(STAMP)
 
 ## Build-time benchmark (1,000 and 5,000 synthetic pages); see docs/benchmarks.md.
 bench: $(STAMP)
-	$(PY) bench/build_bench.py
+	$(PY) -m bench.build_bench
 
 ## Publish emergency information now, without waiting for a full build (see docs/content.md).
 ## FILE=content/news/x.md reads that notice (and its translations) instead of all content.
 emergency: $(STAMP)
-	$(PY) -m plugins.emergency $(SETTINGS) $(if $(FILE),--file $(FILE))
+	$(PY) -m infra.tools.emergency $(SETTINGS) $(if $(FILE),--file $(FILE))
 
 ## Poll JMA's 防災情報XML every minute and publish what concerns Miyagi (see docs/content.md).
 ## ONCE=1 polls once and exits.
@@ -105,15 +105,15 @@ a11y-report: $(STAMP) $(BROWSER_STAMP)
 
 ## Deployment zips of both Chalice apps into .hiroba/dist/<app>/ (see docs/functions.md).
 package: $(STAMP)
-	$(PY) functions/package.py publishing .hiroba/dist/publishing
-	$(PY) functions/package.py procedures .hiroba/dist/procedures
+	$(PY) infra/aws/package.py publishing .hiroba/dist/publishing
+	$(PY) infra/aws/package.py procedures .hiroba/dist/procedures
 
 ## Regenerate infra/aws/template.json (tables, TTL, per-app policies) and the API docs.
 infra: $(STAMP)
 	$(PY) -m infra.aws.template
 
 api-docs: $(STAMP)
-	PYTHONPATH=.:functions $(PY) -m hiroba_tools openapi
+	$(PY) -m infra.tools openapi
 
 clean:
 	rm -rf output .hiroba bench/sites

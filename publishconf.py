@@ -4,10 +4,6 @@ The address can be overridden with HIROBA_SITEURL (e.g. a municipality's own dom
 """
 
 import os
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 os.environ["HIROBA_SITEURL"] = os.environ.get("HIROBA_SITEURL") or "https://www.pref.miyagi.jp"
 

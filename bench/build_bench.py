@@ -12,7 +12,7 @@ checks. It then times, with the best of --repeat runs each:
 and prints seconds and pages/s for both with the ratio ours/plain. The results, with the
 machine they ran on, go to bench/sites/results.json. See docs/benchmarks.md.
 
-    .venv/bin/python bench/build_bench.py [--sizes 1000 5000] [--repeat 1] [--output-root DIR]
+    .venv/bin/python -m bench.build_bench [--sizes 1000 5000] [--repeat 1] [--output-root DIR]
 """
 
 import argparse

@@ -5,16 +5,16 @@ has about 12 x n HTML pages, since every page exists in every language) this:
 
   1. writes the synthetic site of bench/build_bench.py and builds it in full (timed),
   2. commits an emergency notice (防災, with its translations) to the content,
-  3. times `python -m plugins.emergency` — the fast path: banner regions for the edge,
+  3. times `python -m infra.tools.emergency` — the fast path: banner regions for the edge,
      emergency page in every language, feeds and CAP alert — as a whole process, start to
      exit, with the site in the page cache and again after dropping the caches (root only),
      and with `--file` naming the notice (it, its translations and the watched emergencies
      are read instead of every content file),
-  4. checks that every page, as the edge serves it (infra/edge/banner.py), carries the
+  4. checks that every page, as the edge serves it (functions/hiroba_core/emergency_region.py), carries the
      banner, and measures what that splice costs per page,
   5. times `--in-place` (every written page rewritten, for hosting without the edge).
 
-    .venv/bin/python bench/emergency_bench.py [--sizes 1000 5000]
+    .venv/bin/python -m bench.emergency_bench [--sizes 1000 5000]
 
 Results go to bench/sites/emergency.json; see docs/benchmarks.md.
 """
@@ -27,14 +27,11 @@ import sys
 import time
 from pathlib import Path
 
+from bench.build_bench import CORPUS, NOW, SITES, Corpus, SiteWriter, machine, ours_command
+from hiroba_core.emergency_region import Regions, page_path
+from tests.site.test_emergency import EMERGENCY, TRANSLATIONS, translation
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from build_bench import CORPUS, NOW, SITES, Corpus, SiteWriter, machine, ours_command  # noqa: E402
-
-from infra.edge.banner import Regions, page_path  # noqa: E402
-from tests.site.test_emergency import EMERGENCY, TRANSLATIONS, translation  # noqa: E402
 
 RESULTS = SITES / "emergency.json"
 MANDATORY = re.compile(
@@ -75,7 +72,7 @@ def bench(n):
         (content / "news" / f"bench-emergency.{code}.md").write_text(
             translation(code, *text), "utf-8"
         )
-    fast_command = [sys.executable, "-m", "plugins.emergency", str(ROOT / "pelicanconf.py")]
+    fast_command = [sys.executable, "-m", "infra.tools.emergency", str(ROOT / "pelicanconf.py")]
     fast, out = run(fast_command, env)
     written = len(out.strip().splitlines()) - 1
     print(f"{n}: fast path {fast:.2f} s — {out.splitlines()[0]}")

@@ -12,14 +12,14 @@ For a synthetic site of n source pages (bench/build_bench.py; default 1,000), th
   4. asks, every 50 ms, for one page of every kind of banner region (12 languages, /m/
      and its top page) and the notice's own pages, through the handler, until all of them
      carry the banner and answer 200: that instant is "every page served with the banner"
-     (every page of a kind gets the same region file, infra/edge/banner.py),
+     (every page of a kind gets the same region file, functions/hiroba_core/emergency_region.py),
   5. then reads every page of the site through the handler once, to confirm.
 
 Reported: seconds from the report appearing to every page served with the banner (target
 ≤ 60 s with a one-minute poll) and from the poller fetching the report to the same instant
 (target ≤ 5 s).
 
-    .venv/bin/python bench/jma_bench.py [--sizes 1000]
+    .venv/bin/python -m bench.jma_bench [--sizes 1000]
 
 Results go to bench/sites/jma.json; see docs/benchmarks.md.
 """
@@ -35,16 +35,13 @@ import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+from bench.build_bench import CORPUS, SITES, Corpus, SiteWriter, machine
+from bench.emergency_bench import MANDATORY
+from hiroba_core import emergency_region as edge
+from infra.local.stack import site_handler
+from tests.jma.loopback import JmaServer
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from build_bench import CORPUS, SITES, Corpus, SiteWriter, machine  # noqa: E402
-from emergency_bench import MANDATORY  # noqa: E402
-
-from infra.edge import banner as edge  # noqa: E402
-from infra.local.stack import site_handler  # noqa: E402
-from tests.jma.loopback import JmaServer  # noqa: E402
 
 RESULTS = SITES / "jma.json"
 NOW = "2026-11-27 14:10"  # just after the fixture's report (14:05), before it expires

@@ -1,6 +1,6 @@
 """Newsletter sending benchmark: one issue to N subscribers through the SMTP sink.
 
-    .venv/bin/python bench/newsletter_bench.py [--subscribers 10000] [--rate 0]
+    .venv/bin/python -m bench.newsletter_bench [--subscribers 10000] [--rate 0]
 
 Starts the local stack's parts on loopback (the DynamoDB-protocol server, the tables, an
 aiosmtpd sink), writes N confirmed subscribers, then runs the real sender
@@ -16,22 +16,20 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
-
-from hiroba_core import tokens  # noqa: E402
-from hiroba_core.mail import Mailer, SmtpTransport  # noqa: E402
-from hiroba_core.services import sending  # noqa: E402
-from hiroba_core.settings import Settings  # noqa: E402
-from hiroba_core.store import dynamo, tables  # noqa: E402
-from hiroba_core.store.newsletter import (  # noqa: E402
+from hiroba_core import tokens
+from hiroba_core.mail import Mailer, SmtpTransport
+from hiroba_core.services import sending
+from hiroba_core.settings import Settings
+from hiroba_core.store import dynamo, tables
+from hiroba_core.store.newsletter import (
     LIST_KEY,
-    NewsletterStore,  # noqa: E402
+    NewsletterStore,
     subscriber_key,
 )
+from infra.local.dynamodb import LocalDynamoDB
+from infra.local.stack import MailSink
 
-from infra.local.dynamodb import LocalDynamoDB  # noqa: E402
-from infra.local.stack import MailSink  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def seed(store, settings, count):

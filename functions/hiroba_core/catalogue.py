@@ -2,7 +2,7 @@
 tomllib into Procedure and Dantai objects.
 
 The files are in content/registry/ (editors change them like the other registries);
-functions/package.py copies them, with departments.toml, to hiroba_core/data/ in each
+infra/aws/package.py copies them, with departments.toml, to hiroba_core/data/ in each
 deployment package, which is where a Lambda finds them. This is the one parser: the API
 loads the catalogue with it and the site's content checks validate the same files with it
 (`problems`), so a file the build accepts is a file the API can read.

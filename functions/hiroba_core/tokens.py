@@ -60,7 +60,7 @@ def verify(authorization, settings):
     administrators can change; never from `custom:` attributes, which a user can write
     through the app client unless every write permission is taken away.
     Development (HS256 with HIROBA_JWT_SECRET, refused in production): `role` and
-    `department` claims, as `hiroba_tools token` mints them."""
+    `department` claims, as `python -m infra.tools token` mints them."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized("missing")
     token = authorization[7:].strip()

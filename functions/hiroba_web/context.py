@@ -20,7 +20,7 @@ def start(app_name):
     """Read the settings at cold start (the import of app.py), so a production function
     with a missing or development secret fails to start, with a ConfigurationError naming
     what to set, instead of answering requests. Not while `chalice package` imports the
-    app to list its routes (functions/package.py sets HIROBA_PACKAGING): the package is
+    app to list its routes (infra/aws/package.py sets HIROBA_PACKAGING): the package is
     built without access to the secrets it will read when it runs."""
     if os.environ.get("HIROBA_PACKAGING"):
         return None

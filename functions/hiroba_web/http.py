@@ -8,6 +8,7 @@ import logging
 from urllib.parse import parse_qsl, urlsplit
 
 from chalice import Response
+
 from hiroba_core import problems
 from hiroba_core.errors import DomainError
 from hiroba_core.security_headers import SECURITY_HEADERS

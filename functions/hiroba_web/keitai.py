@@ -14,6 +14,7 @@ from html import escape
 from urllib.parse import parse_qsl
 
 from chalice import Response
+
 from hiroba_core import problems
 
 from .http import FORM, MAX_BODY, NO_STORE, media_type

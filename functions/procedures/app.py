@@ -3,12 +3,13 @@ feature phones in Shift_JIS) and the staff's tools. Payments are a later issue.
 
 Served under /api/procedures/ on the site's own origin; its table is hiroba-procedures.
 Routes live in chalicelib/routes/; the domain is hiroba_core, shipped with hiroba_web in
-vendor/ by functions/package.py (with the procedure catalogue, procedures.toml).
+vendor/ by infra/aws/package.py (with the procedure catalogue, procedures.toml).
 """
 
 from pathlib import Path
 
 from chalice import Chalice
+
 from chalicelib.routes import applications, inquiries, staff
 from hiroba_web import context
 from hiroba_web import meta as common

@@ -1,12 +1,13 @@
 """The publishing API: comments on consultations, proposals to the governor, staff tools.
 
 Served under /api/publishing/ on the site's own origin. Routes live in chalicelib/routes/;
-the domain is hiroba_core, shipped with hiroba_web in vendor/ by functions/package.py.
+the domain is hiroba_core, shipped with hiroba_web in vendor/ by infra/aws/package.py.
 """
 
 from pathlib import Path
 
 from chalice import Chalice
+
 from chalicelib.routes import comments, meta, newsletter, staff
 from hiroba_web import context
 from hiroba_web import meta as common

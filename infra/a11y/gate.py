@@ -5,7 +5,6 @@ over HTTP on loopback, one browser is reused for every page and width.
 """
 
 import socket
-import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -13,10 +12,9 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "functions"))
+from hiroba_core import security_headers
 
-from hiroba_core import security_headers  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

@@ -2,7 +2,7 @@
 
     python -m infra.aws.publish --bucket B [--distribution D] --all
         the whole of output/: every file uploaded, objects no longer built deleted
-    set -o pipefail; python -m plugins.emergency publishconf.py --file content/news/x.md \\
+    set -o pipefail; python -m infra.tools.emergency publishconf.py --file content/news/x.md \\
         | tail -n +2 | python -m infra.aws.publish --bucket B --distribution D --files-from -
         only what the emergency fast path wrote: about 30 files, whatever the site's size
 
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import boto3
 
-from infra.edge import banner, headers
+from hiroba_core import emergency_region as banner
+from infra.edge import headers
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPES = {".vtt": "text/vtt", ".webm": "video/webm", ".xml": "application/xml"}

@@ -29,12 +29,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+from hiroba_core import emergency_region as banner
+from hiroba_core import security_headers
 from infra.aws import template as generated
-from infra.edge import banner, headers
-
-sys.path.insert(0, str(generated.ROOT / "functions"))
-
-from hiroba_core import security_headers  # noqa: E402
+from infra.edge import headers
 
 OUTPUT = Path(__file__).with_name("site.json")
 WAF_OUTPUT = Path(__file__).with_name("waf.json")
@@ -676,11 +674,19 @@ def distribution_config():
 
 
 def package(target):
-    """The edge function's zip: the package `edge` (infra/edge/*.py); boto3 is in the runtime."""
-    folder = Path(__file__).resolve().parents[1] / "edge"
+    """The edge function's zip: the package `edge` (infra/edge/*.py) and the one module of the
+    core it reads, hiroba_core.emergency_region (standard library only); boto3 is in the
+    runtime."""
+    edge = Path(__file__).resolve().parents[1] / "edge"
+    core = Path(banner.__file__).resolve().parent
+    files = [(f"edge/{source.name}", source) for source in sorted(edge.glob("*.py"))]
+    files += [
+        ("hiroba_core/__init__.py", core / "__init__.py"),
+        ("hiroba_core/emergency_region.py", Path(banner.__file__)),
+    ]
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for source in sorted(folder.glob("*.py")):
-            info = zipfile.ZipInfo(f"edge/{source.name}", date_time=(2026, 1, 1, 0, 0, 0))
+        for name, source in files:
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
             info.external_attr = 0o644 << 16
             archive.writestr(info, source.read_bytes(), zipfile.ZIP_DEFLATED)
     return target

@@ -6,7 +6,7 @@
 template.json holds one DynamoDB table per app (TTL on `expires_at`, point-in-time
 recovery, encryption), the functions' secrets in Secrets Manager (generated there, never
 in the repository) and one IAM managed policy per app that names only that app's table
-and those secrets. functions/package.py writes the same policy into each app's Chalice
+and those secrets. infra/aws/package.py writes the same policy into each app's Chalice
 config, so the Lambda role of an app can reach its own table and nothing else, and merges
 `stage_settings(app)` into the SAM template `chalice package` writes, so API Gateway
 throttles each app's stage before Lambda or DynamoDB see the load.
@@ -17,15 +17,14 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "functions"))
+from hiroba_core.settings import Settings
+from hiroba_core.store.tables import TABLES
 
-from hiroba_core.settings import Settings  # noqa: E402
-from hiroba_core.store.tables import TABLES  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 OUTPUT = Path(__file__).with_name("template.json")
 # No DeleteItem: the apps never delete (records end by TTL or change state). The one
-# delete in the store, NewsletterStore.release, runs in `hiroba_tools newsletter send`
+# delete in the store, NewsletterStore.release, runs in `python -m infra.tools newsletter send`
 # with the operator's credentials, not in a Lambda (tests/unit/test_hosting.py checks).
 DYNAMODB_ACTIONS = [
     "dynamodb:GetItem",

@@ -22,7 +22,9 @@ import time
 
 import boto3
 
-from . import banner, headers
+from hiroba_core import emergency_region as banner
+
+from . import headers
 
 _clients = {}
 _regions = {"loaded": 0.0, "value": None}

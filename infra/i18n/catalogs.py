@@ -144,5 +144,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     sys.exit(main(sys.argv))

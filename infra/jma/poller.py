@@ -15,13 +15,12 @@ warning notices), written whole and renamed, so a crash never leaves half of it.
 import json
 import logging
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from plugins.content_model import model
+from hiroba_core.content import model
 
 from . import feeds, notices, reports
 
@@ -179,8 +178,8 @@ def publish(settings_path, paths):
     """The emergency fast path for the written notices, in this process."""
     from pelican.settings import read_settings
 
-    from plugins.emergency.__main__ import NotPublished
-    from plugins.emergency.__main__ import publish as fast_path
+    from infra.tools.emergency import NotPublished
+    from infra.tools.emergency import publish as fast_path
 
     settings = read_settings(str(settings_path))
     started = time.perf_counter()
@@ -203,12 +202,10 @@ def mail(outcome, published, environ=None):
     env = environ or os.environ
     if not env.get("HIROBA_MAIL"):
         return "mail: HIROBA_MAIL is not set; no mail sent"
-    sys.path.insert(0, str(ROOT / "functions"))
     from hiroba_core.mail import Mailer
     from hiroba_core.services import sending
     from hiroba_core.settings import Settings
     from hiroba_core.store.newsletter import NewsletterStore
-
     from plugins.newsletter import newsletter as plugin
 
     settings = Settings.from_env(env)

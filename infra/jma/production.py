@@ -27,7 +27,7 @@ from pathlib import Path
 
 import boto3
 
-from plugins.content_model import model
+from hiroba_core.content import model
 
 from . import feeds, notices, poller
 
@@ -194,7 +194,7 @@ def _fast_path(env, content, output):
     """Every live emergency of the repository's content, published into `output`."""
     from pelican.settings import read_settings
 
-    from plugins.emergency.__main__ import publish as fast_path
+    from infra.tools.emergency import publish as fast_path
 
     os.environ["HIROBA_CONTENT"], os.environ["HIROBA_OUTPUT"] = str(content), str(output)
     if env.get("HIROBA_NOW"):

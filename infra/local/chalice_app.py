@@ -17,7 +17,6 @@ APPS = ("publishing", "procedures")
 
 
 def create_server(name, host="127.0.0.1", port=0):
-    sys.path.insert(0, str(ROOT / "functions"))
     from chalice.cli.factory import CLIFactory
     from chalice.local import CustomLocalChalice, LocalChalice, LocalDevServer, ThreadedHTTPServer
 

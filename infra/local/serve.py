@@ -101,10 +101,10 @@ def start_stack():
         f"APIs: /api/publishing/ and /api/procedures/ (DynamoDB {stack.dynamodb_endpoint}, "
         f"mail saved to .hiroba/mail/)\n"
         f"staff token: PYTHONPATH=.:functions HIROBA_JWT_SECRET=$(cat .hiroba/jwt-secret) "
-        f"{sys.executable} -m hiroba_tools token --department koho\n"
+        f"{sys.executable} -m infra.tools token --department koho\n"
         f"send a newsletter issue: PYTHONPATH=.:functions DYNAMODB_ENDPOINT={stack.dynamodb_endpoint} "
         "HIROBA_SECRET=$(cat .hiroba/secret) "
-        f"HIROBA_MAIL={stack.mail.url} {sys.executable} -m hiroba_tools newsletter send 2026-11-27-weekly",
+        f"HIROBA_MAIL={stack.mail.url} {sys.executable} -m infra.tools newsletter send 2026-11-27-weekly",
         flush=True,
     )
     return stack

@@ -21,14 +21,13 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ..edge import banner
+from hiroba_core import emergency_region as banner
+from hiroba_core import security_headers
+
 from ..edge import headers as edge_headers
 from .dynamodb import LocalDynamoDB
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "functions"))
-
-from hiroba_core import security_headers  # noqa: E402
 
 APPS = ("publishing", "procedures")
 # what CloudFront adds to every request for the APIs (infra/aws/site.py)
@@ -188,13 +187,11 @@ class LocalStack:
         return self
 
     def settings(self):
-        sys.path.insert(0, str(ROOT / "functions"))
         from hiroba_core.settings import Settings
 
         return Settings.from_env(self.env())
 
     def prepare_tables(self):
-        sys.path.insert(0, str(ROOT / "functions"))
         from hiroba_core.store import dynamo, tables
 
         settings = self.settings()
@@ -202,7 +199,7 @@ class LocalStack:
 
     def sync(self, content=None):
         """Load content/consultations/ into the table (again after a content change)."""
-        args = [sys.executable, "-m", "hiroba_tools"]
+        args = [sys.executable, "-m", "infra.tools"]
         content = content or self.content
         if content:
             args += ["--content", str(content)]

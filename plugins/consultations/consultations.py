@@ -5,7 +5,7 @@ Open / upcoming / closed is decided with the build's now (HIROBA_NOW), like the 
 
 from pelican import signals
 
-from ..content_model import model
+from hiroba_core.content import model
 
 
 def add_filters(pelican):

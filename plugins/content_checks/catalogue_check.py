@@ -9,19 +9,11 @@ has no pages, and this check keeps the two equal in both directions.
 """
 
 import re
-import sys
 from pathlib import Path
 
+from hiroba_core import catalogue, paper_counts
+
 from . import encoding
-
-# hiroba_core lives in functions/, which is not a package of the repository root; until the
-# layout of issue #12 makes it importable, the plugin puts functions/ on the path as the
-# operator tools under infra/ do.
-_FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
-if str(_FUNCTIONS) not in sys.path:
-    sys.path.insert(0, str(_FUNCTIONS))
-
-from hiroba_core import catalogue, paper_counts  # noqa: E402
 
 MUNICIPALITIES = Path("pages") / "municipalities"
 _FIELD = re.compile(r"^(Title|Kana|Slug):\s*(.*?)\s*$")

@@ -19,7 +19,8 @@ from urllib.parse import unquote, urlsplit
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from pelican import signals
 
-from ..content_model import model
+from hiroba_core.content import model
+
 from . import catalogue_check, encoding, html_policy
 
 # Every rule the checks apply, by the id printed at the end of each message.

@@ -20,7 +20,8 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
-from ..content_model import model
+from hiroba_core.content import model
+
 from . import encoding
 from .content_checks import (
     FULL_WIDTH_ALNUM,

@@ -19,9 +19,9 @@ from feedgenerator import Atom1Feed, Rss201rev2Feed
 from markupsafe import Markup
 from pelican import signals
 
-from infra.edge import banner as edge
-
-from ..content_model import model
+from hiroba_core import emergency_region as edge
+from hiroba_core import sjis
+from hiroba_core.content import model
 
 SEVERITY_LABELS = {"extreme": "極めて重大", "severe": "重大", "moderate": "警戒", "minor": "注意"}
 # CAP <category> by the notice's tags; anything else is public safety
@@ -394,10 +394,9 @@ def banner_html(env, emergencies, variant="main", lang=None, encode=utf8):
 def regions(emergencies, settings, env):
     """The banner region of every kind of page (name -> bytes, as pages carry it).
 
-    Names come from infra/edge/banner.py: `main.<lang>.inc` for the site and each language,
+    Names come from functions/hiroba_core/emergency_region.py: `main.<lang>.inc` for the site and each language,
     `mobile.<lang>` and `mobile-top.<lang>` for ポケットみやぎ, which is in Shift_JIS.
     """
-    from ..mobile_site import sjis  # the mobile site imports this module
 
     default = settings["DEFAULT_LANG"]
     found = {}

@@ -16,8 +16,9 @@ import html5lib
 from pelican import signals
 from pelican.generators import Generator
 
+from hiroba_core import sjis
+
 from ..emergency import emergency
-from . import sjis
 
 DEFAULTS = {
     "MOBILE_PATH": "m",

@@ -28,7 +28,8 @@ from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import Generator
 
-from ..content_model.model import build_time
+from hiroba_core.content.model import build_time
+
 from ..emergency import emergency
 from ..wareki.wareki import wareki
 

@@ -8,7 +8,7 @@ emergencies as a banner on top. For each issue the build writes
 
     newsletter/<id>/index.html    the issue on the site        (template newsletter-issue)
     newsletter/<id>/issue.json    the mail: subject, HTML part with CSS inlined, plain text
-                                  wrapped for phones, topics (what `hiroba_tools newsletter
+                                  wrapped for phones, topics (what `python -m infra.tools newsletter
                                   send <id>` sends)
     newsletter/index.html         the archive                  (template newsletter-archive)
     feeds/newsletter.rss.xml      RSS of the issues
@@ -29,7 +29,8 @@ from feedgenerator import Rss201rev2Feed
 from pelican import signals
 from pelican.generators import Generator
 
-from ..content_model import model
+from hiroba_core.content import model
+
 from ..emergency import emergency
 from . import wrap
 

@@ -18,33 +18,27 @@ write, and the content checks stop the build with each problem's path:line.
 """
 
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import signals
 from pelican.generators import Generator
 
-from ..gojuon.gojuon import ROWS, row_of
-
-# hiroba_core lives in functions/ (see content_checks.catalogue_check for the same step)
-_FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
-if str(_FUNCTIONS) not in sys.path:
-    sys.path.insert(0, str(_FUNCTIONS))
-
-from hiroba_core import catalogue  # noqa: E402
-from hiroba_core.domain.procedure import (  # noqa: E402
+from hiroba_core import catalogue
+from hiroba_core.domain.procedure import (
     APPLICANT_FIELDS,
     APPLICANT_KINDS,
     CATEGORIES,
     LIFE_EVENTS,
 )
 
+from ..gojuon.gojuon import ROWS, row_of
+
 DEFAULTS = {
     "PROCEDURE_PAGES_URL": "procedures/",
     # the languages written here; the others get the site's fallback page
     "PROCEDURE_PAGES_LANGUAGES": ["ja", "en"],
-    # written by `hiroba_tools indicator` into content/documents/open-data/
+    # written by `python -m infra.tools indicator` into content/documents/open-data/
     "PROCEDURE_PAGES_INDICATOR_JSON": "documents/open-data/e-application-usage.json",
     # the department whose contact ends the pages of municipalities' procedures
     "PROCEDURE_PAGES_DEPARTMENT": "johoseisaku",

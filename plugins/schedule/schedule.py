@@ -8,7 +8,7 @@ import logging
 
 from pelican import signals
 
-from ..content_model.model import build_time, window_of
+from hiroba_core.content.model import build_time, window_of
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Editors who do not use Git edit content/ in the browser; Decap CMS commits their changes
 (through the Git host's API in production, to the working tree with `make run`). Its
-configuration is generated here from plugins/content_model/model.py, the department and
+configuration is generated here from functions/hiroba_core/content/model.py, the department and
 taxonomy registries and the site's languages, so the form can never offer a field, a
 choice or a required flag the build would refuse.
 
@@ -21,7 +21,8 @@ from pathlib import Path
 from pelican import signals
 from pelican.generators import Generator
 
-from ..content_model import model
+from hiroba_core.content import model
+
 from ..newsletter.newsletter import KINDS_RE as NEWSLETTER_SLUG_RE
 from ..newsletter.newsletter import REQUIRED as NEWSLETTER_REQUIRED
 

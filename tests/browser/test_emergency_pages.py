@@ -21,7 +21,7 @@ def published(tmp_path_factory):
     assert run_build(content, output, now=DURING).returncode == 0
     (content / "news" / "tsunami.md").write_text(EMERGENCY, "utf-8")
     (content / "news" / "tsunami.easy.md").write_text(EASY, "utf-8")
-    command = ("-m", "plugins.emergency", f"--file={content / 'news' / 'tsunami.md'}")
+    command = ("-m", "infra.tools.emergency", f"--file={content / 'news' / 'tsunami.md'}")
     result = run_build(content, output, now=DURING, command=command)
     assert result.returncode == 0, result.stderr
     yield output

@@ -7,15 +7,15 @@ import threading
 from functools import partial
 
 import pytest
-from hiroba_core import security_headers
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from hiroba_core import security_headers
+from hiroba_core.content import model
 from infra.a11y import gate
 from infra.local.stack import SiteServer, site_handler
 from infra.local.web_editor import with_web_editor
-from plugins.content_model import model
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser

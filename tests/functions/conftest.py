@@ -16,14 +16,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from hiroba_core import tokens
+from hiroba_core.content.model import JST
+from hiroba_core.settings import Settings
+from hiroba_core.store import dynamo
 from infra.local.stack import ROOT, LocalStack, SiteServer, site_handler
-from plugins.content_model.model import JST
-
-sys.path.insert(0, str(ROOT / "functions"))
-
-from hiroba_core import tokens  # noqa: E402
-from hiroba_core.settings import Settings  # noqa: E402
-from hiroba_core.store import dynamo  # noqa: E402
 
 FIELDS = "name=optional, email=optional, address=optional, age_group=optional"
 

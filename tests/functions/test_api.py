@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import pytest
+
 from hiroba_core import tokens
 from hiroba_core.problems import TYPE_BASE
 

@@ -12,12 +12,12 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
+
 from hiroba_core import catalogue
 from hiroba_core.domain.procedure import JST
 from hiroba_core.services import application_indicator, applications
 from hiroba_core.store import dynamo, tables
 from hiroba_core.store.procedures import ProceduresStore
-
 from infra.local.stack import ROOT
 from tests.conftest import run_build
 

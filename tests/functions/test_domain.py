@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from hiroba_core import ids, problems, tokens
 from hiroba_core.domain import Comment, CommentStatus, Consultation, Question
 from hiroba_core.domain.comment import TRANSITIONS
 from hiroba_core.errors import InvalidTransition, NotOpen, ValidationFailed
 from hiroba_core.settings import Settings
 from hiroba_core.validation import normalize, validate_submission
-
 from infra.local.stack import ROOT
 
 FUNCTIONS = ROOT / "functions"

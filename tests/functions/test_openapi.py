@@ -24,9 +24,7 @@ def test_app_serves_its_description_and_the_site_has_a_copy(stack, app):
     assert served == spec(app)
     assert served["openapi"].startswith("3.1")
     copy = ROOT / "content" / "documents" / "api" / f"{app}.openapi.json"
-    assert json.loads(copy.read_text("utf-8")) == served, (
-        "run: PYTHONPATH=.:functions python -m hiroba_tools openapi"
-    )
+    assert json.loads(copy.read_text("utf-8")) == served, "run: python -m infra.tools openapi"
 
 
 @pytest.mark.parametrize("app", APPS)

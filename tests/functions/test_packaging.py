@@ -9,10 +9,8 @@ import zipfile
 import pytest
 
 from infra.aws import template
+from infra.aws.package import package
 from infra.local.stack import ROOT
-
-sys.path.insert(0, str(ROOT / "functions"))
-from package import package  # noqa: E402
 
 APPS = ("publishing", "procedures")
 HEALTH_EVENT = {
@@ -51,7 +49,7 @@ def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
     for required in ("app.py", "hiroba_core/__init__.py", "hiroba_web/http.py", "jwt/__init__.py"):
         assert required in names
     assert "chalicelib/openapi.json" in names
-    assert not any(n.startswith(("boto3/", "moto/", "hiroba_tools/")) for n in names)
+    assert not any(n.startswith(("boto3/", "moto/", "infra/", "plugins/")) for n in names)
     unpacked = tmp_path / "unpacked"
     zipfile.ZipFile(archive).extractall(unpacked)
     (unpacked / "event.json").write_text(json.dumps(HEALTH_EVENT))

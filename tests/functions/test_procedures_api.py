@@ -12,12 +12,12 @@ from urllib.parse import quote, quote_from_bytes, urlencode
 
 import html5lib
 import pytest
+
 from hiroba_core import catalogue, ids
+from hiroba_core.content.model import JST
 from hiroba_core.errors import ValidationFailed
 from hiroba_core.services import applications
 from hiroba_core.store.procedures import ProceduresStore
-
-from plugins.content_model.model import JST
 
 from .conftest import Api, settings_for
 from .test_api import problem

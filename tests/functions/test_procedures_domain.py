@@ -9,6 +9,7 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
+
 from hiroba_core import catalogue, ids, problems, tokens
 from hiroba_core.domain.application import (
     FINAL,
@@ -27,11 +28,8 @@ from hiroba_core.errors import (
 )
 from hiroba_core.services import applications
 from hiroba_web import procedure_pages
-
+from infra.aws.package import prepare
 from infra.local.stack import ROOT
-
-sys.path.insert(0, str(ROOT / "functions"))
-from package import prepare  # noqa: E402
 
 S = ApplicationStatus
 NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ LIST = "/staff/consultations/open-one/comments"
 
 def run_tool(stack, *args, env=None):
     result = subprocess.run(
-        [sys.executable, "-m", "hiroba_tools", *args],
+        [sys.executable, "-m", "infra.tools", *args],
         cwd=ROOT,
         env={**stack.env(), **(env or {})},
         capture_output=True,

@@ -13,6 +13,10 @@ from datetime import UTC, datetime
 import pytest
 from pelican.settings import read_settings
 
+from hiroba_core.domain.subscription import Preferences
+from hiroba_core.settings import Settings
+from hiroba_core.store import dynamo, tables
+from hiroba_core.store.newsletter import NewsletterStore
 from infra.jma import feeds, poller, reports
 from infra.jma.__main__ import main
 from infra.local.dynamodb import LocalDynamoDB
@@ -21,13 +25,6 @@ from plugins.content_checks import content_checks
 from tests.conftest import make_content, run_build
 from tests.jma.loopback import FIXTURES, JmaServer
 from tests.site.test_emergency import FILES, HREF, pages, region_of, served
-
-sys.path.insert(0, str(ROOT / "functions"))
-
-from hiroba_core.domain.subscription import Preferences  # noqa: E402
-from hiroba_core.settings import Settings  # noqa: E402
-from hiroba_core.store import dynamo, tables  # noqa: E402
-from hiroba_core.store.newsletter import NewsletterStore  # noqa: E402
 
 NOTICE = "news/jma-tsunami-20261127140200.md"
 

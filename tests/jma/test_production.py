@@ -143,7 +143,6 @@ def test_the_container_image_copies_every_module_the_handler_runs():
     assert 'CMD ["infra.jma.production.handler"]' in dockerfile
     probe = (
         "import sys, json\n"
-        "sys.path.insert(0, 'functions')\n"
         "import infra.jma.production, plugins.emergency.emergency\n"
         "import hiroba_core.mail, hiroba_core.services.sending, hiroba_core.store.newsletter\n"
         "print(json.dumps([getattr(m, '__file__', None) for m in list(sys.modules.values())]))"

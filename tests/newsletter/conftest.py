@@ -14,13 +14,10 @@ from urllib.parse import unquote
 
 import pytest
 
+from hiroba_core.settings import Settings
+from hiroba_core.store.newsletter import NewsletterStore
 from infra.local.stack import ROOT, LocalStack
 from tests.functions.conftest import Api, write_consultations
-
-sys.path.insert(0, str(ROOT / "functions"))
-
-from hiroba_core.settings import Settings  # noqa: E402
-from hiroba_core.store.newsletter import NewsletterStore  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +111,7 @@ def token_of(message, kind):
 
 def run_cli(stack, *args, check=True):
     result = subprocess.run(
-        [sys.executable, "-m", "hiroba_tools", *args],
+        [sys.executable, "-m", "infra.tools", *args],
         cwd=ROOT,
         env=stack.env(),
         capture_output=True,

@@ -7,9 +7,9 @@ import re
 import feedparser
 import html5lib
 import pytest
-from hiroba_core.domain.subscription import TOPICS
 
 import pelicanconf
+from hiroba_core.domain.subscription import TOPICS
 from plugins.newsletter import newsletter, wrap
 from tests.conftest import ROOT, make_content, notice, run_build
 

@@ -11,9 +11,9 @@ import uuid
 from urllib.parse import quote, urlencode
 
 import html5lib
+
 from hiroba_core import sns, tokens
 from hiroba_core.domain.subscription import Preferences
-
 from infra.local.stack import ROOT, MailSink
 from tests.newsletter.conftest import run_cli, token_of
 
@@ -257,7 +257,7 @@ def test_killed_sender_restarts_and_delivers_exactly_once(stack, store, settings
             store.confirm(sid, email, Preferences(("event",), "immediate", "ja"), "2026-11-27")
         output = write_issue(tmp_path, "2026-11-27-event-crash", ["event"], "immediate")
         env = {**stack.env(), "HIROBA_MAIL": sink.url}
-        args = [sys.executable, "-m", "hiroba_tools", "newsletter", "send"]
+        args = [sys.executable, "-m", "infra.tools", "newsletter", "send"]
         args += ["2026-11-27-event-crash", "--output", str(output), "--rate", "50"]
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 20

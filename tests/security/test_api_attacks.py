@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote, urlencode
 
 import pytest
+
 from hiroba_core import sns, tokens
 from hiroba_core.domain import Consultation, Question
 from hiroba_core.ids import parse_receipt
@@ -29,7 +30,6 @@ from hiroba_core.security_headers import SECURITY_HEADERS
 from hiroba_core.settings import DEVELOPMENT_SECRETS, Settings
 from hiroba_core.store.publishing import PublishingStore
 from hiroba_core.validation import normalize
-
 from infra.local.stack import ROOT, AppProcess
 from tests.functions.conftest import Api, valid
 from tests.newsletter.test_subscriptions import post_sns, sns_message
@@ -174,7 +174,6 @@ def test_a_replay_after_a_rotation_shows_the_inquiry_code_that_works(stack):
     from hiroba_core import catalogue
     from hiroba_core.services import applications
     from hiroba_core.store.procedures import ProceduresStore
-
     from tests.functions.test_procedures_api import body, fields
 
     old, new = "o" * 40, "n" * 40
@@ -233,11 +232,11 @@ def test_every_deployed_sender_of_links_reads_the_apps_stored_key():
 
 
 def test_the_newsletter_command_never_mails_links_nobody_can_open(tmp_path):
-    """hiroba_tools newsletter: without the apps' key (a key of its own process), or with
+    """infra.tools newsletter: without the apps' key (a key of its own process), or with
     the production key but the development site's URL, it stops before mailing anyone."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("HIROBA_")}
     base["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "functions")])
-    command = [sys.executable, "-m", "hiroba_tools", "newsletter", "send", "2026-11-27-weekly"]
+    command = [sys.executable, "-m", "infra.tools", "newsletter", "send", "2026-11-27-weekly"]
     for env, says in (
         ({}, "HIROBA_SECRET_ID"),
         ({"HIROBA_SECRET_ID": "hiroba/secret"}, "HIROBA_SITEURL"),
@@ -632,7 +631,10 @@ def test_api_gateway_cannot_be_reached_around_cloudfront(production):
     refused = app.request("GET", "/health")
     problem(refused, "origin-not-verified", 403)
     _assert_headers(refused, "refused around CloudFront")  # even the refusal
-    wrong = {"X-Hiroba-Origin-Verify": production["origin"][:-1] + "A"}
+    wrong = {
+        "X-Hiroba-Origin-Verify": production["origin"][:-1]
+        + ("B" if production["origin"].endswith("A") else "A")
+    }
     problem(app.request("GET", "/health", headers=wrong), "origin-not-verified", 403)
     right = {"X-Hiroba-Origin-Verify": production["origin"]}
     assert app.request("GET", "/health", headers=right).status == 200

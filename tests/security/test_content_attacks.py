@@ -2,7 +2,7 @@
 
 1. A resident's answer carrying HTML and a script link goes through the real stack (the
    publishing API on the loopback DynamoDB server), is answered by staff, written into
-   content by `hiroba_tools results`, and built: the page shows the words, not the markup.
+   content by `python -m infra.tools results`, and built: the page shows the words, not the markup.
 2. The same payloads written into content by hand (or by an older tool) stop the build
    with path:line, whatever obfuscation they use.
 """
@@ -13,7 +13,7 @@ import sys
 from datetime import datetime
 from html.parser import HTMLParser
 
-from plugins.content_model.model import JST
+from hiroba_core.content.model import JST
 from tests.conftest import ROOT, make_content, run_build
 from tests.functions import conftest as functions
 
@@ -50,7 +50,7 @@ def elements(page):
 
 def run_tool(stack, *args):
     result = subprocess.run(
-        [sys.executable, "-m", "hiroba_tools", *args],
+        [sys.executable, "-m", "infra.tools", *args],
         cwd=ROOT,
         env=stack.env(),
         capture_output=True,

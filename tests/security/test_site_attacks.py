@@ -20,9 +20,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from hiroba_core import security_headers
 from selenium.webdriver.support.ui import WebDriverWait
 
+from hiroba_core import security_headers
 from infra.a11y import gate
 from infra.local.stack import site_handler
 

@@ -12,7 +12,7 @@ import feedparser
 import pytest
 from lxml import etree
 
-from infra.edge import banner as edge
+from hiroba_core import emergency_region as edge
 from infra.local.stack import site_handler
 from plugins.emergency.emergency import MARKER
 from tests.conftest import make_content, notice, run_build
@@ -217,7 +217,7 @@ def test_build_writes_the_region_every_page_carries(during):
 def test_fast_path_serves_what_a_full_build_writes_without_touching_pages(before, during):
     source, output = before
     pages_before = {p: p.read_bytes() for p in pages(output)}
-    result = run_build(source, output, now=DURING, command=("-m", "plugins.emergency"))
+    result = run_build(source, output, now=DURING, command=("-m", "infra.tools.emergency"))
     assert result.returncode == 0, result.stderr
     assert "1 live" in result.stdout
     # a fixed set of small files, whatever the size of the site
@@ -247,7 +247,7 @@ def test_fast_path_serves_what_a_full_build_writes_without_touching_pages(before
     for name in EMERGENCY_FILES:
         assert (output / name).read_bytes() == (during / name).read_bytes(), name
     # and lifting it: the next fast path after expiry clears the banner everywhere
-    result = run_build(source, output, now=AFTER, command=("-m", "plugins.emergency"))
+    result = run_build(source, output, now=AFTER, command=("-m", "infra.tools.emergency"))
     assert result.returncode == 0 and "0 live" in result.stdout, result.stderr
     assert "emergency/cap/tsunami-keiho.xml" in result.stdout.splitlines()  # deleted
     answers = served(output, ["/" + r for r in relatives])
@@ -267,7 +267,7 @@ def test_fast_path_with_file_reads_that_notice_and_the_watched_ones(before, duri
     (source / "news" / "oame.md").write_text(heavy_rain, "utf-8")
 
     def fast(*files):
-        command = ("-m", "plugins.emergency", *[f"--file={source / f}" for f in files])
+        command = ("-m", "infra.tools.emergency", *[f"--file={source / f}" for f in files])
         result = run_build(source, output, now=DURING, command=command)
         assert result.returncode == 0, result.stderr
         return edge.Regions(lambda name: (output / name).read_bytes())
@@ -289,7 +289,7 @@ def test_fast_path_with_file_reads_that_notice_and_the_watched_ones(before, duri
     assert "津波警報" in ja and "大雨警報" in ja
     # a file outside the content folder is refused with a message, not a traceback
     result = run_build(
-        source, output, now=DURING, command=("-m", "plugins.emergency", "--file=/etc/hostname")
+        source, output, now=DURING, command=("-m", "infra.tools.emergency", "--file=/etc/hostname")
     )
     assert result.returncode == 2 and "not a notice file" in result.stderr
     assert "Traceback" not in result.stderr
@@ -297,7 +297,7 @@ def test_fast_path_with_file_reads_that_notice_and_the_watched_ones(before, duri
 
 def test_fast_path_in_place_rewrites_pages_as_a_full_build_writes_them(before, during):
     source, output = before
-    command = ("-m", "plugins.emergency", "--in-place")
+    command = ("-m", "infra.tools.emergency", "--in-place")
     result = run_build(source, output, now=DURING, command=command)
     assert result.returncode == 0, result.stderr
     assert "pages rewritten" in result.stdout
@@ -340,7 +340,7 @@ def hurried(content, tmp_path):
 
 
 def fast_path(source, output, *files):
-    command = ("-m", "plugins.emergency", *[f"--file={source / f}" for f in files])
+    command = ("-m", "infra.tools.emergency", *[f"--file={source / f}" for f in files])
     return run_build(source, output, now=DURING, command=command)
 
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from PIL import Image
 
-from plugins.mobile_site import sjis
+from hiroba_core import sjis
 from tests.conftest import make_content, notice, run_build
 
 LIMIT = 10 * 1024

@@ -10,9 +10,9 @@ import sys
 from html import escape
 
 import pytest
+
 from hiroba_core import catalogue
 from hiroba_core.domain.procedure import CATEGORIES, LIFE_EVENTS
-
 from tests.conftest import ROOT, make_content, notice, run_build
 
 PROCEDURES = catalogue.load(ROOT / "content" / "registry" / catalogue.FILE_NAME)

@@ -7,10 +7,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
 from hiroba_core import catalogue
 from hiroba_core.domain.dantai import check_digit, is_valid_code
 from hiroba_core.domain.procedure import CATEGORIES, LIFE_EVENTS
-
 from plugins.content_checks import catalogue_check
 
 ROOT = Path(__file__).resolve().parents[2]

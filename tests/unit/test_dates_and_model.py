@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
-from plugins.content_model import model
+from hiroba_core.content import model
 from plugins.gojuon.gojuon import gojuon, row_of
 from plugins.wareki.wareki import ja_date, wareki, wareki_year
 

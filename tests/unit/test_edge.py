@@ -1,6 +1,7 @@
 """The edge include: which region a page gets, and how it is put into the page."""
 
-from infra.edge import banner, headers
+from hiroba_core import emergency_region as banner
+from infra.edge import headers
 
 MANIFEST = {"default_lang": "ja", "languages": ["easy", "en", "zh-hans"], "mobile_root": "m"}
 PAGE = (

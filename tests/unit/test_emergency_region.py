@@ -1,7 +1,7 @@
 """The fast path swaps a page's banner region in place, or rewrites the page when it grows."""
 
-from infra.edge.banner import span
-from plugins.emergency.__main__ import rewrite
+from hiroba_core.emergency_region import span
+from infra.tools.emergency import rewrite
 from plugins.emergency.emergency import REGION_BYTES, padded
 
 EMPTY = padded("<!--hiroba:emergency--><!--/hiroba:emergency-->", REGION_BYTES["main"])

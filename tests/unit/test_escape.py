@@ -6,7 +6,7 @@ import re
 import markdown
 import pytest
 
-from plugins.content_model.escape import markdown_lines
+from hiroba_core.content.escape import markdown_lines
 
 SAYINGS = [
     "<img src=x onerror=alert(1)>",

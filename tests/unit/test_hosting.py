@@ -13,11 +13,12 @@ from pathlib import Path
 
 import boto3
 import pytest
-from hiroba_core import security_headers
 
+from hiroba_core import emergency_region as banner
+from hiroba_core import security_headers
 from infra.aws import publish, site, template
-from infra.edge import banner, page_origin
 from infra.edge import headers as edge_headers
+from infra.edge import page_origin
 from infra.local.dynamodb import LocalDynamoDB
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,7 +263,7 @@ def test_edge_package_runs_on_its_own(tmp_path):
     assert site.package(tmp_path / "again.zip").read_bytes() == archive.read_bytes()
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]); "
-        "from edge import page_origin, banner; "
+        "from edge import page_origin; from hiroba_core import emergency_region as banner; "
         "print(banner.region_name('m/index.html', "
         "{'default_lang': 'ja', 'languages': [], 'mobile_root': 'm'}), "
         "callable(page_origin.handler))"
@@ -446,11 +447,9 @@ def test_apps_may_send_mail_only_as_the_site_and_never_delete():
         assert "dynamodb:DeleteItem" not in actions and "dynamodb:PutItem" in actions
         assert not any(a.startswith("ses:") for a in actions) or app == "publishing"
     # the one delete in the deployed library is the newsletter sender's release, and only
-    # hiroba_tools (the operator's command, not deployed) sends newsletters
+    # infra.tools (the operator's command, not deployed) sends newsletters
     deletes = []
     for path in (ROOT / "functions").rglob("*.py"):
-        if "hiroba_tools" in path.parts:
-            continue
         text = path.read_text("utf-8")
         if "delete_item(" in text or '"Delete"' in text:
             deletes.append(path.relative_to(ROOT).as_posix())
@@ -459,7 +458,7 @@ def test_apps_may_send_mail_only_as_the_site_and_never_delete():
     for app in ("publishing", "procedures", "hiroba_web"):
         for path in (ROOT / "functions" / app).rglob("*.py"):
             assert not imports_sender.search(path.read_text("utf-8")), path
-    assert imports_sender.search((ROOT / "functions/hiroba_tools/__main__.py").read_text("utf-8"))
+    assert imports_sender.search((ROOT / "infra/tools/__main__.py").read_text("utf-8"))
 
 
 def test_each_app_stage_is_throttled_by_api_gateway():

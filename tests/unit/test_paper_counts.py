@@ -5,8 +5,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hiroba_core import catalogue, paper_counts
 
+from hiroba_core import catalogue, paper_counts
 from plugins.content_checks import catalogue_check
 
 ROOT = Path(__file__).resolve().parents[2]

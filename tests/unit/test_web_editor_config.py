@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pelican.settings import read_settings
 
-from plugins.content_model import model
+from hiroba_core.content import model
 from plugins.newsletter.newsletter import REQUIRED as NEWSLETTER_REQUIRED
 from plugins.web_editor import web_editor
 from tests.conftest import ROOT

@@ -2,7 +2,7 @@
 //
 // Files in content/ start with Python-Markdown's front matter, `Key: value` lines up to a
 // blank line, which none of Decap's own formats writes; this format reads and writes it the
-// way plugins/content_model/model.py reads it, so an edit changes only what the editor
+// way functions/hiroba_core/content/model.py reads it, so an edit changes only what the editor
 // changed. Field names are the model's keys; files spell them capitalised (Translation_key).
 (function () {
   "use strict";

@@ -2,6 +2,7 @@
 once, the 問合せ番号."""
 
 from chalice import Blueprint
+
 from hiroba_core.services import applications
 from hiroba_web import context
 from hiroba_web.http import JSON, api, client_address, json_response, read_body

@@ -7,6 +7,7 @@ wrong code get the same answer.
 """
 
 from chalice import Blueprint
+
 from hiroba_core import problems
 from hiroba_core.errors import DomainError
 from hiroba_core.services import applications

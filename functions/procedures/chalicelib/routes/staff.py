@@ -2,6 +2,7 @@
 the applicants' personal data, and version-checked status changes."""
 
 from chalice import Blueprint
+
 from hiroba_core.services import applications as service
 from hiroba_web import auth, context
 from hiroba_web.http import JSON, api, json_response, read_body

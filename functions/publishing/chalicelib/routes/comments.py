@@ -1,6 +1,7 @@
 """Residents: comment on a consultation, send a proposal, look up a receipt."""
 
 from chalice import Blueprint, Response
+
 from hiroba_core import problems
 from hiroba_core.errors import DomainError
 from hiroba_core.services import comments

@@ -1,6 +1,7 @@
 """Form tickets: when the page's script shows the form, it asks for one (minimum fill time)."""
 
 from chalice import Blueprint
+
 from hiroba_core import tokens
 from hiroba_web import context
 from hiroba_web.http import api, json_response

@@ -4,6 +4,7 @@ RFC 8058 one-click), and SES bounce/complaint notifications through SNS."""
 from urllib.parse import parse_qsl
 
 from chalice import Blueprint, Response
+
 from hiroba_core import problems
 from hiroba_core.errors import DomainError
 from hiroba_core.services import newsletter

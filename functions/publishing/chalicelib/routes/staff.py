@@ -1,6 +1,7 @@
 """Staff (JWT with role and department): list, export, hide, respond."""
 
 from chalice import Blueprint, Response
+
 from hiroba_core.services import staff as service
 from hiroba_web import auth, context
 from hiroba_web.http import JSON, NO_STORE, api, json_response, read_body

@@ -1,4 +1,4 @@
-"""Package one Chalice app for deployment: `python functions/package.py publishing OUT_DIR`.
+"""Package one Chalice app for deployment: `python infra/aws/package.py publishing OUT_DIR`.
 
 The app folder is copied to .hiroba/build/<app>/, the shared libraries (hiroba_core,
 hiroba_web) are copied into its vendor/ (never committed) with the data hiroba_core reads
@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 SHARED = ("hiroba_core", "hiroba_web")
 APPS = ("publishing", "procedures")
@@ -30,7 +30,6 @@ DATA = {
 
 def prepare(app, build_root=None):
     """The app's build folder with vendor/ and its policy; returns its path."""
-    sys.path.insert(0, str(ROOT))
     from infra.aws.template import policy, stage_settings
 
     build = Path(build_root or ROOT / ".hiroba" / "build") / app

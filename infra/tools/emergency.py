@@ -1,10 +1,10 @@
 """`make emergency`: publish emergency information without waiting for a full build.
 
-    python -m plugins.emergency [pelicanconf.py] [--in-place] [--file content/news/x.md]
+    python -m infra.tools.emergency [pelicanconf.py] [--in-place] [--file content/news/x.md]
 
 Reads the front matter of the content files that can be emergencies (with --file, only that
 notice, its translations and the emergencies the last run watched), then writes the
-banner regions (`_emergency/`, served into every page by the edge: infra/edge/banner.py),
+banner regions (`_emergency/`, served into every page by the edge: functions/hiroba_core/emergency_region.py),
 the emergency page in every language, the emergency feeds and the CAP alerts — the same
 bytes a full build writes. That is a fixed number of small files, whatever the size of the
 site. `--in-place` also rewrites the banner region of every page already in output/, for
@@ -25,12 +25,12 @@ from pelican.generators import ArticlesGenerator, Generator
 from pelican.settings import read_settings
 from pelican.writers import Writer
 
-from infra.edge import banner as edge
-
-from ..content_checks import content_checks
-from ..content_model import model
-from ..mobile_site import mobile_site, sjis
-from . import emergency
+from hiroba_core import emergency_region as edge
+from hiroba_core import sjis
+from hiroba_core.content import model
+from plugins.content_checks import content_checks
+from plugins.emergency import emergency
+from plugins.mobile_site import mobile_site
 
 
 class NotPublished(SystemExit):
@@ -303,7 +303,7 @@ def _changed(output, before):
 
 
 def main(argv):
-    parser = argparse.ArgumentParser(prog="python -m plugins.emergency", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m infra.tools.emergency", description=__doc__)
     parser.add_argument("settings", nargs="?", default="pelicanconf.py")
     parser.add_argument("--in-place", action="store_true", help="also rewrite every page")
     parser.add_argument(

@@ -1,6 +1,6 @@
 """Someone else's words as Markdown that shows them as written.
 
-Residents' answers are published by writing them into content (hiroba_tools results); as
+Residents' answers are published by writing them into content (infra.tools results); as
 Markdown they could carry HTML, links, images, attribute lists (`{: onclick=…}`) or
 structure (headings, lists, tables). Escaped here, they reach the page as text.
 """

@@ -7,24 +7,21 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from hiroba_core import catalogue, paper_counts, tokens
+from hiroba_core.content import model
+from hiroba_core.content.escape import markdown_lines, markdown_text
+from hiroba_core.domain import Consultation
+from hiroba_core.mail import Mailer
+from hiroba_core.services import application_indicator, sending
+from hiroba_core.services import indicator as indicator_service
+from hiroba_core.services import staff as staff_service
+from hiroba_core.settings import Settings
+from hiroba_core.store import dynamo, tables
+from hiroba_core.store.newsletter import NewsletterStore
+from hiroba_core.store.procedures import ProceduresStore
+from hiroba_core.store.publishing import PublishingStore
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "functions"))
-
-from hiroba_core import catalogue, paper_counts, tokens  # noqa: E402
-from hiroba_core.domain import Consultation  # noqa: E402
-from hiroba_core.mail import Mailer  # noqa: E402
-from hiroba_core.services import application_indicator, sending  # noqa: E402
-from hiroba_core.services import indicator as indicator_service  # noqa: E402
-from hiroba_core.services import staff as staff_service  # noqa: E402
-from hiroba_core.settings import Settings  # noqa: E402
-from hiroba_core.store import dynamo, tables  # noqa: E402
-from hiroba_core.store.newsletter import NewsletterStore  # noqa: E402
-from hiroba_core.store.procedures import ProceduresStore  # noqa: E402
-from hiroba_core.store.publishing import PublishingStore  # noqa: E402
-
-from plugins.content_model import model  # noqa: E402
-from plugins.content_model.escape import markdown_lines, markdown_text  # noqa: E402
 
 CONTENT = Path(os.environ.get("HIROBA_CONTENT", ROOT / "content"))
 APPS = ("publishing", "procedures")
@@ -253,8 +250,8 @@ def cmd_newsletter(args, settings):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="hiroba_tools",
-        description=sys.modules["hiroba_tools"].__doc__,
+        prog="infra.tools",
+        description=sys.modules["infra.tools"].__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--content", default=str(CONTENT))

@@ -1,6 +1,6 @@
 """Command-line tools for developers and the deploy pipeline (not shipped to Lambda).
 
-    PYTHONPATH=.:functions python -m hiroba_tools <command> --help
+    python -m infra.tools <command> --help
 
 tables       create the tables on the DynamoDB endpoint (local stack, tests)
 sync         load content/consultations/*.md into the publishing table (window, questions,
