@@ -238,6 +238,8 @@ class ProcedurePagesGenerator(Generator):
         )
         self.ready = True
         self.outputs = [save_as for save_as, _, _ in self._pages()]
+        # for the sitemap: every page's URL
+        self.context["PROCEDURE_PAGE_URLS"] = [o.removesuffix("index.html") for o in self.outputs]
         self.context["PROCEDURE_PAGES_URL"] = self.settings["PROCEDURE_PAGES_URL"]
         self.context["PROCEDURE_COUNT"] = len(self.views)
 
@@ -308,10 +310,10 @@ class ProcedurePagesGenerator(Generator):
                     f"{prefix}{base}{view.url}index.html",
                     "procedure",
                     {
+                        **common,
                         "view": view,
                         "owner": owner_of[view.dantai.code],
                         "department_id": department,
-                        **common,
                     },
                 )
             yield (

@@ -95,6 +95,8 @@ def test_a_procedure_page_says_what_you_need_the_fee_how_long_and_who_to_ask(sit
     assert "通年（24時間受け付けます" in html
     assert "県税の納税者本人と、その委任を受けた方" in html
     assert "宮城県 総務部 税務課" in html
+    # the page's own contact block: the department, for the prefecture's procedures
+    assert "<strong>総務部 税務課</strong>" in html
     assert 'href="tel:+81222112111"' in html
     assert 'href="mailto:denshi-shinsei@pref.miyagi.example"' in html
     assert 'href="/procedures/category/zeikin/"' in html
@@ -145,6 +147,12 @@ def test_home_navigation_and_footer_lead_to_procedures_and_the_newsletter(site):
     assert (site / "en" / "newsletter" / "index.html").is_file()
     # the status page's breadcrumb now leads to the guide
     assert '<a href="/procedures/">手続き・電子申請</a>' in read(site, "procedures/status")
+
+
+def test_the_sitemap_lists_the_guide(site):
+    sitemap = (site / "sitemap.xml").read_text("utf-8")
+    for url in ("procedures/", "procedures/nozei-shomei/", "en/procedures/category/zeikin/"):
+        assert f"<loc>http://127.0.0.1:8000/{url}</loc>" in sitemap
 
 
 def test_the_indicator_page_shows_the_plans_targets_before_any_count(site):
