@@ -88,13 +88,13 @@ def problems(content_root):
             for name in missing
         ]
     found = [(_shown(folder / p.file), p.line, p.message) for p in catalogue.problems(folder)]
+    found += _paper_counts(folder)
     try:
         dantai = catalogue.parse_dantai((folder / catalogue.DANTAI_FILE).read_text("utf-8-sig"))
     except catalogue.CatalogueError:
         return sorted(found)  # reported above, line by line
     pages = Path(content_root) / MUNICIPALITIES
     found += _pages_agree(folder / catalogue.DANTAI_FILE, dantai, pages)
-    found += _paper_counts(folder)
     return sorted(found)
 
 
