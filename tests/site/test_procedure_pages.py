@@ -7,9 +7,9 @@ import os
 import re
 import subprocess
 import sys
-from html import escape
 
 import pytest
+from markupsafe import escape
 
 from hiroba_core import catalogue
 from hiroba_core.domain.procedure import CATEGORIES, LIFE_EVENTS
