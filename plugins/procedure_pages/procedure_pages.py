@@ -57,7 +57,7 @@ def check_settings(settings):
     languages = settings["PROCEDURE_PAGES_LANGUAGES"]
     if not isinstance(languages, list | tuple) or settings["DEFAULT_LANG"] not in languages:
         raise ProcedurePagesError(
-            "PROCEDURE_PAGES_LANGUAGES must list the site's default language first of all"
+            "PROCEDURE_PAGES_LANGUAGES must be a list that includes the site's default language"
         )
     for code in languages:
         if code not in known:
@@ -130,8 +130,9 @@ class View:
     def applicant_kinds_in(self, lang):
         return [_in(lang, kind, APPLICANT_KINDS[kind]) for kind in self.procedure.applicants]
 
-    def owner_in(self, lang):
-        """The 団体 and the department, as the lists show under the title."""
+    @property
+    def owner(self):
+        """The 団体 and the department, as the lists show under the title (in Japanese)."""
         return f"{self.dantai.name} {self.department}"
 
     def item(self, lang, href):
@@ -140,7 +141,7 @@ class View:
             "title": self.title_in(lang),
             "href": href,
             "lang": self.title_lang(lang),
-            "meta": self.owner_in(lang),
+            "meta": self.owner,
             "meta_lang": japanese_on(lang),
             "summary": self.procedure.summary,
             "summary_lang": japanese_on(lang),
