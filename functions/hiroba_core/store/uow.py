@@ -45,6 +45,9 @@ class UnitOfWork:
         body = {"Key": dynamo.to_item(key), "UpdateExpression": expression}
         self._add("Update", body, label, condition, values, names)
 
+    def delete(self, key, condition=None, values=None, names=None, label=None):
+        self._add("Delete", {"Key": dynamo.to_item(key)}, label, condition, values, names)
+
     def commit(self):
         if not self._writes:
             return
