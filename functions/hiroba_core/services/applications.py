@@ -146,9 +146,9 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None):
         # retried after midnight is still the same request, answered the same way
         first = check(procedure, raw, datetime.fromisoformat(record["received_at"]))
         return intake.answer_again(record, tokens.body_hash(first.canonical())), True
-    intake_form = check(procedure, raw, now)
-    digest = tokens.body_hash(intake_form.canonical())
-    fee = procedure.fee_for(intake_form.answers)
+    checked = check(procedure, raw, now)
+    digest = tokens.body_hash(checked.canonical())
+    fee = procedure.fee_for(checked.answers)
 
     def draft():
         reference = new_reference()
@@ -159,13 +159,13 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None):
             department=procedure.department,
             dantai=procedure.dantai,
             received_at=received_at,
-            answers=intake_form.answers,
+            answers=checked.answers,
             fee=fee,
             inquiry_hash=tokens.inquiry_hash(settings.secret, reference, code),
-            applicant=intake_form.applicant,
+            applicant=checked.applicant,
         )
         written = [("application", items.application_to_item(application))]
-        if intake_form.applicant or intake_form.answers:  # what the applicant wrote expires
+        if checked.applicant or checked.answers:  # what the applicant wrote expires
             expires = epoch + procedure.retention_days * 86400
             written.append(("applicant", items.applicant_to_item(application, expires)))
         accepted = Accepted(reference, code, procedure, received_at, fee)
