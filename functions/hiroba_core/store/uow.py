@@ -1,4 +1,5 @@
-"""Unit of work: collect writes, commit them as ONE TransactWriteItems with conditions.
+"""Unit of work: collect writes, commit them as ONE TransactWriteItems with conditions
+(a single write goes as that write: it is atomic on its own).
 
 Nothing is written unless `commit()` succeeds (leaving the block without it discards the
 writes). A failed condition raises Cancelled naming which labelled writes failed, so a
@@ -51,6 +52,8 @@ class UnitOfWork:
     def commit(self):
         if not self._writes:
             return
+        if len(self._writes) == 1:
+            return self._commit_one()
         try:
             with dynamo.unavailable_on_failure():
                 self.client.transact_write_items(TransactItems=self._writes)
@@ -67,3 +70,22 @@ class UnitOfWork:
             raise Cancelled(failed, conflict or not failed) from None
         finally:
             self._writes, self._labels = [], []
+
+    def _commit_one(self):
+        """One write is atomic on its own: sent as that write (PutItem, UpdateItem,
+        DeleteItem), which costs half a transaction's capacity, with the same outcome."""
+        ((kind, body),) = self._writes[0].items()
+        label = self._labels[0]
+        self._writes, self._labels = [], []
+        call = {
+            "Put": self.client.put_item,
+            "Update": self.client.update_item,
+            "Delete": self.client.delete_item,
+        }[kind]
+        try:
+            with dynamo.unavailable_on_failure():
+                call(**body)
+        except botocore.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            raise Cancelled({label}, False) from None
