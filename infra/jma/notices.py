@@ -6,7 +6,7 @@ into the file, and it passes the same content rules as an editor's notice.
 
 import re
 
-from hiroba_core.content.model import JST
+from hiroba_core.dates import JST
 
 from .reports import PREFECTURE
 

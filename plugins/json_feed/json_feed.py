@@ -7,7 +7,7 @@ import re
 
 from pelican import signals
 
-from hiroba_core.content.model import JST
+from hiroba_core.dates import JST
 
 JSON_FEED_DEFAULTS = {"JSON_FEED_SAVE_AS": "feeds/notices.json", "JSON_FEED_SECTION": "news"}
 
