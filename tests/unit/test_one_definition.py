@@ -5,6 +5,7 @@ Each rule is tested twice: by what the two sides do (they agree), and by the sou
 literal that defines the rule is written in one module only).
 """
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -137,6 +138,16 @@ def test_the_apps_newsletter_form_offers_what_the_validation_accepts():
         assert parse_preferences({"topics": ["bousai"], "lang": code}).lang == code
     with pytest.raises(ValidationFailed):
         parse_preferences({"topics": ["bousai"], "lang": "fr"})
+
+
+def test_the_api_description_names_the_same_languages():
+    """openapi.json is written by hand, so it is a copy: this keeps it equal."""
+    document = json.loads(
+        (ROOT / "functions" / "publishing" / "chalicelib" / "openapi.json").read_text("utf-8")
+    )
+    schema = document["components"]["schemas"]["NewsletterLanguage"]
+    assert schema["enum"] == list(languages.CODES)
+    assert schema["default"] == languages.DEFAULT
 
 
 def test_easy_japanese_has_one_tag_for_hreflang_and_cap(settings):
