@@ -29,8 +29,29 @@ def _fee(view):
     return f"{view['fee']:,}円（{view['payment_label']}）"
 
 
-def status_page(view):
-    """The status of one application (inquiry_view) as a page in the site's style."""
+DOCUMENT_ACTION = "/api/procedures/inquiries/document"
+
+
+def _document(view, inquiry_code):
+    """The button that downloads the issued document, posting the two numbers again (the
+    page itself is no-store; the code is the applicant's own)."""
+    document = view.get("document")
+    if not document or not document["issued"] or not inquiry_code:
+        return ""
+    title = escape(document["title"])
+    return f"""<h2>{title}</h2>
+<p>{title}を電子署名付きのPDFで発行しました。{escape(jst(document["available_until"]))}までダウンロードできます。</p>
+<form method="post" action="{DOCUMENT_ACTION}">
+<input type="hidden" name="reference" value="{escape(view["reference"])}">
+<input type="hidden" name="inquiry_code" value="{escape(inquiry_code)}">
+<button class="hiroba-button" type="submit">{title}（PDF）をダウンロード</button>
+</form>
+"""
+
+
+def status_page(view, inquiry_code=None):
+    """The status of one application (inquiry_view) as a page in the site's style, with the
+    download of its issued document when there is one."""
     rows = "".join(
         f"<tr><td>{escape(jst(c['at']))}</td><td>{escape(c['status_label'])}</td></tr>"
         for c in view["history"]
@@ -50,7 +71,7 @@ def status_page(view):
 <thead><tr><th scope="col">日時</th><th scope="col">状況</th></tr></thead>
 <tbody>{rows}</tbody>
 </table>
-<p><a href="{FORM_PAGE}">ほかの申請の状況を調べる</a></p>
+{_document(view, inquiry_code)}<p><a href="{FORM_PAGE}">ほかの申請の状況を調べる</a></p>
 """
     return html("申請の状況", body)
 
