@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..errors import FieldError, ValidationFailed
+from ..languages import CODES as LANGUAGES
 from ..validation import is_email, normalize
 
 # topic id -> (Japanese, English). The site's plugin maps each to categories and tags
@@ -33,7 +34,6 @@ TOPICS = {
 }
 EMERGENCY_TOPIC = "bousai"
 FREQUENCIES = {"immediate": ("配信のたびに", "As published"), "weekly": ("週1回", "Weekly")}
-LANGUAGES = ("ja", "easy", "en", "zh-hans", "zh-hant", "ko", "pt-br", "es", "vi", "tl", "ne", "id")
 
 
 class SubscriberStatus(StrEnum):
