@@ -9,18 +9,19 @@ from pathlib import Path
 
 from unidecode import unidecode
 
-from hiroba_core.theme import (  # the frame every page has, shared with the apps' pages
-    FEED_ATOM,
-    FEED_RSS,
-    FOOTER_LINKS,
-    JSON_FEED_SAVE_AS,
-    MENU,
-    SITE_DEPARTMENT,
-    TRANSLATION_FEED_ATOM,
-    TRANSLATION_FEED_RSS,
-)
+from hiroba_core import theme
 
 ROOT = Path(__file__).resolve().parent
+# The frame every page has (menu, footer links, feeds, the default contact), one definition
+# shared with the apps' pages (hiroba_web.templates)
+MENU = theme.MENU
+FOOTER_LINKS = theme.FOOTER_LINKS
+SITE_DEPARTMENT = theme.SITE_DEPARTMENT
+FEED_ATOM = theme.FEED_ATOM
+FEED_RSS = theme.FEED_RSS
+TRANSLATION_FEED_ATOM = theme.TRANSLATION_FEED_ATOM
+TRANSLATION_FEED_RSS = theme.TRANSLATION_FEED_RSS
+JSON_FEED_SAVE_AS = theme.JSON_FEED_SAVE_AS
 SITENAME = "宮城県"
 SITESUBTITLE = "宮城県公式ウェブサイト"
 # Absolute, because feeds, the sitemap and canonical links need it. Pages link root-relative.
