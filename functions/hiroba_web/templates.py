@@ -17,7 +17,7 @@ from markupsafe import Markup
 from hiroba_core import catalogue, theme
 from hiroba_core.dates import format_date_ja, format_jst
 from hiroba_core.languages import BY_CODE, DEFAULT, LANGUAGES
-from hiroba_core.validation import AGE_GROUPS, PERSONAL_FIELDS
+from hiroba_core.validation import AGE_GROUPS, MAX_ANSWER, PERSONAL_FIELDS
 
 HERE = Path(__file__).resolve().parent
 THEME = next(
@@ -83,6 +83,7 @@ def environment():
         DEPARTMENTS=_departments(),
         PERSONAL_FIELDS=PERSONAL_FIELDS,
         AGE_GROUPS=AGE_GROUPS,
+        MAX_ANSWER=MAX_ANSWER,
         EMERGENCIES=[],  # the apps' pages are not spliced by the edge: no banner region
     )
     env.filters.update(
