@@ -23,7 +23,9 @@ from .conftest import Api, settings_for
 from .test_api import problem
 
 TODAY = datetime.now(JST).date()
-NAME, PHONE = "宮城 花子", "022-211-2111"
+# the applicant's own number: not the prefecture's 022-211-2111, which every page's
+# contact block shows
+NAME, PHONE = "宮城 花子", "022-301-1234"
 BROWSER = {
     "Accept": "text/html,application/xhtml+xml",
     "Content-Type": "application/x-www-form-urlencoded",
@@ -277,7 +279,7 @@ def test_all_problems_are_reported_at_once_and_text_is_normalised(procedures, st
     mine = [a for a in listing["applications"] if a["reference"] == accepted["reference"]][0]
     assert mine["applicant"]["kana"] == "ミヤギ ハナコ"
     assert mine["applicant"]["postal_code"] == "980-8570"
-    assert mine["applicant"]["phone"] == "022-211-2111"
+    assert mine["applicant"]["phone"] == PHONE
     assert mine["answers"]["tax"] == "自動車税（種別割）"  # stored as the catalogue writes it
     assert mine["answers"]["copies"] == 3
 

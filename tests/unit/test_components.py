@@ -26,8 +26,8 @@ def examples():
             )
 
 
-@pytest.fixture(scope="module")
-def env():
+def pelican_environment():
+    """The components' environment in the site build: filters and globals of the plugins."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -40,6 +40,17 @@ def env():
     return environment
 
 
+def render(environment, name, params):
+    """One example: the component's macro called with the example's parameters."""
+    module = environment.get_template(f"components/{name}/macro.html").module
+    return str(getattr(module, MACROS.get(name, name))(**params))
+
+
+@pytest.fixture(scope="module")
+def env():
+    return pelican_environment()
+
+
 def test_every_component_has_an_example():
     folders = {p.name for p in (TEMPLATES / "components").iterdir() if p.is_dir()}
     documented = {p.parent.name for p in TEMPLATES.glob("components/*/*.yaml")}
@@ -48,9 +59,7 @@ def test_every_component_has_an_example():
 
 @pytest.mark.parametrize(("name", "params"), list(examples()))
 def test_example_renders_valid_html(env, name, params):
-    module = env.get_template(f"components/{name}/macro.html").module
-    macro = getattr(module, MACROS.get(name, name))
-    html = str(macro(**params))
+    html = render(env, name, params)
     parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
     parser.parseFragment(html)
     assert html.strip()
