@@ -1,5 +1,7 @@
 """Every example of every theme component renders to valid HTML."""
 
+import ast
+import re
 from datetime import date
 from pathlib import Path
 
@@ -76,3 +78,19 @@ def _leaf_strings(value):
             yield from _leaf_strings(v)
     elif isinstance(value, str) and not value.startswith(("/", "news/")) and "-" not in value:
         yield value
+
+
+def test_the_apps_write_no_html_of_their_own():
+    """Every page an app answers is a template of the theme (hiroba_web.templates): no HTML
+    in the code of functions/hiroba_web, where escaping would be each caller's job."""
+    markup = re.compile(
+        r"</?(?:a|p|div|span|h[1-6]|form|input|button|select|option|textarea|label|fieldset"
+        r"|legend|ul|ol|li|dl|dt|dd|table|tr|td|th|strong|br|hr|html|head|body|main)\b[^>]*>"
+    )
+    wrong = []
+    for path in sorted((TEMPLATES.parents[1] / "functions" / "hiroba_web").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and markup.search(text):
+                wrong.append(f"{path.name}:{node.lineno}: {text[:60]!r}")
+    assert not wrong, "\n".join(wrong)
