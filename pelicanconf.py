@@ -188,6 +188,7 @@ PLUGINS = [
     "plugins.furigana",
     "plugins.emergency",
     "plugins.newsletter",
+    "plugins.procedure_pages",
     "plugins.mobile_site",
     "plugins.search_index",
     "plugins.web_editor",
@@ -203,6 +204,11 @@ def _(text):
     return text
 
 
+# 手続き・電子申請 (plugins/procedure_pages): pages from registry/procedures.toml in these
+# languages (the others get the fallback page), and the plan's indicators as open data.
+PROCEDURE_PAGES_URL = "procedures/"
+PROCEDURE_PAGES_LANGUAGES = ["ja", "en"]
+PROCEDURE_PAGES_INDICATOR_JSON = "documents/open-data/e-application-usage.json"
 # メルマガ・みやぎ (plugins/newsletter): topic id -> name, categories and tags it covers.
 # The ids are those of functions/hiroba_core/domain/subscription.py (a test keeps them equal).
 NEWSLETTER_TOPICS = {
@@ -220,7 +226,7 @@ SECTIONS = {
     "municipalities": (_("県内の市町村"), "/municipalities/"),
     "about": (_("このサイトについて"), "/about/site-policy/"),
     "consultations": (_("意見募集"), "/consultations/"),
-    "procedures": (_("手続き・電子申請"), "/category/tetsuzuki/"),
+    "procedures": (_("手続き・電子申請"), "/procedures/"),
 }
 
 # The latest run of `make a11y-report`, rendered on the accessibility pages.

@@ -111,3 +111,25 @@ class CopyUnavailable(MailUnavailable):
 class InquiryNotMatched(DomainError):
     """No application with this reference number, or not this inquiry code: the same answer
     for both, so the answer never tells whether a reference number exists."""
+
+
+class DocumentUnavailable(DomainError):
+    """The document of a completed application could not be signed (no signer or font)."""
+
+    retry_after = 60
+
+
+class DocumentExpired(DomainError):
+    """The download period of an issued document has passed."""
+
+    def __init__(self, until):
+        super().__init__(until.isoformat())
+        self.until = until
+
+
+class SignatureRejected(DomainError):
+    """A signature the procedure requires did not verify: `verdict` says why."""
+
+    def __init__(self, verdict):
+        super().__init__(verdict.cause)
+        self.verdict = verdict

@@ -20,12 +20,14 @@ def _(text):
 
 MENU = [
     (_("お知らせ"), "/news/"),
+    (_("手続き・電子申請"), "/procedures/"),
     (_("電子自治体化の推進"), "/policy/"),
     (_("インターネット放送局"), "/category/hosokyoku/"),
     (_("県内の市町村"), "/municipalities/"),
     (_("意見募集"), "/consultations/"),
 ]
 FOOTER_LINKS = [
+    (_("メルマガ・みやぎ"), "/newsletter/"),
     (_("このサイトについて"), "/about/site-policy/"),
     (_("個人情報の取扱い"), "/about/privacy/"),
     (_("オープンデータ"), "/about/open-data/"),

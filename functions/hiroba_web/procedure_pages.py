@@ -26,14 +26,23 @@ def _fee(view):
     return f"{view['fee']:,}円（{view['payment_label']}）"
 
 
-def status_page(view):
-    """The status of one application (inquiry_view) as a page of the site."""
+DOCUMENT_ACTION = "/api/procedures/inquiries/document"
+
+
+def status_page(view, inquiry_code=None):
+    """The status of one application (inquiry_view) as a page of the site, with the
+    download of its issued document when there is one: a button posting the two numbers
+    again (the page itself is no-store; the code is the applicant's own)."""
+    document = view.get("document")
     return html(
         "app/procedure-status.html",
         title="申請の状況",
         view=view,
         fee=_fee(view),
         form_page=FORM_PAGE,
+        document=document if document and document["issued"] and inquiry_code else None,
+        inquiry_code=inquiry_code,
+        document_action=DOCUMENT_ACTION,
     )
 
 

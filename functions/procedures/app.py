@@ -10,7 +10,7 @@ from pathlib import Path
 
 from chalice import Chalice
 
-from chalicelib.routes import applications, inquiries, staff
+from chalicelib.routes import applications, inquiries, signatures, staff
 from hiroba_web import context
 from hiroba_web import meta as common
 from hiroba_web.http import binary_html, protect
@@ -19,7 +19,9 @@ app = Chalice(app_name="hiroba-procedures")
 context.start("procedures")
 protect(app, context.settings)
 binary_html(app)  # HTML answers as bytes: UTF-8 pages and Shift_JIS handset pages alike
+app.api.binary_types.append("application/pdf")  # issued documents (POST /inquiries/document)
 app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "openapi.json"))
 app.register_blueprint(applications.bp)
 app.register_blueprint(inquiries.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(signatures.bp)

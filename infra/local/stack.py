@@ -25,6 +25,7 @@ from hiroba_core import emergency_region as banner
 from hiroba_core import security_headers
 
 from ..edge import headers as edge_headers
+from . import test_ca
 from .dynamodb import LocalDynamoDB
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,6 +173,10 @@ class LocalStack:
             "HIROBA_SECRET": self.secret,
             "HIROBA_ORIGIN_VERIFY": self.origin_verify,
             "HIROBA_MAIL": self.mail.url if self.mail else "",
+            # issued documents in the S3 of the same moto server, signed by the test CA's
+            # 団体 certificate; signatures checked against the test root (infra/local/test_ca.py)
+            "HIROBA_S3_ENDPOINT": self.dynamodb_endpoint or "",
+            **test_ca.settings(self.state_dir / "ca"),
             **self.extra_env,
         }
 
@@ -180,6 +185,7 @@ class LocalStack:
             self.dynamodb = LocalDynamoDB().start()
             self.dynamodb_endpoint = self.dynamodb.url
         self.mail = MailSink(self.state_dir / "mail").start()
+        test_ca.ensure(self.state_dir / "ca")
         self.prepare_tables()
         self.sync()
         for name in APPS:
@@ -192,10 +198,11 @@ class LocalStack:
         return Settings.from_env(self.env())
 
     def prepare_tables(self):
-        from hiroba_core.store import dynamo, tables
+        from hiroba_core.store import documents, dynamo, tables
 
         settings = self.settings()
         tables.ensure_tables(dynamo.client(settings), settings)
+        documents.ensure_bucket(documents.client(settings), settings.documents_bucket)
 
     def sync(self, content=None):
         """Load content/consultations/ into the table (again after a content change)."""

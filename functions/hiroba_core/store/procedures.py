@@ -134,6 +134,14 @@ class ProceduresStore(TableStore):
         item = self._get(application_key(reference), consistent=True)
         return application_from_item(item) if item else None
 
+    def get_application_with_applicant(self, reference, now_epoch):
+        """The application with what the applicant wrote, unless that has expired."""
+        item = self._get(application_key(reference), consistent=True)
+        if not item:
+            return None
+        personal = self._get(applicant_key(reference), consistent=True)
+        return application_from_item(item, _unexpired(personal, now_epoch))
+
     def get_idempotency(self, key):
         return self._get(mapping.idempotency_key(IDEMPOTENCY_SCOPE, key), consistent=True)
 
@@ -166,6 +174,21 @@ class ProceduresStore(TableStore):
         ]
         cursor = found[-1]["gsi1sk"] if more and found else None
         return applications, cursor
+
+    def received(self, procedure_id):
+        """[(dantai, received_at)] of every application to the procedure, for the plan's
+        indicators: a Query on gsi1 that reads these two attributes and nothing personal."""
+        items = self._query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :p",
+            FilterExpression="sk = :application",
+            ProjectionExpression="dantai, received_at",
+            ExpressionAttributeValues={
+                ":p": serialize(f"PROCEDURE#{procedure_id}"),
+                ":application": serialize(APPLICATION),
+            },
+        )
+        return [(item.get("dantai", ""), item["received_at"]) for item in items]
 
 
 def _unexpired(item, now_epoch):
