@@ -7,7 +7,7 @@ The forms are /procedures/status/ and /m/procedures/status/ on the site; their f
 
 from html import escape
 
-from . import keitai
+from . import keitai, payment_pages
 from .pages import error_page, html, jst
 
 FORM_PAGE = "/procedures/status/"
@@ -27,8 +27,17 @@ def _fee(view):
     return f"{view['fee']:,}円（{view['payment_label']}）"
 
 
-def status_page(view):
-    """The status of one application (inquiry_view) as a page in the site's style."""
+def _pay(view, inquiry):
+    """The form that pays an unpaid fee: the numbers just typed name the application."""
+    if view.get("payment") != "unpaid" or not inquiry:
+        return ""
+    hidden = {"kind": "application", **inquiry}
+    return "<h2>手数料のお支払い</h2>\n" + payment_pages.pay_form(hidden, view["fee"])
+
+
+def status_page(view, inquiry=None):
+    """The status of one application (inquiry_view) as a page in the site's style; with
+    the `inquiry` numbers typed, a form to pay an unpaid fee."""
     rows = "".join(
         f"<tr><td>{escape(jst(c['at']))}</td><td>{escape(c['status_label'])}</td></tr>"
         for c in view["history"]
@@ -48,6 +57,7 @@ def status_page(view):
 <thead><tr><th scope="col">日時</th><th scope="col">状況</th></tr></thead>
 <tbody>{rows}</tbody>
 </table>
+{_pay(view, inquiry)}
 <p><a href="{FORM_PAGE}">ほかの申請の状況を調べる</a></p>
 """
     return html("申請の状況", body)

@@ -38,10 +38,12 @@ def post_inquiry():
     if not wants_html(request):
         return json_response(_inquire(request, read_body(request, (JSON, FORM))))
     try:
-        view = _inquire(request, read_body(request, (FORM,)))
+        raw = read_body(request, (FORM,))
+        view = _inquire(request, raw)
     except (problems.Problem, DomainError) as error:
         return procedure_pages.error(_problem(error))
-    return procedure_pages.status_page(view)
+    numbers = {k: raw.get(k, "") for k in ("reference", "inquiry_code")}
+    return procedure_pages.status_page(view, numbers)
 
 
 @bp.route("/m/inquiries", methods=["POST"], content_types=[FORM])
