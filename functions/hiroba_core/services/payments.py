@@ -761,7 +761,11 @@ def refund(store, payment_id, staff, raw, *, idempotency_key, now=None):
             items.payment_key(payment.id),
             "SET refunded = :new",
             condition="#s = :ok AND refunded = :old",
-            values={":new": payment.refunded + amount, ":old": payment.refunded, ":ok": S.SUCCESS.value},
+            values={
+                ":new": payment.refunded + amount,
+                ":old": payment.refunded,
+                ":ok": S.SUCCESS.value,
+            },
             names={"#s": "status"},
             label="payment",
         )
