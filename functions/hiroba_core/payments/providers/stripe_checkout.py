@@ -77,7 +77,7 @@ class StripeCheckout:
 
     def status(self, payment):  # network
         session = self._call(self._client().v1.checkout.sessions.retrieve, payment.provider_ref)
-        return session_outcome(session)
+        return session_outcome(session.to_dict())
 
     def notification(self, headers, body, now=None):
         stripe = _stripe()
@@ -87,7 +87,7 @@ class StripeCheckout:
             )
         except (stripe.SignatureVerificationError, ValueError):
             raise SignatureInvalid() from None
-        return event_notification(event)
+        return event_notification(event.to_dict())
 
     def refund(self, payment, refund):  # network
         session = self._call(self._client().v1.checkout.sessions.retrieve, payment.provider_ref)
@@ -130,7 +130,7 @@ def session_outcome(session):
 
 
 def event_notification(event):
-    """Our Notification for a Stripe event (a dict-like stripe.Event)."""
+    """Our Notification for a Stripe event (as a plain dict: Event.to_dict())."""
     kind = event["type"]
     session = event["data"]["object"]
     if kind not in EVENTS:
