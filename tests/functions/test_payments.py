@@ -23,7 +23,7 @@ from hiroba_core.store import payments as items
 from hiroba_core.store.payments import JST, PaymentsStore
 
 from .conftest import Api
-from .test_procedures_api import applied, body
+from .test_procedures_api import HANDSET, _sjis_form, applied, body
 
 NOTICE = ("4026050100012345", "418257")  # infra/tools/samples/tax-notices.csv
 WAIT = 10
@@ -106,6 +106,13 @@ def signed(stack, data):
 def test_a_fee_paid_by_card_is_paid_once_and_the_inquiry_says_so(stack, procedures, sandbox):
     numbers = fee_application(procedures, copies=2)
     assert inquiry(procedures, numbers)["payment_label"] == "未納"
+    handset = procedures.request(
+        "POST",
+        "/m/inquiries",
+        raw=_sjis_form(numbers),
+        headers={"X-Forwarded-For": Api.client_ip(), **HANDSET},
+    )
+    assert "手数料: 800円（未納）" in handset.body.decode("cp932")
     view = created(procedures, {"kind": "application", "method": "card", **numbers})
     assert view["status"] == "started" and view["amount"] == 800
     assert view["description"].endswith("手数料（2通）")
@@ -123,6 +130,14 @@ def test_a_fee_paid_by_card_is_paid_once_and_the_inquiry_says_so(stack, procedur
     assert answer.status == 303 and answer.headers["location"].endswith("/receipt")
     found = inquiry(procedures, numbers)
     assert (found["payment"], found["payment_label"]) == ("paid", "納付済")
+    # ポケットみやぎ's inquiry (Shift_JIS) says the same
+    handset = procedures.request(
+        "POST",
+        "/m/inquiries",
+        raw=_sjis_form(numbers),
+        headers={"X-Forwarded-For": Api.client_ip(), **HANDSET},
+    )
+    assert "手数料: 800円（納付済）" in handset.body.decode("cp932")
     again = create(procedures, {"kind": "application", "method": "card", **numbers})
     assert again.status == 409 and again.json()["type"].endswith("/already-paid")
 
