@@ -594,3 +594,18 @@ def test_a_payment_holds_no_card_data_and_personal_data_expires(
         if item["sk"]["S"] != "PAYMENT":
             assert "expires_at" in item, item
     assert items.payment_key(view["payment_id"])["pk"] == f"PAYMENT#{view['payment_id']}"
+
+
+def test_guessing_numbers_through_payments_hits_the_inquiry_limit(procedures, stack):
+    """Each create checks a secret (問合せ番号 or 確認番号): it counts like an inquiry."""
+    numbers, client = fee_application(procedures), Api.client_ip()
+    limit = stack.settings().inquiry_rate_limit
+    statuses = []
+    for n in range(limit + 1):
+        guess = {**numbers, "inquiry_code": f"ACEFG-HJK{'MNPRT'[n % 5]}{'MNPRT'[n // 5 % 5]}"}
+        statuses.append(
+            create(
+                procedures, {"kind": "application", "method": "card", **guess}, client=client
+            ).status
+        )
+    assert statuses[:limit] == [404] * limit and statuses[-1] == 429

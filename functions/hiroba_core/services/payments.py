@@ -149,12 +149,19 @@ def _count(store, client, epoch, scope, limit):
     raise StoreUnavailable()
 
 
+def count_guess(store, client, epoch):
+    """Every attempt that checks a secret number (a notice's 確認番号, an application's
+    問合せ番号) counts against the client's inquiry limit, shared with the status inquiry:
+    paying is not a way around it."""
+    _count(store, client, epoch, "inquiry", store.settings.inquiry_rate_limit)
+
+
 def lookup_notice(store, raw, *, client, now=None):
     """The tax notice for a 納付番号 and its 確認番号; a wrong number and a wrong code are the
     same InquiryNotMatched, counted against the client's inquiry limit."""
     _, epoch, _ = _now(now)
     number, confirmation = read_notice_numbers(raw)
-    _count(store, client, epoch, "notice", store.settings.inquiry_rate_limit)
+    count_guess(store, client, epoch)
     notice = store.get_notice(number)
     expected = notice.confirmation_hash if notice else _NO_NOTICE
     if (
@@ -297,6 +304,7 @@ def create(store, catalogue, raw, *, client, idempotency_key, now=None):
     record = store.get_payment_idempotency(idempotency_key)
     if record:
         return _replay(store, record, digest), True
+    count_guess(store, client, epoch)
     payable = (
         _payable_of_application(store, catalogue, raw)
         if kind == "application"

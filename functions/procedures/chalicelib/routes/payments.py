@@ -62,7 +62,7 @@ def lookup_notice():
 @api
 def create_payment():
     request = bp.current_request
-    html = wants_html(request)
+    html, raw = wants_html(request), {}
     try:
         raw = read_body(request, (FORM,) if html else (JSON, FORM))
         key = raw.get("idempotency_key") if html else request.headers.get("idempotency-key")
@@ -76,7 +76,7 @@ def create_payment():
     except (problems.Problem, DomainError) as error:
         if html:
             back = payment_pages.TAX_FORM_PAGE
-            if (locals().get("raw") or {}).get("kind") == "application":
+            if raw.get("kind") == "application":
                 back = payment_pages.STATUS_FORM_PAGE
             return payment_pages.error(_problem(error), back)
         raise
