@@ -603,13 +603,17 @@ def expire_due(store, *, now=None):
         if payment is None or payment.final or payment.expires_at > at:
             continue
         provider = providers.by_name(store.settings, payment.provider)
-        if payment.provider_ref:
-            outcome = provider.status(payment)
-            if outcome.status in ("success", *[s.value for s in FAILED]):
-                _apply(store, payment.id, outcome.status, outcome.amount, by="sweep", now=now)
-                continue
-            provider.cancel(payment)
-        applied = _apply(store, payment.id, S.EXPIRED.value, 0, by="sweep", now=now)
+        try:
+            if payment.provider_ref:
+                outcome = provider.status(payment)
+                if outcome.status in ("success", *[s.value for s in FAILED]):
+                    _apply(store, payment.id, outcome.status, outcome.amount, by="sweep", now=now)
+                    continue
+                provider.cancel(payment)
+            applied = _apply(store, payment.id, S.EXPIRED.value, 0, by="sweep", now=now)
+        except DomainError:  # the provider or the store is down: the next run tries again
+            logger.warning("payment expiry deferred")
+            continue
         # the provider's own "expired" notification may have come first: the same end
         if applied.payment and applied.payment.status == S.EXPIRED:
             expired.append(payment.id)
