@@ -259,3 +259,28 @@ def test_every_payment_page_passes_the_accessibility_gate(browser, base, procedu
     browser.get(browser.current_url.rsplit("/", 1)[0])
     until_text(browser, "納付済")
     no_violations(browser, "payment status")
+
+
+def test_the_refused_and_failed_payment_pages_pass_the_accessibility_gate(
+    browser, base, procedures
+):
+    gate.preload_axe(browser)
+    browser.set_script_timeout(60)
+    gate.set_width(browser, 1280)
+    reference, code = fee_numbers(procedures)
+    browser.get(base + "/procedures/status/")
+    fill(browser, "inquiry-reference", reference)
+    fill(browser, "inquiry-code", code)
+    press(browser, "照会する")
+    until_text(browser, "未納")
+    fill(browser, "pay-email", "not an address")
+    browser.find_element(By.XPATH, "//button[contains(., '円を支払う')]").click()
+    until_text(browser, "メールアドレスは name@example.jp のように入力してください")
+    link = browser.find_element(By.CSS_SELECTOR, ".hiroba-error-summary__list a")
+    assert link.get_attribute("href").endswith("/procedures/status/#pay-email")
+    no_violations(browser, "payment refused")
+    to_card_page(browser, base, reference, code)
+    card(browser, "4000000000000002")
+    press(browser, "400円を支払う")
+    until_text(browser, "承認しませんでした")
+    no_violations(browser, "payment declined")
