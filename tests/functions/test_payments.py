@@ -609,3 +609,23 @@ def test_guessing_numbers_through_payments_hits_the_inquiry_limit(procedures, st
             ).status
         )
     assert statuses[:limit] == [404] * limit and statuses[-1] == 429
+
+
+def test_a_notice_paid_twice_keeps_both_and_flags_the_second(procedures, sandbox, store):
+    """Two tabs: both payments started before either was paid. The money of the second is
+    not lost (it stays a success) but the notice names the first, and staff see a flag."""
+    data = {
+        "kind": "tax",
+        "method": "card",
+        "notice_number": "4026080100067890",
+        "confirmation": "514093",
+    }
+    first, second = created(procedures, data), created(procedures, data)
+    pay_by_card(sandbox, first)
+    wait_for(procedures, first["payment_id"], "success")
+    pay_by_card(sandbox, second)
+    wait_for(procedures, second["payment_id"], "success")
+    assert store.get_notice("4026080100067890").paid_payment == first["payment_id"]
+    flags = [f for f in store.flagged() if f["reason"] == "paid-twice"]
+    assert any(f["detail"]["payment_id"] == second["payment_id"] for f in flags)
+    assert create(procedures, data).status == 409  # already paid
