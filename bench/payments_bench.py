@@ -93,7 +93,7 @@ def main(argv=None):
         ).start()
         try:
             app, sandbox = Api(stack.apps["procedures"].url), Api(stack.sandbox.url)
-            applications = []
+            applications, seeding = [], time.perf_counter()
             for _ in range(args.payments):
                 reply = app.request(
                     "POST", "/applications", APPLICATION, {"X-Forwarded-For": Api.client_ip()}
@@ -102,6 +102,7 @@ def main(argv=None):
                 applications.append(
                     {"reference": made["reference"], "inquiry_code": made["inquiry_code"]}
                 )
+            seeding = time.perf_counter() - seeding
             timings = {"create": [], "card": [], "notified": [], "total": [], "retries": 0}
             lock = threading.Lock()
             started = time.perf_counter()
@@ -119,6 +120,8 @@ def main(argv=None):
         "workers": args.workers,
         "elapsed_s": round(elapsed, 2),
         "payments_per_s": round(args.payments / elapsed, 1),
+        # the machine's pace for comparison: applications received one after another
+        "applications_per_s_sequential": round(args.payments / seeding, 1),
         **{
             f"{step}_ms": {
                 "median": round(statistics.median(values) * 1000, 1),
@@ -137,6 +140,9 @@ def main(argv=None):
             f" {result['payments_per_s']} payments/s"
         )
         print(f"  creates retried after a 503: {timings['retries']}")
+        print(
+            f"  (reference: {result['applications_per_s_sequential']} applications/s, one at a time)"
+        )
         for step in ("create", "card", "notified", "total"):
             print(
                 f"  {step:9s} median {result[step + '_ms']['median']} ms,"
