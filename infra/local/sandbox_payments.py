@@ -281,7 +281,7 @@ class Handler(BaseHTTPRequestHandler):
                 server.card_outcome(payment, "expired")
                 return self._json(200, {"id": payment["id"], "status": payment["status"]})
             if method == "POST" and parts[2:] == ["refunds"]:
-                return self._refund("card", payment, payment["id"], int(data["amount"]))
+                return self._refund("card", payment, data)
         if method == "GET" and parts[:1] == ["settlements"]:
             return self._send(200, server.settlement("card", parts[1]), "text/csv; charset=utf-8")
         if method == "POST" and parts == ["bills"]:
@@ -314,21 +314,23 @@ class Handler(BaseHTTPRequestHandler):
                         bill["status"] = "expired"
                 return self._json(200, {"status": bill["status"]})
             if method == "POST" and parts[2:] == ["refunds"]:
-                return self._refund("payeasy", bill, bill["customer"], int(data["amount"]))
+                return self._refund("payeasy", bill, data)
         if method == "GET" and parts[:1] == ["bank-settlements"]:
             return self._send(
                 200, server.settlement("payeasy", parts[1]), "text/csv; charset=utf-8"
             )
         self._json(404, {"error": "not found"})
 
-    def _refund(self, provider, thing, provider_ref, amount):
+    def _refund(self, provider, thing, data):
+        """A refund of a settled payment; the settlement file names it by our refund id."""
+        amount = int(data["amount"])
         with self.server.lock:
             ok = thing["status"] == "success" and thing["refunded"] + amount <= thing["amount"]
             if ok:
                 thing["refunded"] += amount
         rid = "re_" + secrets.token_hex(8)
         if ok:
-            self.server.settle(provider, "refund", thing["reference"], rid, amount)
+            self.server.settle(provider, "refund", str(data["reference"]), rid, amount)
         return self._json(
             200, {"id": rid, "status": "success" if ok else "error", "amount": amount}
         )

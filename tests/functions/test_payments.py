@@ -556,12 +556,18 @@ def test_reconciliation_lists_matches_and_every_mismatch(stack, procedures, sand
             ["payment", "ghost-payment", "pay_ghost", 400, datetime.now(UTC).isoformat()]
         )
     auth = {"Authorization": f"Bearer {staff_token(department='zeimu')}"}
+    refund = procedures.request(
+        "POST",
+        f"/staff/payments/{view['payment_id']}/refunds",
+        {"amount": 400, "reason": "1通分の取下げ"},
+        {**auth, "Idempotency-Key": str(uuid.uuid4())},
+    ).json()["refund"]
     reply = procedures.request(
         "GET", f"/staff/reconciliation?dantai=040002&date={today}", headers=auth
     )
     assert reply.status == 200 and reply.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(reply.text())))
-    mine = [r for r in rows if r["payment_id"] == view["payment_id"]]
+    mine = [r for r in rows if r["payment_id"] == view["payment_id"] and r["kind"] == "payment"]
     assert mine == [
         {
             **mine[0],
@@ -572,6 +578,13 @@ def test_reconciliation_lists_matches_and_every_mismatch(stack, procedures, sand
         }
     ]
     assert any(r["payment_id"] == "ghost-payment" and r["result"] == "missing-here" for r in rows)
+    (refunded,) = [r for r in rows if r["refund_id"] == refund["refund_id"]]
+    assert refunded["payment_id"] == view["payment_id"]
+    assert (refunded["kind"], refunded["our_amount"], refunded["result"]) == (
+        "refund",
+        "400",
+        "matched",
+    )
     assert all(r["department"] in ("zeimu", "") for r in rows)
     bad = procedures.request("GET", "/staff/reconciliation?dantai=123&date=yesterday", headers=auth)
     assert bad.status == 422

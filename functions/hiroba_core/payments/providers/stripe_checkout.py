@@ -57,6 +57,8 @@ class StripeCheckout:
                 "mode": "payment",
                 "client_reference_id": payment.id,
                 "metadata": {"payment_id": payment.id},
+                # copied to the PaymentIntent, which the day's balance transactions reach
+                "payment_intent_data": {"metadata": {"payment_id": payment.id}},
                 "line_items": [
                     {
                         "quantity": 1,
@@ -93,7 +95,11 @@ class StripeCheckout:
         session = self._call(self._client().v1.checkout.sessions.retrieve, payment.provider_ref)
         made = self._call(
             self._client().v1.refunds.create,
-            {"payment_intent": session.payment_intent, "amount": refund.amount},
+            {
+                "payment_intent": session.payment_intent,
+                "amount": refund.amount,
+                "metadata": {"refund_id": refund.id, "payment_id": payment.id},
+            },
             {"idempotency_key": f"refund-{refund.id}"},
         )
         status = "success" if made.status in ("succeeded", "pending") else "error"
@@ -107,15 +113,25 @@ class StripeCheckout:
         start = int(datetime.fromisoformat(f"{day}T00:00:00+09:00").timestamp())
         listing = self._call(
             self._client().v1.balance_transactions.list,
-            {"created": {"gte": start, "lt": start + 86400}, "limit": 100},
+            {
+                "created": {"gte": start, "lt": start + 86400},
+                "limit": 100,
+                "expand": ["data.source.payment_intent"],
+            },
         )
         rows = []
         for t in listing.auto_paging_iter():
-            kind = {"charge": "payment", "payment": "payment", "refund": "refund"}.get(t.type)
-            if kind:
-                at = datetime.fromtimestamp(t.created, UTC).isoformat(timespec="seconds")
-                ref = (t.metadata or {}).get("payment_id", "")
-                rows.append(SettlementRow(kind, ref, t.source or "", abs(int(t.amount)), at))
+            t = t.to_dict()
+            source = t.get("source") or {}
+            if t["type"] in ("charge", "payment"):
+                intent = source.get("payment_intent") or {}
+                kind, ref = "payment", (intent.get("metadata") or {}).get("payment_id", "")
+            elif t["type"] == "refund":
+                kind, ref = "refund", (source.get("metadata") or {}).get("refund_id", "")
+            else:
+                continue  # fees, payouts: not a resident's payment
+            at = datetime.fromtimestamp(t["created"], UTC).isoformat(timespec="seconds")
+            rows.append(SettlementRow(kind, ref, source.get("id", ""), abs(int(t["amount"])), at))
         return rows
 
 
