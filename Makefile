@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 BROWSER_STAMP := node_modules/.hiroba-installed
 
-.PHONY: install browser build run check fix test lint format bench a11y-report emergency jma translations clean
+.PHONY: install browser document-font build run check fix test lint format bench a11y-report emergency jma translations clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ $(BROWSER_STAMP): package-lock.json
 
 browser: $(BROWSER_STAMP)
 
+## The Japanese font that issued documents embed (IPAex Gothic, IPA Font License: may be
+## redistributed, so the deployment package carries it too): Debian's fonts-ipaexfont-gothic.
+DOCUMENT_FONT := /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf
+$(DOCUMENT_FONT):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ipaexfont-gothic >/dev/null; \
+	else \
+	  echo "Issued documents need the IPAex Gothic font: sudo apt-get install fonts-ipaexfont-gothic" >&2; exit 1; \
+	fi
+
+document-font: $(DOCUMENT_FONT)
+
 ## Build output/ once; exits non-zero on any content error.
 build: $(STAMP)
 	$(PY) -m pelican -s $(SETTINGS)
@@ -53,7 +65,7 @@ $(EDITOR_STAMP): package-lock.json
 	fi
 
 ## Build, serve on http://127.0.0.1:8000 (the web editor at /admin/) and rebuild on change.
-run: $(STAMP) $(EDITOR_STAMP)
+run: $(STAMP) $(EDITOR_STAMP) $(DOCUMENT_FONT)
 	$(PY) -m infra.local.serve $(if $(PORT),--port $(PORT))
 
 ## Run the content checks alone, writing nothing (FORMAT=github: annotations for pull requests).
@@ -66,7 +78,7 @@ fix: $(STAMP)
 	$(PY) -m plugins.content_checks.fix $(FILES)
 
 ## Everything CI runs: lint, then the whole test suite.
-test: $(STAMP) $(BROWSER_STAMP)
+test: $(STAMP) $(BROWSER_STAMP) $(DOCUMENT_FONT)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -n 2

@@ -34,6 +34,7 @@ from .domain.procedure import (
     Procedure,
     Question,
 )
+from .signatures.templates import TEMPLATES
 
 FILE_NAME = "procedures.toml"
 DANTAI_FILE = "dantai.toml"
@@ -355,6 +356,13 @@ def _procedure(c, pid, data, dantai, departments):
         "signature（電子署名が要るか）は true か false です",
         "signature: true or false",
     )
+    issues = data.get("issues")
+    need(
+        issues is None or issues in TEMPLATES,
+        "issues",
+        f"issues（完了時に発行する文書）は {' / '.join(TEMPLATES)} のどれかです",
+        "issues: one of " + ", ".join(TEMPLATES),
+    )
     open_from, open_until = data.get("open_from"), data.get("open_until")
     for key, value in (("open_from", open_from), ("open_until", open_until)):
         need(
@@ -447,6 +455,7 @@ def _procedure(c, pid, data, dantai, departments):
         eligibility=data["eligibility"],
         fee_note=data.get("fee_note", ""),
         phone=phone,
+        issues=issues,
     )
 
 

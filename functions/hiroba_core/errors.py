@@ -133,3 +133,25 @@ class ProviderUnavailable(DomainError):
     """The payment provider could not be reached or answered nonsense; nothing decided."""
 
     retry_after = 30
+
+
+class DocumentUnavailable(DomainError):
+    """The document of a completed application could not be signed (no signer or font)."""
+
+    retry_after = 60
+
+
+class DocumentExpired(DomainError):
+    """The download period of an issued document has passed."""
+
+    def __init__(self, until):
+        super().__init__(until.isoformat())
+        self.until = until
+
+
+class SignatureRejected(DomainError):
+    """A signature the procedure requires did not verify: `verdict` says why."""
+
+    def __init__(self, verdict):
+        super().__init__(verdict.cause)
+        self.verdict = verdict

@@ -7,6 +7,7 @@ validation problems list per-field `errors`. Messages never contain personal dat
 from dataclasses import dataclass, field
 
 from . import errors
+from .signatures.causes import CAUSES as SIGNATURE_CAUSES
 
 TYPE_BASE = "https://hiroba.pref.miyagi.jp/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -67,6 +68,19 @@ CATALOGUE = {
     "already-paid": (409, "すでに納付済みです", "Already paid"),
     "not-payable": (409, "お支払いいただくものはありません", "Nothing to pay"),
     "refund-too-large": (409, "返金できる額を超えています", "More than can be refunded"),
+    "document-expired": (
+        410,
+        "文書のダウンロード期間が過ぎました",
+        "The download period of the document has passed",
+    ),
+    **{
+        f"signature-{cause}": (
+            422,
+            f"電子署名を確認できません（{cause}）",
+            f"Signature not accepted ({cause})",
+        )
+        for cause in SIGNATURE_CAUSES
+    },
     "internal": (500, "システムの内部でエラーが起きました", "Internal error"),
     "unavailable": (503, "ただいま混み合っています", "Service temporarily unavailable"),
 }
@@ -252,6 +266,21 @@ def from_error(error):
                 "The payment provider could not be reached; nothing was paid. Please retry later.",
                 headers={"Retry-After": str(error.retry_after)},
             )
+        case errors.SignatureRejected():
+            return signature_rejected(error.verdict)
+        case errors.DocumentExpired():
+            return Problem(
+                "document-expired",
+                f"この文書をダウンロードできる期間（{_jst(error.until)}まで）が過ぎました。必要な場合は担当課にお問い合わせください。",
+                f"The document could be downloaded until {error.until.isoformat()}; please contact the department.",
+            )
+        case errors.DocumentUnavailable():
+            return Problem(
+                "unavailable",
+                "文書に電子署名できないため、状態を変更していません。少し時間をおいてやり直してください。",
+                "The document could not be signed; the status was not changed. Please retry later.",
+                headers={"Retry-After": str(error.retry_after)},
+            )
         case errors.VersionConflict():
             return Problem(
                 "version-conflict",
@@ -369,4 +398,22 @@ def inquiry_not_matched():
                 "Check the inquiry code",
             ),
         ],
+    )
+
+
+def signature_rejected(verdict):
+    """One problem type per cause (signature-modified, signature-revoked, ...), with what
+    was found; the signer's name is not repeated here."""
+    ja, en = SIGNATURE_CAUSES[verdict.cause]
+    return Problem(
+        f"signature-{verdict.cause}",
+        ja,
+        en,
+        errors=[errors.FieldError("signature", ja, en)],
+        extra={
+            "cause": verdict.cause,
+            "modified_after_signing": verdict.modified_after_signing,
+            "revocation": verdict.revocation,
+            "trusted_anchor": verdict.trusted_anchor,
+        },
     )

@@ -98,6 +98,26 @@ class Settings:
     stripe_webhook_secret: str = ""
     card_minutes: int = 90  # a started card payment expires after this
     payeasy_days: int = 14  # Pay-easy numbers are valid until the end of this day (JST)
+    # Issued documents (docs/signatures.md): the private bucket they are kept in, its
+    # endpoint (None: AWS's; the local stack's moto server), and the days a resident may
+    # download one after it was issued.
+    documents_bucket: str = "hiroba-documents"
+    s3_endpoint: str | None = None
+    document_days: int = 30
+    # The 団体's signer: "p12" (a PKCS#12 file, development only) or "kms"; "" issues nothing.
+    signer: str = ""
+    signer_p12: str | None = None
+    signer_passphrase_file: str | None = None
+    signer_kms_key_id: str | None = None
+    signer_certificate: str | None = None  # PEM: the signing certificate, then its chain
+    kms_endpoint: str | None = None
+    tsa_url: str | None = None  # an RFC 3161 timestamp authority; None: no timestamp
+    # What signatures are checked against: PEM/DER files (comma-separated in the variables).
+    # Empty: nothing is trusted (there is no built-in anchor).
+    trust_anchors: tuple = ()
+    trust_intermediates: tuple = ()
+    trust_crls: tuple = ()
+    trust_fetch_crls: bool = False
 
     @property
     def keys(self):
@@ -158,6 +178,20 @@ class Settings:
             stripe_webhook_secret=env.get("HIROBA_STRIPE_WEBHOOK_SECRET", ""),
             card_minutes=_int(env, "HIROBA_CARD_MINUTES", cls.card_minutes),
             payeasy_days=_int(env, "HIROBA_PAYEASY_DAYS", cls.payeasy_days),
+            documents_bucket=env.get("HIROBA_DOCUMENTS_BUCKET", cls.documents_bucket),
+            s3_endpoint=env.get("HIROBA_S3_ENDPOINT") or None,
+            document_days=_int(env, "HIROBA_DOCUMENT_DAYS", cls.document_days),
+            signer=env.get("HIROBA_SIGNER", cls.signer),
+            signer_p12=env.get("HIROBA_SIGNER_P12") or None,
+            signer_passphrase_file=env.get("HIROBA_SIGNER_PASSPHRASE_FILE") or None,
+            signer_kms_key_id=env.get("HIROBA_SIGNER_KMS_KEY_ID") or None,
+            signer_certificate=env.get("HIROBA_SIGNER_CERTIFICATE") or None,
+            kms_endpoint=env.get("HIROBA_KMS_ENDPOINT") or None,
+            tsa_url=env.get("HIROBA_TSA_URL") or None,
+            trust_anchors=_split(env.get("HIROBA_TRUST_ANCHORS")),
+            trust_intermediates=_split(env.get("HIROBA_TRUST_INTERMEDIATES")),
+            trust_crls=_split(env.get("HIROBA_TRUST_CRLS")),
+            trust_fetch_crls=env.get("HIROBA_TRUST_FETCH_CRLS") == "1",
         )
 
     def require_for(self, app):

@@ -6,6 +6,7 @@ from functools import lru_cache
 from hiroba_core import catalogue as procedure_catalogue
 from hiroba_core.mail import Mailer
 from hiroba_core.settings import Settings
+from hiroba_core.store.documents import DocumentStore
 from hiroba_core.store.newsletter import NewsletterStore
 from hiroba_core.store.payments import PaymentsStore
 from hiroba_core.store.procedures import ProceduresStore
@@ -56,3 +57,39 @@ def payments_store():
 def catalogue():
     """The procedure catalogue ({id: Procedure}), read once per process."""
     return procedure_catalogue.load(settings().procedures_catalogue)
+
+
+@lru_cache(maxsize=1)
+def documents_store():
+    return DocumentStore(settings())
+
+
+@lru_cache(maxsize=1)
+def trust():
+    """The trust anchors, intermediates and CRLs the configuration names (none: nothing is
+    trusted), read once per process."""
+    from hiroba_core.signatures.trust import Trust
+
+    return Trust.from_settings(settings())
+
+
+@lru_cache(maxsize=1)
+def _signer():
+    from hiroba_core.signatures import signer
+
+    return signer.from_settings(settings())
+
+
+def document_issuer():
+    """What issues a completed application's signed document (services.documents.Issuer)."""
+    from hiroba_core.services.documents import Issuer
+    from hiroba_core.signatures import signer
+
+    return Issuer(
+        procedures_store(),
+        documents_store(),
+        catalogue(),
+        procedure_catalogue.load_dantai(settings().procedures_catalogue),
+        _signer,
+        signer.timestamper(settings()),
+    )

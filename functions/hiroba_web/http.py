@@ -16,6 +16,9 @@ from hiroba_core.validation import parse_json
 
 logger = logging.getLogger("hiroba")
 MAX_BODY = 64 * 1024
+# a body carrying a signed file in base64 (hiroba_core.signatures.intake: a 2 MB file and
+# its signature), for the routes that take one
+SIGNED_BODY = 3 * 1024 * 1024
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -51,11 +54,11 @@ def wants_html(request):
     return media_type(request) == FORM and "text/html" in accept
 
 
-def read_body(request, accepted=(JSON,)):
+def read_body(request, accepted=(JSON,), limit=MAX_BODY):
     """The body as a dict: JSON object or form fields. Raises Problem for 400/413/415."""
     raw = request.raw_body or b""
-    if len(raw) > MAX_BODY:
-        raise problems.too_large(MAX_BODY)
+    if len(raw) > limit:
+        raise problems.too_large(limit)
     kind = media_type(request)
     if kind not in accepted:
         raise problems.unsupported_media_type(kind or "(none)", accepted)

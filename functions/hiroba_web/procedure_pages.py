@@ -27,17 +27,37 @@ def _fee(view):
     return f"{view['fee']:,}円（{view['payment_label']}）"
 
 
-def _pay(view, inquiry):
+def _pay(view, inquiry_code):
     """The form that pays an unpaid fee: the numbers just typed name the application."""
-    if view.get("payment") != "unpaid" or not inquiry:
+    if view.get("payment") != "unpaid" or not inquiry_code:
         return ""
-    hidden = {"kind": "application", **inquiry}
+    hidden = {"kind": "application", "reference": view["reference"], "inquiry_code": inquiry_code}
     return "<h2>手数料のお支払い</h2>\n" + payment_pages.pay_form(hidden, view["fee"])
 
 
-def status_page(view, inquiry=None):
-    """The status of one application (inquiry_view) as a page in the site's style; with
-    the `inquiry` numbers typed, a form to pay an unpaid fee."""
+DOCUMENT_ACTION = "/api/procedures/inquiries/document"
+
+
+def _document(view, inquiry_code):
+    """The button that downloads the issued document, posting the two numbers again (the
+    page itself is no-store; the code is the applicant's own)."""
+    document = view.get("document")
+    if not document or not document["issued"] or not inquiry_code:
+        return ""
+    title = escape(document["title"])
+    return f"""<h2>{title}</h2>
+<p>{title}を電子署名付きのPDFで発行しました。{escape(jst(document["available_until"]))}までダウンロードできます。</p>
+<form method="post" action="{DOCUMENT_ACTION}">
+<input type="hidden" name="reference" value="{escape(view["reference"])}">
+<input type="hidden" name="inquiry_code" value="{escape(inquiry_code)}">
+<button class="hiroba-button" type="submit">{title}（PDF）をダウンロード</button>
+</form>
+"""
+
+
+def status_page(view, inquiry_code=None):
+    """The status of one application (inquiry_view) as a page in the site's style, with a
+    form to pay an unpaid fee and the download of its issued document when there is one."""
     rows = "".join(
         f"<tr><td>{escape(jst(c['at']))}</td><td>{escape(c['status_label'])}</td></tr>"
         for c in view["history"]
@@ -57,8 +77,8 @@ def status_page(view, inquiry=None):
 <thead><tr><th scope="col">日時</th><th scope="col">状況</th></tr></thead>
 <tbody>{rows}</tbody>
 </table>
-{_pay(view, inquiry)}
-<p><a href="{FORM_PAGE}">ほかの申請の状況を調べる</a></p>
+{_pay(view, inquiry_code)}
+{_document(view, inquiry_code)}<p><a href="{FORM_PAGE}">ほかの申請の状況を調べる</a></p>
 """
     return html("申請の状況", body)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from chalice import Chalice, Rate
 
-from chalicelib.routes import applications, inquiries, payments, staff
+from chalicelib.routes import applications, inquiries, payments, signatures, staff
 from hiroba_core.services import payments as payment_service
 from hiroba_web import context
 from hiroba_web import meta as common
@@ -20,11 +20,13 @@ app = Chalice(app_name="hiroba-procedures")
 context.start("procedures")
 protect(app, context.settings)
 binary_html(app)  # HTML answers as bytes: UTF-8 pages and Shift_JIS handset pages alike
+app.api.binary_types.append("application/pdf")  # issued documents (POST /inquiries/document)
 app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "openapi.json"))
 app.register_blueprint(applications.bp)
 app.register_blueprint(inquiries.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(signatures.bp)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

@@ -3,7 +3,8 @@
 The app folder is copied to .hiroba/build/<app>/, the shared libraries (hiroba_core,
 hiroba_web) are copied into its vendor/ (never committed) with the data hiroba_core reads
 (the procedure catalogue, content/registry/procedures.toml with dantai.toml and
-departments.toml it is checked against -> hiroba_core/data/), its IAM
+departments.toml it is checked against -> hiroba_core/data/; the IPAex Gothic font issued
+documents embed, from Debian's fonts-ipaexfont-gothic, with its licence), its IAM
 policy and its stage settings (throttling) are written from infra/aws/template.py, and
 `chalice package --stage prod` writes a SAM template and a deployment zip into OUT_DIR.
 boto3 comes from the Lambda runtime and is not bundled.
@@ -27,6 +28,12 @@ DATA = {
     for name in ("procedures.toml", "dantai.toml", "departments.toml")
 }
 
+# the font of issued documents (IPA Font License v1.0: redistribution allowed with the licence)
+FONT = {
+    Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"): "ipaexg.ttf",
+    Path("/usr/share/doc/fonts-ipaexfont-gothic/copyright"): "IPA_Font_License.txt",
+}
+
 
 def prepare(app, build_root=None):
     """The app's build folder with vendor/ and its policy; returns its path."""
@@ -41,6 +48,11 @@ def prepare(app, build_root=None):
     for source, target in DATA.items():
         (build / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / source, build / target)
+    if app == "procedures":  # the app that renders documents (hiroba_core.signatures)
+        fonts = build / "vendor" / "hiroba_core" / "data" / "fonts"
+        fonts.mkdir(parents=True, exist_ok=True)
+        for source, name in FONT.items():
+            shutil.copyfile(source, fonts / name)
     policy_file = build / ".chalice" / f"policy-{app}.json"
     policy_file.write_text(json.dumps(policy(app), indent=2) + "\n", "utf-8")
     stage_file = build / ".chalice" / "stage-settings.json"

@@ -46,8 +46,62 @@ def mail_from(app):
     return env.get("HIROBA_MAIL_FROM", Settings.mail_from)
 
 
+# Issued documents (docs/signatures.md): the procedures app writes and reads them in their
+# private bucket, and signs with the one KMS key carrying this alias.
+DOCUMENT_SIGNING_ALIAS = "alias/hiroba-document-signing"
+DOCUMENT_DAYS_KEPT = 35  # the download period (HIROBA_DOCUMENT_DAYS, 30) and a margin
+
+
+def documents_bucket():
+    """The private bucket of issued documents; they expire after DOCUMENT_DAYS_KEPT."""
+    from infra.aws.site import PRIVATE_BUCKET  # site.py imports this module
+
+    return {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BucketName": Settings.documents_bucket,
+            **PRIVATE_BUCKET,
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "issued-documents-expire",
+                        "Status": "Enabled",
+                        "Prefix": "documents/",
+                        "ExpirationInDays": DOCUMENT_DAYS_KEPT,
+                    }
+                ]
+            },
+        },
+    }
+
+
 def extra_statements(app):
     """What each app may do beyond its own table."""
+    if app == "procedures":
+        return [
+            {
+                "Sid": "IssuedDocuments",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:GetObject"],
+                "Resource": {
+                    "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{Settings.documents_bucket}/documents/*"
+                },
+            },
+            {
+                # the key is chosen by its alias: the 団体's signing key and no other
+                "Sid": "DocumentSigning",
+                "Effect": "Allow",
+                "Action": ["kms:Sign", "kms:GetPublicKey"],
+                "Resource": {
+                    "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"
+                },
+                "Condition": {
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": DOCUMENT_SIGNING_ALIAS}
+                },
+            },
+        ]
     if app != "publishing":
         return []
     return [
@@ -356,6 +410,8 @@ def template():
         }
         outputs[f"{table.logical_id}Name"] = {"Value": {"Ref": table.logical_id}}
         outputs[f"{policy_id}Arn"] = {"Value": {"Ref": policy_id}}
+    resources["DocumentsBucket"] = documents_bucket()
+    outputs["DocumentsBucketName"] = {"Value": {"Ref": "DocumentsBucket"}}
     parameters, conditions, poller_resources = jma_poller()
     resources.update(poller_resources)
     return {

@@ -25,7 +25,7 @@ from hiroba_core import emergency_region as banner
 from hiroba_core import security_headers
 
 from ..edge import headers as edge_headers
-from . import sandbox_payments
+from . import sandbox_payments, test_ca
 from .dynamodb import LocalDynamoDB
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,6 +184,10 @@ class LocalStack:
             "HIROBA_PAYEASY_URL": self.sandbox.url if self.sandbox else "",
             "HIROBA_PAYEASY_KEY": self.payments_key,
             **({"HIROBA_SITEURL": self.site_url} if self.site_url else {}),
+            # issued documents in the S3 of the same moto server, signed by the test CA's
+            # 団体 certificate; signatures checked against the test root (infra/local/test_ca.py)
+            "HIROBA_S3_ENDPOINT": self.dynamodb_endpoint or "",
+            **test_ca.settings(self.state_dir / "ca"),
             **self.extra_env,
         }
 
@@ -193,6 +197,7 @@ class LocalStack:
             self.dynamodb_endpoint = self.dynamodb.url
         self.mail = MailSink(self.state_dir / "mail").start()
         self.sandbox = sandbox_payments.start(self.payments_key, self.state_dir / "sandbox")
+        test_ca.ensure(self.state_dir / "ca")
         self.prepare_tables()
         self.sync()
         for name in APPS:
@@ -210,10 +215,11 @@ class LocalStack:
         return Settings.from_env(self.env())
 
     def prepare_tables(self):
-        from hiroba_core.store import dynamo, tables
+        from hiroba_core.store import documents, dynamo, tables
 
         settings = self.settings()
         tables.ensure_tables(dynamo.client(settings), settings)
+        documents.ensure_bucket(documents.client(settings), settings.documents_bucket)
 
     def sync(self, content=None):
         """Load content/consultations/ into the table (again after a content change)."""

@@ -3,6 +3,7 @@ loopback, both Chalice apps over HTTP in their own processes, an aiosmtpd sink, 
 site's reverse proxy. Consultations are written with windows relative to the real clock,
 because the apps decide "open" with the clock, as in production."""
 
+import functools
 import http.client
 import itertools
 import json
@@ -80,12 +81,56 @@ def content(tmp_path_factory):
     return write_consultations(base)
 
 
+@functools.lru_cache(maxsize=1)
+def shared_pki():
+    """The tests' own PKI (tests/signing_pki.py), one per process: the stack trusts it."""
+    from tests.signing_pki import Pki
+
+    return Pki()
+
+
+@pytest.fixture(scope="session")
+def pki():
+    """Good, revoked, expired and untrusted signers (tests/signing_pki.py)."""
+    return shared_pki()
+
+
+def trust_env(state, pki):
+    """The apps trust the local test CA (the 団体's documents) and the tests' PKI."""
+    from infra.local import test_ca
+
+    folder = state / "pki"
+    folder.mkdir()
+    files = {
+        "root.pem": pki.root,
+        "intermediate.pem": pki.intermediate,
+        "root.crl": pki.root_crl,
+        "intermediate.crl": pki.intermediate_crl,
+    }
+    for name, item in files.items():
+        (folder / name).write_bytes(test_ca.pem(item))
+    local = test_ca.settings(state / "ca")
+    return {
+        "HIROBA_TRUST_ANCHORS": f"{local['HIROBA_TRUST_ANCHORS']},{folder / 'root.pem'}",
+        "HIROBA_TRUST_INTERMEDIATES": (
+            f"{local['HIROBA_TRUST_INTERMEDIATES']},{folder / 'intermediate.pem'}"
+        ),
+        "HIROBA_TRUST_CRLS": ",".join(
+            [local["HIROBA_TRUST_CRLS"], str(folder / "root.crl"), str(folder / "intermediate.crl")]
+        ),
+    }
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, content):
     state = tmp_path_factory.mktemp("stack")
     local = LocalStack(
         state,
-        env={"HIROBA_RATE_LIMIT": "5", "HIROBA_PERSONAL_DATA_DAYS": "30"},
+        env={
+            "HIROBA_RATE_LIMIT": "5",
+            "HIROBA_PERSONAL_DATA_DAYS": "30",
+            **trust_env(state, shared_pki()),
+        },
         content=content,
     ).start()
     yield local

@@ -108,6 +108,7 @@ class Procedure:
     eligibility: str = ""  # who can use the procedure
     fee_note: str = ""  # how the fee is paid or counted, where a number is not enough
     phone: str = ""  # a direct line of the department, when it has one
+    issues: str | None = None  # the document issued on completion (signatures.templates)
 
     def fee_for(self, answers):
         return self.fee * int(answers.get(self.fee_per, 1)) if self.fee_per else self.fee

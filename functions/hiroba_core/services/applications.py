@@ -37,6 +37,7 @@ from ..ids import (
     parse_inquiry_code,
     parse_reference,
 )
+from ..signatures import intake as signed_files
 from ..store import mapping
 from ..store import procedures as items
 from ..store.uow import Cancelled
@@ -136,8 +137,11 @@ def _replay(store, record, digest, catalogue, key):
     )
 
 
-def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None):
-    """Receive an application: (Accepted, replayed). Exactly one per Idempotency-Key."""
+def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None, trust=None):
+    """Receive an application: (Accepted, replayed). Exactly one per Idempotency-Key.
+    A procedure with `signature = true` needs raw["signature"] (signatures.intake) to
+    verify against `trust` (None: nothing is trusted); the signer is recorded with the
+    applicant's data."""
     settings = store.settings
     now, epoch, received_at = _now(now)
     check_idempotency_key(idempotency_key)
@@ -152,6 +156,9 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None):
             return _replay(store, record, digest, catalogue, idempotency_key), True
     intake = check(procedure, raw, now)
     digest = tokens.body_hash(intake.canonical())
+    if procedure.signature:
+        verdict = signed_files.require(raw, trust)
+        intake.applicant = {**intake.applicant, "signed_by": signed_files.signed_by(verdict)}
     client_hash = tokens.client_hash(settings.secret, client)
     fee = procedure.fee_for(intake.answers)
     for attempt in range(8):
@@ -286,12 +293,13 @@ def _procedure_view(application, procedure):
     return procedure.as_dict()
 
 
-def inquiry_view(application, procedure):
-    """What the applicant may see: status, dates, fee. No applicant data, no staff notes."""
+def inquiry_view(application, procedure, document_days=None):
+    """What the applicant may see: status, dates, fee, and the issued document's download
+    period when there is one. No applicant data, no staff notes."""
     payment = "not-required"
     if application.fee:
         payment = "paid" if application.paid_payment else "unpaid"
-    return {
+    view = {
         "reference": format_reference(application.reference),
         "procedure": _procedure_view(application, procedure),
         **_labelled(application.status),
@@ -303,6 +311,19 @@ def inquiry_view(application, procedure):
         "payment_label": PAYMENT_LABELS[payment][0],
         "payment_label_en": PAYMENT_LABELS[payment][1],
     }
+    if document_days is not None and procedure is not None and procedure.issues:
+        from ..signatures.templates import TEMPLATES
+        from .documents import available_until
+
+        until = available_until(application, procedure, document_days)
+        template = TEMPLATES[procedure.issues]
+        view["document"] = {
+            "title": template.title,
+            "title_en": template.title_en,
+            "issued": until is not None,
+            "available_until": until.isoformat(timespec="seconds") if until else None,
+        }
+    return view
 
 
 # ---------------------------------------------------------------- staff
@@ -416,9 +437,11 @@ def _status_change(raw):
     return status, version, note
 
 
-def change_status(store, reference_text, staff, raw, now=None):
+def change_status(store, reference_text, staff, raw, now=None, issuer=None):
     """Move an application to a new status: only staff of its department, only from the
-    version they read, only along TRANSITIONS; the change is appended to the history."""
+    version they read, only along TRANSITIONS; the change is appended to the history.
+    On 完了, `issuer` (services.documents.Issuer) issues the procedure's document first:
+    if it cannot, nothing changes."""
     status, version, note = _status_change(raw)
     _, _, at = _now(now)
     reference = parse_reference(reference_text)
@@ -430,6 +453,8 @@ def change_status(store, reference_text, staff, raw, now=None):
         raise VersionConflict()
     old_status, old_version = application.status, application.version
     change = application.transition(status, at, by=staff.subject, note=note)
+    if issuer is not None and application.status == ApplicationStatus.COMPLETED:
+        issuer(application)
     with store.uow() as uow:
         items.record_change(uow, application, old_status, old_version, change)
         try:

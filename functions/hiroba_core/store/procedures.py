@@ -135,6 +135,14 @@ class ProceduresStore(TableStore):
         item = self._get(application_key(reference), consistent=True)
         return application_from_item(item) if item else None
 
+    def get_application_with_applicant(self, reference, now_epoch):
+        """The application with what the applicant wrote, unless that has expired."""
+        item = self._get(application_key(reference), consistent=True)
+        if not item:
+            return None
+        personal = self._get(applicant_key(reference), consistent=True)
+        return application_from_item(item, _unexpired(personal, now_epoch))
+
     def get_idempotency(self, key):
         return self._get(mapping.idempotency_key(IDEMPOTENCY_SCOPE, key), consistent=True)
 

@@ -5,7 +5,7 @@ from chalice import Blueprint
 
 from hiroba_core.services import applications
 from hiroba_web import context
-from hiroba_web.http import JSON, api, client_address, json_response, read_body
+from hiroba_web.http import JSON, SIGNED_BODY, api, client_address, json_response, read_body
 
 bp = Blueprint(__name__)
 
@@ -17,9 +17,10 @@ def post_application():
     accepted, replayed = applications.submit(
         context.procedures_store(),
         context.catalogue(),
-        read_body(request),
+        read_body(request, limit=SIGNED_BODY),  # a signed PDF may come with it (base64)
         client=client_address(request, context.settings()),
         idempotency_key=request.headers.get("idempotency-key"),
+        trust=context.trust(),
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return json_response(accepted.as_dict(), status=200 if replayed else 201, headers=headers)

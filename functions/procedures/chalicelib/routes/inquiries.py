@@ -6,13 +6,22 @@ both: every attempt counts against the client's limit, and a wrong reference num
 wrong code get the same answer.
 """
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from hiroba_core import problems
 from hiroba_core.errors import DomainError
-from hiroba_core.services import applications
+from hiroba_core.services import applications, documents
 from hiroba_web import context, keitai, procedure_pages
-from hiroba_web.http import FORM, JSON, api, client_address, json_response, read_body, wants_html
+from hiroba_web.http import (
+    FORM,
+    JSON,
+    NO_STORE,
+    api,
+    client_address,
+    json_response,
+    read_body,
+    wants_html,
+)
 
 bp = Blueprint(__name__)
 
@@ -24,7 +33,7 @@ def _inquire(request, raw):
         raw,
         client=client_address(request, context.settings()),
     )
-    return applications.inquiry_view(application, procedure)
+    return applications.inquiry_view(application, procedure, context.settings().document_days)
 
 
 def _problem(error):
@@ -42,8 +51,7 @@ def post_inquiry():
         view = _inquire(request, raw)
     except (problems.Problem, DomainError) as error:
         return procedure_pages.error(_problem(error))
-    numbers = {k: raw.get(k, "") for k in ("reference", "inquiry_code")}
-    return procedure_pages.status_page(view, numbers)
+    return procedure_pages.status_page(view, raw.get("inquiry_code"))
 
 
 @bp.route("/m/inquiries", methods=["POST"], content_types=[FORM])
@@ -55,3 +63,28 @@ def post_mobile_inquiry():
     except (problems.Problem, DomainError) as error:
         return procedure_pages.mobile_error(_problem(error))
     return procedure_pages.mobile_status_page(view)
+
+
+@bp.route("/inquiries/document", methods=["POST"], content_types=[JSON, FORM])
+@api
+def post_document():
+    """The signed document of a completed application, streamed from the private bucket
+    after the same checks as the status inquiry (no link that could be passed on)."""
+    request = bp.current_request
+    pdf, name = documents.download(
+        context.procedures_store(),
+        context.documents_store(),
+        context.catalogue(),
+        read_body(request, (JSON, FORM)),
+        client=client_address(request, context.settings()),
+        days=context.settings().document_days,
+    )
+    return Response(
+        body=pdf,
+        status_code=200,
+        headers={
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            **NO_STORE,
+        },
+    )

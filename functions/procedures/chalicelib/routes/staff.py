@@ -39,7 +39,11 @@ def list_applications():
 def change_status(reference):
     who = auth.staff(bp.current_request)
     application = service.change_status(
-        context.procedures_store(), reference, who, read_body(bp.current_request)
+        context.procedures_store(),
+        reference,
+        who,
+        read_body(bp.current_request),
+        issuer=context.document_issuer(),
     )
     return json_response(service.staff_view(application))
 
