@@ -180,6 +180,7 @@ PLUGINS = [
     "plugins.furigana",
     "plugins.emergency",
     "plugins.newsletter",
+    "plugins.procedure_pages",
     "plugins.mobile_site",
     "plugins.search_index",
     "plugins.web_editor",
@@ -197,6 +198,7 @@ def _(text):
 
 MENU = [
     (_("お知らせ"), "/news/"),
+    (_("手続き・電子申請"), "/procedures/"),
     (_("電子自治体化の推進"), "/policy/"),
     (_("インターネット放送局"), "/category/hosokyoku/"),
     (_("県内の市町村"), "/municipalities/"),
@@ -204,6 +206,11 @@ MENU = [
 ]
 
 JSON_FEED_SAVE_AS = "feeds/notices.json"
+# 手続き・電子申請 (plugins/procedure_pages): pages from registry/procedures.toml in these
+# languages (the others get the fallback page), and the plan's indicators as open data.
+PROCEDURE_PAGES_URL = "procedures/"
+PROCEDURE_PAGES_LANGUAGES = ["ja", "en"]
+PROCEDURE_PAGES_INDICATOR_JSON = "documents/open-data/e-application-usage.json"
 # メルマガ・みやぎ (plugins/newsletter): topic id -> name, categories and tags it covers.
 # The ids are those of functions/hiroba_core/domain/subscription.py (a test keeps them equal).
 NEWSLETTER_TOPICS = {
@@ -222,10 +229,11 @@ SECTIONS = {
     "municipalities": (_("県内の市町村"), "/municipalities/"),
     "about": (_("このサイトについて"), "/about/site-policy/"),
     "consultations": (_("意見募集"), "/consultations/"),
-    "procedures": (_("手続き・電子申請"), "/category/tetsuzuki/"),
+    "procedures": (_("手続き・電子申請"), "/procedures/"),
 }
 
 FOOTER_LINKS = [
+    (_("メルマガ・みやぎ"), "/newsletter/"),
     (_("このサイトについて"), "/about/site-policy/"),
     (_("個人情報の取扱い"), "/about/privacy/"),
     (_("オープンデータ"), "/about/open-data/"),

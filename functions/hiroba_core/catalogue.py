@@ -619,3 +619,15 @@ def load(path=None):
     if faults:
         raise CatalogueError(faults)
     return parse(path.read_text("utf-8"), dantai, departments)
+
+
+def read_folder(folder):
+    """(procedures, dantai) of the registry files in `folder`, uncached (the site's build
+    reads the content it is given); CatalogueError listing every problem."""
+    found = problems(folder)
+    if found:
+        raise CatalogueError(found)
+    folder = Path(folder)
+    dantai = parse_dantai((folder / DANTAI_FILE).read_text("utf-8-sig"))
+    departments, _ = _departments((folder / DEPARTMENTS_FILE).read_text("utf-8-sig"))
+    return parse((folder / FILE_NAME).read_text("utf-8-sig"), dantai, departments), dantai

@@ -7,17 +7,18 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from hiroba_core import tokens
+from hiroba_core import catalogue, paper_counts, tokens
 from hiroba_core.content import model
 from hiroba_core.content.escape import markdown_lines, markdown_text
 from hiroba_core.domain import Consultation
 from hiroba_core.mail import Mailer
+from hiroba_core.services import application_indicator, sending
 from hiroba_core.services import indicator as indicator_service
-from hiroba_core.services import sending
 from hiroba_core.services import staff as staff_service
 from hiroba_core.settings import Settings
 from hiroba_core.store import dynamo, tables
 from hiroba_core.store.newsletter import NewsletterStore
+from hiroba_core.store.procedures import ProceduresStore
 from hiroba_core.store.publishing import PublishingStore
 
 from . import payments as payment_tools
@@ -90,10 +91,41 @@ def _quote(text):
 
 
 INDICATOR_DATA = Path("documents") / "open-data"
+APPLICATION_INDICATOR = "e-application-usage"  # .json and .csv; the site's page reads the JSON
+
+
+def write_application_indicator(content, settings, now):
+    """The joint e-application service's indicators (applications per 団体 and procedure a
+    fiscal year, the plan's annual count and online rate) as open data, JSON and CSV, from
+    the procedures table and registry/paper_counts.toml; the build renders the page
+    (/procedures/indicators/) from the JSON."""
+    registry = content / "registry"
+    procedures, dantai = catalogue.read_folder(registry)
+    counts_file = registry / paper_counts.FILE_NAME
+    paper = (
+        paper_counts.parse(counts_file.read_text("utf-8-sig"), procedures)
+        if counts_file.is_file()
+        else {}
+    )
+    data = application_indicator.indicator(
+        ProceduresStore(settings), procedures, dantai, paper, now
+    )
+    folder = content / INDICATOR_DATA
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{APPLICATION_INDICATOR}.json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
+    (folder / f"{APPLICATION_INDICATOR}.csv").write_text(
+        application_indicator.rows_csv(data), "utf-8"
+    )
+    return data
 
 
 def cmd_indicator(args, settings):
     now = model.build_time(os.environ.get("HIROBA_NOW"))
+    if (Path(args.content) / "registry" / catalogue.FILE_NAME).is_file():
+        usage = write_application_indicator(Path(args.content), settings, now)
+        print(f"wrote the e-application indicators ({len(usage['procedures'])} row(s))")
     data = indicator_service.indicator(PublishingStore(settings), now)
     content = Path(args.content)
     folder = content / INDICATOR_DATA

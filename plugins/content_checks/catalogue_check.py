@@ -1,6 +1,7 @@
-"""The procedure catalogue and the 団体 registry (registry/procedures.toml, dantai.toml),
-checked by the build with the parser the application API loads them with, so that a file
-the build accepts is one the API can read.
+"""The procedure catalogue, the 団体 registry and the departments' paper counts
+(registry/procedures.toml, dantai.toml, paper_counts.toml), checked by the build with the
+parsers the application API and the operator tools load them with, so that a file the build
+accepts is one they can read.
 
 Each problem is (path, line, message). A municipality's name and reading are those of its
 page under pages/municipalities/ (Title, Kana): the registry repeats them for the API, which
@@ -10,7 +11,7 @@ has no pages, and this check keeps the two equal in both directions.
 import re
 from pathlib import Path
 
-from hiroba_core import catalogue
+from hiroba_core import catalogue, paper_counts
 
 from . import encoding
 
@@ -87,6 +88,7 @@ def problems(content_root):
             for name in missing
         ]
     found = [(_shown(folder / p.file), p.line, p.message) for p in catalogue.problems(folder)]
+    found += _paper_counts(folder)
     try:
         dantai = catalogue.parse_dantai((folder / catalogue.DANTAI_FILE).read_text("utf-8-sig"))
     except catalogue.CatalogueError:
@@ -94,3 +96,17 @@ def problems(content_root):
     pages = Path(content_root) / MUNICIPALITIES
     found += _pages_agree(folder / catalogue.DANTAI_FILE, dantai, pages)
     return sorted(found)
+
+
+def _paper_counts(folder):
+    """The departments' paper counts name procedures of the catalogue, by fiscal year (a
+    procedure with problems of its own is still known here: it is reported once, above)."""
+    path = folder / paper_counts.FILE_NAME
+    if not path.is_file():
+        return []
+    text = (folder / catalogue.FILE_NAME).read_text("utf-8-sig")
+    procedures = catalogue._toml(catalogue.FILE_NAME, text)[0] or {}
+    return [
+        (_shown(path), p.line, p.message)
+        for p in paper_counts.problems(path.read_text("utf-8-sig"), procedures)
+    ]

@@ -856,6 +856,10 @@ def site_from_generators(generators):
             taxa = getattr(generator, attribute, None) or []
             for taxon in taxa.keys() if isinstance(taxa, dict) else (t for t, _ in taxa):
                 written(taxon.save_as)
+        # generators that write pages of their own (procedure_pages) list them, so links
+        # from content to those pages resolve
+        for save_as in getattr(generator, "outputs", ()):
+            written(save_as)
         for year in {a.date.year for a in getattr(generator, "articles", [])}:
             if settings.get("YEAR_ARCHIVE_SAVE_AS"):
                 written(settings["YEAR_ARCHIVE_SAVE_AS"].format(date=datetime(year, 1, 1)))

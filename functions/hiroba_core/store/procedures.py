@@ -176,6 +176,21 @@ class ProceduresStore(TableStore):
         cursor = found[-1]["gsi1sk"] if more and found else None
         return applications, cursor
 
+    def received(self, procedure_id):
+        """[(dantai, received_at)] of every application to the procedure, for the plan's
+        indicators: a Query on gsi1 that reads these two attributes and nothing personal."""
+        items = self._query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :p",
+            FilterExpression="sk = :application",
+            ProjectionExpression="dantai, received_at",
+            ExpressionAttributeValues={
+                ":p": serialize(f"PROCEDURE#{procedure_id}"),
+                ":application": serialize(APPLICATION),
+            },
+        )
+        return [(item.get("dantai", ""), item["received_at"]) for item in items]
+
 
 def _unexpired(item, now_epoch):
     """DynamoDB deletes expired items within days, not at once: past expires_at is gone."""

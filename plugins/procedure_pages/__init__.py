@@ -1,0 +1,3 @@
+from .procedure_pages import register
+
+__all__ = ["register"]
