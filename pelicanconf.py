@@ -184,6 +184,8 @@ PLUGINS = [
     "plugins.mobile_site",
     "plugins.search_index",
     "plugins.web_editor",
+    # after every plugin that writes pages: its generator finds them in the output
+    "plugins.fallback_pages",
 ]
 
 # Build time: fixed by HIROBA_NOW (ISO 8601) for reproducible builds and tests.

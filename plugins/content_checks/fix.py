@@ -23,20 +23,20 @@ from pathlib import Path
 from hiroba_core.content import model
 
 from . import encoding
-from .content_checks import (
+from .rules.characters import (
     FULL_WIDTH_ALNUM,
     HALF_WIDTH_KANA,
     MACHINE_DEPENDENT,
-    REF_DEFINITION,
     SLASH_DATE,
     SPACED_WORD,
-    TEXT_SUFFIXES,
-    code_lines,
     machine_dependent_replacement,
 )
+from .rules.files import TEXT_SUFFIXES
+from .rules.rule import TextRule
+from .sources import REF_DEFINITION, code_lines
 
-# front matter values the checks read as prose (check_front_matter)
-PROSE_KEYS = ("title", "summary", "contact", "area")
+# front matter values the checks read as prose
+PROSE_KEYS = TextRule.PROSE_KEYS
 # parts of a line that are not prose: code, link targets, tags, attribute lists, URLs
 PROTECTED = re.compile(r"(`+).*?\1|\]\([^)]*\)|<[^>]*>|\{[^{}]*\}|https?://\S+")
 

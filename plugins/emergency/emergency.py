@@ -23,18 +23,31 @@ from hiroba_core import emergency_region as edge
 from hiroba_core import sjis
 from hiroba_core.content import model
 
+from .. import settings as plugin_settings
+from ..settings import Setting
+
 SEVERITY_LABELS = {"extreme": "極めて重大", "severe": "重大", "moderate": "警戒", "minor": "注意"}
 # CAP <category> by the notice's tags; anything else is public safety
 CAP_CATEGORIES = {"地震": "Geo", "津波": "Geo"}
 MARKER = re.compile(r"<!--hiroba:emergency-->.*?<!--/hiroba:emergency[ ]*-->", re.S)
-DEFAULTS = {
-    "EMERGENCY_PAGE_SAVE_AS": "emergency/index.html",
-    "EMERGENCY_PAGE_URL": "emergency/",
-    "EMERGENCY_FEED_ATOM": "feeds/emergency.atom.xml",
-    "EMERGENCY_FEED_RSS": "feeds/emergency.rss.xml",
-    "EMERGENCY_CAP_INDEX": "feeds/emergency-cap.atom.xml",
-    "EMERGENCY_CAP_SAVE_AS": "emergency/cap/{identifier}.xml",
-    "EMERGENCY_CAP_SENDER": "www.pref.miyagi.jp",
+_PATH = "サイト内の相対パス"
+SETTINGS = {
+    "EMERGENCY_PAGE_SAVE_AS": Setting("emergency/index.html", plugin_settings.save_as, _PATH),
+    "EMERGENCY_PAGE_URL": Setting("emergency/", plugin_settings.save_as, _PATH),
+    "EMERGENCY_FEED_ATOM": Setting("feeds/emergency.atom.xml", plugin_settings.save_as, _PATH),
+    "EMERGENCY_FEED_RSS": Setting("feeds/emergency.rss.xml", plugin_settings.save_as, _PATH),
+    "EMERGENCY_CAP_INDEX": Setting("feeds/emergency-cap.atom.xml", plugin_settings.save_as, _PATH),
+    "EMERGENCY_CAP_SAVE_AS": Setting(
+        "emergency/cap/{identifier}.xml",
+        lambda v: plugin_settings.save_as(v) and "{identifier}" in v,
+        "{identifier} を含むサイト内の相対パス",
+    ),
+    # CAP <sender>: the issuing authority's domain
+    "EMERGENCY_CAP_SENDER": Setting(
+        "www.pref.miyagi.jp",
+        lambda v: isinstance(v, str) and re.fullmatch(r"[A-Za-z0-9.-]+", v) is not None,
+        "ドメイン名（www.pref.miyagi.jp）",
+    ),
 }
 
 
@@ -71,7 +84,8 @@ class Emergency:
 
 
 def settings_with_defaults(settings):
-    return {**DEFAULTS, **settings}
+    """For the operator tools, which read the settings without a build."""
+    return plugin_settings.with_defaults(settings, SETTINGS)
 
 
 def _flagged(path):
@@ -269,7 +283,6 @@ def _write(output_path, save_as, text):
 
 def write_outputs(emergencies, settings, env, output_path):
     """The emergency page, feeds and CAP alerts: the same bytes from either path."""
-    settings = settings_with_defaults(settings)
     default = in_language(emergencies, settings["DEFAULT_LANG"])
     template = env.get_template("emergency.html")
     for code in language_codes(settings):
@@ -450,7 +463,7 @@ def region_filter(markup):
 
 def add_to_context(generator):
     """Before any page is written, put the live emergencies in every template's context."""
-    settings = settings_with_defaults(generator.settings)
+    settings = generator.settings
     now = model.build_time(settings.get("HIROBA_NOW"))
     emergencies, watched = scan(settings, now)
     generator.context["EMERGENCIES_READ_AT"] = now
@@ -461,8 +474,6 @@ def add_to_context(generator):
     generator.context["EMERGENCIES_BY_LANG"] = {
         code: in_language(emergencies, code) for code in language_codes(settings)
     }
-    for key, value in DEFAULTS.items():
-        generator.context.setdefault(key, value)
 
 
 class EmergencyGenerator:
@@ -483,7 +494,7 @@ class EmergencyGenerator:
         ).env
         found = self.context["ALL_EMERGENCIES"]
         write_outputs(found, self.settings, env, self.output_path)
-        context = {**settings_with_defaults(self.settings), **self.context}
+        context = {**self.settings, **self.context}
         write_untranslated(self.context["articles"], found, context, env, self.output_path)
         found_regions = regions(found, self.settings, env)
         read_at = self.context["EMERGENCIES_READ_AT"]
@@ -495,11 +506,12 @@ def get_generators(pelican):
     return EmergencyGenerator
 
 
-def add_filter(pelican):
+def initialized(pelican):
+    plugin_settings.read(pelican.settings, SETTINGS)
     pelican.settings.setdefault("JINJA_FILTERS", {})["emergency_region"] = region_filter
 
 
 def register():
-    signals.initialized.connect(add_filter)
+    signals.initialized.connect(initialized)
     signals.article_generator_init.connect(add_to_context)
     signals.get_generators.connect(get_generators)

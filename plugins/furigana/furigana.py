@@ -95,17 +95,24 @@ def load_dictionary(content_path):
     return tomllib.loads(path.read_text("utf-8")) if path.is_file() else {}
 
 
-_DICTIONARIES = {}
+# The readings of content/registry/furigana.toml, read once per build into its settings
+# (a second build in the same process reads the file again).
+READINGS = "FURIGANA_READINGS"
+
+
+def initialized(pelican):
+    pelican.settings[READINGS] = load_dictionary(pelican.settings["PATH"])
 
 
 def add_furigana(content):
     if getattr(content, "lang", None) != EASY or not getattr(content, "_content", None):
         return
-    root = content.settings["PATH"]
-    if root not in _DICTIONARIES:
-        _DICTIONARIES[root] = load_dictionary(root)
-    content._content = annotate_html(content._content, _DICTIONARIES[root])
+    dictionary = content.settings.get(READINGS)
+    if dictionary is None:  # content read outside a build (the emergency fast path reads one)
+        dictionary = load_dictionary(content.settings["PATH"])
+    content._content = annotate_html(content._content, dictionary)
 
 
 def register():
+    signals.initialized.connect(initialized)
     signals.content_object_init.connect(add_furigana)

@@ -9,7 +9,15 @@ from pelican import signals
 
 from hiroba_core.content.model import JST
 
-JSON_FEED_DEFAULTS = {"JSON_FEED_SAVE_AS": "feeds/notices.json", "JSON_FEED_SECTION": "news"}
+from .. import settings as plugin_settings
+from ..settings import Setting
+
+SETTINGS = {
+    "JSON_FEED_SAVE_AS": Setting(
+        "feeds/notices.json", plugin_settings.save_as, "サイト内の相対パス（feeds/x.json）"
+    ),
+    "JSON_FEED_SECTION": Setting("news", plugin_settings.text, "URL の区分名（news など）"),
+}
 
 
 def _plain(markup):
@@ -62,7 +70,7 @@ def feed_document(articles, settings):
 class JsonFeedGenerator:
     def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
         self.context = context
-        self.settings = {**JSON_FEED_DEFAULTS, **settings}
+        self.settings = settings
         self.output_path = output_path
 
     def generate_output(self, writer):
@@ -78,5 +86,10 @@ def get_generators(pelican):
     return JsonFeedGenerator
 
 
+def initialized(pelican):
+    plugin_settings.read(pelican.settings, SETTINGS)
+
+
 def register():
+    signals.initialized.connect(initialized)
     signals.get_generators.connect(get_generators)

@@ -18,17 +18,29 @@ from pelican.generators import Generator
 
 from hiroba_core import sjis
 
+from .. import settings as plugin_settings
 from ..emergency import emergency
+from ..settings import Setting
 
-DEFAULTS = {
-    "MOBILE_PATH": "m",
-    "MOBILE_PAGE_BYTES": 10 * 1024,
-    "MOBILE_IMAGE_WIDTH": 240,
-    "MOBILE_PER_PAGE": 10,
+SETTINGS = {
+    "MOBILE_PATH": Setting("m", plugin_settings.save_as, "サイト内のフォルダー名（m）"),
+    "MOBILE_PAGE_BYTES": Setting(
+        10 * 1024,
+        lambda v: plugin_settings.positive_int(v) and v >= 2048,
+        "2048 以上の整数（バイト）",
+    ),
+    "MOBILE_IMAGE_WIDTH": Setting(240, plugin_settings.positive_int, "1 以上の整数（ピクセル）"),
+    "MOBILE_PER_PAGE": Setting(10, plugin_settings.positive_int, "1 以上の整数"),
     # categories on the top page, in order, after 緊急情報
-    "MOBILE_TOP_CATEGORIES": ["bousai", "kanko"],
+    "MOBILE_TOP_CATEGORIES": Setting(
+        ["bousai", "kanko"], plugin_settings.list_of_text, "分類のスラッグのリスト"
+    ),
     # pages /m/ has its own version of (the status inquiry: a Shift_JIS form) or none of
-    "MOBILE_SKIP_TEMPLATES": ["home", "search", "a11y-results", "procedure-status"],
+    "MOBILE_SKIP_TEMPLATES": Setting(
+        ["home", "search", "a11y-results", "procedure-status"],
+        plugin_settings.list_of_text,
+        "テンプレート名のリスト",
+    ),
 }
 ACCESS_KEYS = "1234567890"
 STATUS_PAGE = "procedures/status/"  # 申請状況の照会, posted to /api/procedures/m/inquiries
@@ -163,7 +175,6 @@ class MobileGenerator(Generator):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.settings = {**DEFAULTS, **self.settings}
         self.root = self.settings["MOBILE_PATH"]
         self.written = {}
 
@@ -373,7 +384,8 @@ def access_keys(links):
     ]
 
 
-def add_filters(pelican):
+def initialized(pelican):
+    plugin_settings.read(pelican.settings, SETTINGS)
     filters = pelican.settings.setdefault("JINJA_FILTERS", {})
     filters["access_keys"] = access_keys
     filters["tel"] = lambda phone: "tel:" + re.sub(r"\D", "", phone)
@@ -384,5 +396,5 @@ def get_generators(pelican):
 
 
 def register():
-    signals.initialized.connect(add_filters)
+    signals.initialized.connect(initialized)
     signals.get_generators.connect(get_generators)

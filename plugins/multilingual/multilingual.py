@@ -7,16 +7,14 @@
   language (`page_lang()`), so one build renders every language.
 - Each language gets a home page, a notice list and category lists of its translations;
   every other page of the site gets a page in that language saying the information is in
-  Japanese, with the link (a switcher link never leads to a 404).
+  Japanese, with the link (plugins/fallback_pages: a switcher link never leads to a 404).
 - A coverage report (language x category) is written as JSON and shown on a page.
 """
 
 import io
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape, unescape
 from pathlib import Path
 
 from babel.dates import format_date, format_time
@@ -28,19 +26,36 @@ from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import Generator
 
-from hiroba_core.content.model import build_time
-
-from ..emergency import emergency
+from .. import settings as plugin_settings
+from ..settings import Setting
 from ..wareki.wareki import wareki
 
-DEFAULTS = {
-    "MULTILINGUAL_TRANSLATIONS": "theme/translations",
+
+def _mandatory(value):
+    """category slug -> "all" or a list of language codes"""
+    return isinstance(value, dict) and all(
+        isinstance(slug, str) and (langs == "all" or plugin_settings.list_of_text(langs))
+        for slug, langs in value.items()
+    )
+
+
+SETTINGS = {
+    "MULTILINGUAL_TRANSLATIONS": Setting(
+        "theme/translations", plugin_settings.text, "カタログのフォルダー（theme/translations）"
+    ),
     # category slug -> languages every page of it must exist in ("all" or a list of codes);
     # the site's rules are in pelicanconf.py
-    "MULTILINGUAL_MANDATORY": {},
-    "MULTILINGUAL_COVERAGE_JSON": "i18n/coverage.json",  # also read by the coverage page
-    "MULTILINGUAL_PER_PAGE": 10,
+    "MULTILINGUAL_MANDATORY": Setting(
+        {}, _mandatory, '{分類のスラッグ: "all" または言語コードのリスト} の辞書'
+    ),
+    # also read by the coverage page
+    "MULTILINGUAL_COVERAGE_JSON": Setting(
+        "i18n/coverage.json", plugin_settings.save_as, "サイト内の相対パス（i18n/coverage.json）"
+    ),
+    "MULTILINGUAL_PER_PAGE": Setting(10, plugin_settings.positive_int, "1 以上の整数"),
 }
+# The build's one Site (catalogs compiled once), kept in the build's own settings.
+SITE = "MULTILINGUAL_SITE"
 SKIP_FOLDERS = {"m", "pagefind", "theme", "feeds", "i18n", "admin"}  # admin: the web editor
 
 
@@ -103,7 +118,7 @@ class Site:
     """What the templates ask: the page's language, its URLs, translated strings."""
 
     def __init__(self, settings):
-        self.settings = {**DEFAULTS, **settings}
+        self.settings = plugin_settings.with_defaults(settings, SETTINGS)
         self.langs = languages(self.settings)
         self.by_code = {language.code: language for language in self.langs}
         self.default = self.settings["DEFAULT_LANG"]
@@ -186,14 +201,26 @@ class Site:
         )
 
 
-_SITES = {}
+def check_languages(settings):
+    codes = [row[0] for row in settings["HIROBA_LANGUAGES"]]
+    for slug, langs in settings["MULTILINGUAL_MANDATORY"].items():
+        unknown = [] if langs == "all" else [code for code in langs if code not in codes]
+        if unknown:
+            plugin_settings.fail(
+                "MULTILINGUAL_MANDATORY",
+                {slug: langs},
+                f"HIROBA_LANGUAGES の言語（{', '.join(codes)}）",
+            )
+
+
+def initialized(pelican):
+    settings = plugin_settings.read(pelican.settings, SETTINGS, check_languages)
+    settings[SITE] = Site(settings)
 
 
 def site_for(settings):
-    key = id(settings)
-    if key not in _SITES:
-        _SITES[key] = Site(settings)
-    return _SITES[key]
+    """The build's Site; one made now for settings that no build has read (operator tools)."""
+    return settings.get(SITE) or Site(settings)
 
 
 def install_on_generator(generator):
@@ -216,7 +243,6 @@ def translations_by_lang(articles):
 class MultilingualGenerator(Generator):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.settings = {**DEFAULTS, **self.settings}
         self.site = site_for(self.settings)
         self.site.install(self.env)
 
@@ -279,7 +305,7 @@ class MultilingualGenerator(Generator):
 
 def add_coverage(generator):
     """Before pages are written, so the coverage page can show the table."""
-    settings = {**DEFAULTS, **generator.settings}
+    settings = generator.settings
     articles = generator.articles
     generator.context["I18N_COVERAGE"] = coverage(
         articles, translations_by_lang(articles), languages(settings), settings
@@ -314,72 +340,12 @@ def coverage(articles, translated, langs, settings):
     }
 
 
-# Stand-ins rendered once per language and replaced per page: a site of n pages has
-# n x (languages - 1) fallback pages, too many to render one by one.
-PATH_MARK, URL_MARK, TITLE_MARK = (
-    "hiroba-fallback-path",
-    "/hiroba-fallback-url/",
-    "hiroba-fallback-title",
-)
-
-
-def write_fallbacks(pelican):
-    """A page in each language for every page of the site that has no translation."""
-    settings = {**DEFAULTS, **pelican.settings}
-    site = site_for(settings)
-    env = Generator({}, settings, settings["PATH"], settings["THEME"], pelican.output_path).env
-    site.install(env)
-    template = env.get_template("fallback.html")
-    output = Path(pelican.output_path)
-    codes = {lang.code for lang in site.langs if lang.code != site.default}
-    originals = []
-    for path in sorted(output.rglob("index.html")):
-        relative = path.relative_to(output)
-        if relative.parts[0] in codes or relative.parts[0] in SKIP_FOLDERS:
-            continue
-        neutral = neutral_path(relative.as_posix(), codes)
-        originals.append((relative.as_posix(), neutral, _title_of(path.read_text("utf-8"))))
-    context = emergency.settings_with_defaults(settings)
-    live = emergency.live_emergencies(context, build_time(settings.get("HIROBA_NOW")))
-    written = 0
-    for language in site.langs:
-        if language.code == site.default:
-            continue
-        page = template.render(
-            **context,
-            EMERGENCIES=emergency.in_language(live, language.code),
-            LANG_CODE=language.code,
-            output_file=f"{language.prefix}{PATH_MARK}/index.html",
-            original_url=URL_MARK,
-            original_title=TITLE_MARK,
-        )
-        for relative, neutral, title in originals:
-            target = output / language.prefix / relative
-            if target.exists():
-                continue
-            html = (
-                page.replace(f"{PATH_MARK}/", neutral)
-                .replace(URL_MARK, "/" + neutral)
-                .replace(URL_MARK.lstrip("/"), neutral)
-                .replace(TITLE_MARK, escape(title) or escape("宮城県公式ウェブサイト"))
-            )
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, "utf-8")
-            written += 1
-    return written
-
-
-def _title_of(html):
-    match = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
-    return unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() if match else ""
-
-
 def get_generators(pelican):
     return MultilingualGenerator
 
 
 def register():
+    signals.initialized.connect(initialized)
     signals.generator_init.connect(install_on_generator)
     signals.article_generator_finalized.connect(add_coverage)
     signals.get_generators.connect(get_generators)
-    signals.finalized.connect(write_fallbacks)

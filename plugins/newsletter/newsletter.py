@@ -31,28 +31,40 @@ from pelican.generators import Generator
 
 from hiroba_core.content import model
 
+from .. import settings as plugin_settings
 from ..emergency import emergency
+from ..settings import Setting
 from . import wrap
 
 MANAGE_MARK, UNSUBSCRIBE_MARK = "%%HIROBA_MANAGE_URL%%", "%%HIROBA_UNSUBSCRIBE_URL%%"
-DEFAULTS = {
-    "NEWSLETTER_PATH": "newsletter",
-    "NEWSLETTER_NAME": "メルマガ・みやぎ",
+_PATH = "サイト内の相対パス"
+SETTINGS = {
+    "NEWSLETTER_PATH": Setting("newsletter", plugin_settings.text, "content/ の中のフォルダー名"),
+    "NEWSLETTER_NAME": Setting("メルマガ・みやぎ", plugin_settings.text, "メールマガジンの名前"),
     # topic id -> Japanese name, categories and tags of content/registry/taxonomy.toml
-    "NEWSLETTER_TOPICS": {
-        "bousai": {"name": "防災", "categories": ["防災・危機管理"], "tags": ["地震", "津波"]},
-        "kanko": {"name": "観光", "categories": ["観光・交流"], "tags": ["みやぎの四季"]},
-        "event": {"name": "イベント", "categories": [], "tags": ["イベント"]},
-        "kensei": {"name": "県政", "categories": ["県政・行財政"], "tags": ["知事記者会見"]},
-    },
+    "NEWSLETTER_TOPICS": Setting(
+        {
+            "bousai": {"name": "防災", "categories": ["防災・危機管理"], "tags": ["地震", "津波"]},
+            "kanko": {"name": "観光", "categories": ["観光・交流"], "tags": ["みやぎの四季"]},
+            "event": {"name": "イベント", "categories": [], "tags": ["イベント"]},
+            "kensei": {"name": "県政", "categories": ["県政・行財政"], "tags": ["知事記者会見"]},
+        },
+        lambda v: True,  # checked with the taxonomy in check_topics
+    ),
     # 76 display columns = 38 full-width characters: what phone mail shows on one line
-    "NEWSLETTER_TEXT_COLUMNS": 76,
-    "NEWSLETTER_INDEX_SAVE_AS": "newsletter/index.html",
-    "NEWSLETTER_ISSUE_SAVE_AS": "newsletter/{id}/index.html",
-    "NEWSLETTER_ISSUE_URL": "newsletter/{id}/",
-    "NEWSLETTER_MAIL_SAVE_AS": "newsletter/{id}/issue.json",
-    "NEWSLETTER_FEED_RSS": "feeds/newsletter.rss.xml",
-    "NEWSLETTER_SUBSCRIBE_URL": "newsletter/subscribe/",
+    "NEWSLETTER_TEXT_COLUMNS": Setting(
+        76, lambda v: plugin_settings.positive_int(v) and 40 <= v <= 998, "40 から 998 までの整数"
+    ),
+    "NEWSLETTER_INDEX_SAVE_AS": Setting("newsletter/index.html", plugin_settings.save_as, _PATH),
+    "NEWSLETTER_ISSUE_SAVE_AS": Setting(
+        "newsletter/{id}/index.html", plugin_settings.save_as, _PATH
+    ),
+    "NEWSLETTER_ISSUE_URL": Setting("newsletter/{id}/", plugin_settings.save_as, _PATH),
+    "NEWSLETTER_MAIL_SAVE_AS": Setting(
+        "newsletter/{id}/issue.json", plugin_settings.save_as, _PATH
+    ),
+    "NEWSLETTER_FEED_RSS": Setting("feeds/newsletter.rss.xml", plugin_settings.save_as, _PATH),
+    "NEWSLETTER_SUBSCRIBE_URL": Setting("newsletter/subscribe/", plugin_settings.save_as, _PATH),
 }
 KINDS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED = ("title", "slug", "summary", "date", "newsletter")
@@ -63,28 +75,36 @@ class NewsletterError(Exception):
     """A newsletter source or setting is wrong: the build stops with this message."""
 
 
+class NewsletterSettingError(NewsletterError, plugin_settings.SettingError):
+    """A NEWSLETTER_* setting is wrong (stops the build without a traceback)."""
+
+
 def settings_with_defaults(settings):
-    return {**DEFAULTS, **settings}
+    """For the operator tools, which read the settings without a build."""
+    return plugin_settings.with_defaults(settings, SETTINGS)
 
 
-def check_settings(settings, taxonomy):
+def check_topics(settings, taxonomy):
     """Stop the build on a topic naming a category or tag the registry does not have."""
-    settings = settings_with_defaults(settings)
     topics = settings["NEWSLETTER_TOPICS"]
     if not isinstance(topics, dict) or not topics:
-        raise NewsletterError("NEWSLETTER_TOPICS must map topic ids to name/categories/tags")
+        raise NewsletterSettingError("NEWSLETTER_TOPICS must map topic ids to name/categories/tags")
     for topic, spec in topics.items():
         if not model.SLUG_RE.match(topic) or topic == "weekly":
-            raise NewsletterError(f"NEWSLETTER_TOPICS: {topic!r} is not a usable topic id")
+            raise NewsletterSettingError(f"NEWSLETTER_TOPICS: {topic!r} is not a usable topic id")
         for key, known in (("categories", taxonomy["categories"]), ("tags", taxonomy["tags"])):
             for name in spec.get(key, []):
                 if name not in known:
-                    raise NewsletterError(
+                    raise NewsletterSettingError(
                         f"NEWSLETTER_TOPICS[{topic!r}]: {key} {name!r} is not in taxonomy.toml"
                     )
-    columns = settings["NEWSLETTER_TEXT_COLUMNS"]
-    if not isinstance(columns, int) or not 40 <= columns <= 998:
-        raise NewsletterError("NEWSLETTER_TEXT_COLUMNS must be an integer from 40 to 998")
+
+
+def check_settings(settings, taxonomy):
+    """Stop on a bad NEWSLETTER_* value, leaving `settings` as it is."""
+    settings = settings_with_defaults(settings)
+    plugin_settings.validate(settings, SETTINGS)
+    check_topics(settings, taxonomy)
 
 
 # ---------------------------------------------------------------- reading issues
@@ -290,7 +310,6 @@ class NewsletterGenerator(Generator):
     """Reads content/newsletter/ in generate_context; writes only in generate_output."""
 
     def generate_context(self):
-        self.settings = settings_with_defaults(self.settings)
         folder = Path(self.settings["PATH"]) / self.settings["NEWSLETTER_PATH"]
         sources = sorted(folder.glob("*.md")) if folder.is_dir() else []
         issues = [read_issue(path, self.settings) for path in sources]
@@ -300,8 +319,6 @@ class NewsletterGenerator(Generator):
                 raise NewsletterError(f"newsletter: issue id {issue.id} is used twice")
             seen.add(issue.id)
         self.issues = issues
-        for key, value in DEFAULTS.items():
-            self.context.setdefault(key, self.settings.get(key, value))
 
     def generate_output(self, writer):
         settings = self.settings
@@ -411,7 +428,8 @@ def emergency_mail(emergencies, settings):
 
 
 def initialized(pelican):
-    check_settings(pelican.settings, pelican.settings["TAXONOMY"])
+    taxonomy = pelican.settings["TAXONOMY"]
+    plugin_settings.read(pelican.settings, SETTINGS, lambda s: check_topics(s, taxonomy))
 
 
 def get_generators(pelican):

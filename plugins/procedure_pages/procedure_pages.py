@@ -32,16 +32,28 @@ from hiroba_core.domain.procedure import (
     LIFE_EVENTS,
 )
 
+from .. import settings as plugin_settings
 from ..gojuon.gojuon import ROWS, row_of
+from ..settings import Setting
 
-DEFAULTS = {
-    "PROCEDURE_PAGES_URL": "procedures/",
+SETTINGS = {
+    "PROCEDURE_PAGES_URL": Setting(
+        "procedures/",
+        lambda v: isinstance(v, str) and v.endswith("/") and not v.startswith("/"),
+        "'procedures/' のような、/ で終わる相対パス",
+    ),
     # the languages written here; the others get the site's fallback page
-    "PROCEDURE_PAGES_LANGUAGES": ["ja", "en"],
+    "PROCEDURE_PAGES_LANGUAGES": Setting(
+        ["ja", "en"], lambda v: isinstance(v, list | tuple), "言語コードのリスト"
+    ),
     # written by `python -m infra.tools indicator` into content/documents/open-data/
-    "PROCEDURE_PAGES_INDICATOR_JSON": "documents/open-data/e-application-usage.json",
+    "PROCEDURE_PAGES_INDICATOR_JSON": Setting(
+        "documents/open-data/e-application-usage.json",
+        plugin_settings.save_as,
+        "content/ の中の相対パス",
+    ),
     # the department whose contact ends the pages of municipalities' procedures
-    "PROCEDURE_PAGES_DEPARTMENT": "johoseisaku",
+    "PROCEDURE_PAGES_DEPARTMENT": Setting("johoseisaku", plugin_settings.text, "部署の id"),
 }
 # folders of procedures/ that are not procedures: an id equal to one would be written over
 RESERVED = ("dantai", "category", "life-event", "indicators")
@@ -52,7 +64,7 @@ class ProcedurePagesError(SystemExit):
 
 
 def check_settings(settings):
-    settings = {**DEFAULTS, **settings}
+    """What depends on several settings: the languages must be the site's."""
     known = [row[0] for row in settings["HIROBA_LANGUAGES"]]
     languages = settings["PROCEDURE_PAGES_LANGUAGES"]
     if not isinstance(languages, list | tuple) or settings["DEFAULT_LANG"] not in languages:
@@ -223,7 +235,6 @@ class ProcedurePagesGenerator(Generator):
     """Reads the catalogue in generate_context; writes only in generate_output."""
 
     def generate_context(self):
-        self.settings = {**DEFAULTS, **self.settings}
         folder = Path(self.settings["PATH"]) / "registry"
         self.ready = False
         if not (folder / catalogue.FILE_NAME).is_file():
@@ -347,7 +358,7 @@ class ProcedurePagesGenerator(Generator):
 
 
 def initialized(pelican):
-    check_settings(pelican.settings)
+    plugin_settings.read(pelican.settings, SETTINGS, check_settings)
 
 
 def get_generators(pelican):

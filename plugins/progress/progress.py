@@ -27,6 +27,7 @@ STAGES = {
     "plugins.emergency.emergency": "緊急情報",
     "plugins.newsletter.newsletter": "メルマガ",
     "plugins.mobile_site.mobile_site": "/m/（ポケットみやぎ）",
+    "plugins.fallback_pages.fallback_pages": "翻訳のない言語のページ",
 }
 REDRAW_SECONDS = 0.1
 
@@ -134,45 +135,54 @@ class Progress:
         )
 
     def finishing(self, pelican, **_):
-        search = "と検索索引（Pagefind）" if pelican.settings.get("SEARCH_INDEX", True) else ""
+        what = "検索索引（Pagefind）" if pelican.settings.get("SEARCH_INDEX", True) else "完了"
         seconds = time.monotonic() - self.started
-        self.say(f"仕上げ: 翻訳のない言語のページ{search}（ここまで {seconds:.1f} 秒）")
+        self.say(f"仕上げ: {what}（ここまで {seconds:.1f} 秒）")
 
 
+# Where each signal's sender keeps the build's settings (the Progress is in them).
 SIGNALS = (
-    (signals.content_object_init, "reading"),
-    (signals.article_generator_finalized, "read_done"),
-    (signals.page_generator_finalized, "read_done"),
-    (signals.all_generators_finalized, "checking"),
-    (signals.content_written, "wrote"),
-    (signals.finalized, "finishing"),
+    (signals.content_object_init, "reading", lambda content, _: content.settings),
+    (signals.article_generator_finalized, "read_done", lambda generator, _: generator.settings),
+    (signals.page_generator_finalized, "read_done", lambda generator, _: generator.settings),
+    (signals.all_generators_finalized, "checking", lambda generators, _: generators[0].settings),
+    (signals.content_written, "wrote", lambda _, kwargs: kwargs.get("context") or {}),
+    (signals.finalized, "finishing", lambda pelican, _: pelican.settings),
 )
+# The build's Progress, kept in its own settings: nothing outlives the build.
+PROGRESS = "PROGRESS_REPORTER"
+
+
+def start(pelican):
+    settings = pelican.settings
+    settings.pop(PROGRESS, None)
+    if not wanted(sys.stderr):
+        return
+    languages = tuple(
+        code for code, *_ in settings.get("HIROBA_LANGUAGES", [(settings["DEFAULT_LANG"],)])
+    )
+    progress = settings[PROGRESS] = Progress(sys.stderr, pelican.output_path, languages)
+    progress.say(f"ひろば: サイトを作ります（{settings['PATH']} → {pelican.output_path}）")
+
+
+def relay(method, settings_of):
+    def handler(sender, **kwargs):
+        progress = settings_of(sender, kwargs).get(PROGRESS)
+        if progress is not None:
+            getattr(progress, method)(sender, **kwargs)
+
+    handler.__name__ = f"progress_{method}"
+    return handler
+
+
+# One handler per signal, made once: a second build in the same process connects the same
+# handlers again (a no-op), so no build ever reports another's progress.
+HANDLERS = [(signal, relay(method, settings_of)) for signal, method, settings_of in SIGNALS]
 
 
 def register():
     """Connect now, so that (first in PLUGINS) each stage is announced before other plugins
     do their part of it; the Progress itself is made at `initialized`, when wanted."""
-    build = {}
-
-    def start(pelican):
-        if not wanted(sys.stderr):
-            return
-        settings = pelican.settings
-        languages = tuple(
-            code for code, *_ in settings.get("HIROBA_LANGUAGES", [(settings["DEFAULT_LANG"],)])
-        )
-        build["progress"] = Progress(sys.stderr, pelican.output_path, languages)
-        build["progress"].say(
-            f"ひろば: サイトを作ります（{settings['PATH']} → {pelican.output_path}）"
-        )
-
-    def relay(method):
-        def handler(sender, **kwargs):
-            if "progress" in build:
-                getattr(build["progress"], method)(sender, **kwargs)
-
-        return handler
-
-    signals.initialized.connect(start, weak=False)  # closures: nothing else keeps them
-    for signal, method in SIGNALS:
-        signal.connect(relay(method), weak=False)
+    signals.initialized.connect(start)
+    for signal, handler in HANDLERS:
+        signal.connect(handler)

@@ -19,10 +19,11 @@ def _live(items, now):
 
 def _forget(generator, kept, before):
     # Links to withdrawn content must not resolve (the content checks report them).
-    removed = {id(item) for item in before} - {id(item) for item in kept}
+    # content objects compare by identity: two notices with equal fields are two notices
+    removed = set(before) - set(kept)
     generated = generator.context.get("generated_content", {})
     for path, item in list(generated.items()):
-        if id(item) in removed:
+        if item in removed:
             del generated[path]
     return len(removed)
 

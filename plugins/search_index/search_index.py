@@ -7,13 +7,23 @@ from pathlib import Path
 
 from pelican import signals
 
+from .. import settings as plugin_settings
+from ..settings import Setting
+
+# False (HIROBA_SEARCH_INDEX=0) skips the index, for builds that only tests read
+SETTINGS = {"SEARCH_INDEX": Setting(True)}
+
 
 class SearchIndexError(SystemExit):
     pass
 
 
+def initialized(pelican):
+    plugin_settings.read(pelican.settings, SETTINGS)
+
+
 def index_site(pelican):
-    if not pelican.settings.get("SEARCH_INDEX", True):
+    if not pelican.settings["SEARCH_INDEX"]:
         return
     command = [sys.executable, "-m", "pagefind", "--site", pelican.output_path, "--silent"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -29,4 +39,5 @@ def index_site(pelican):
 
 
 def register():
+    signals.initialized.connect(initialized)
     signals.finalized.connect(index_site)

@@ -23,28 +23,42 @@ from pelican.generators import Generator
 
 from hiroba_core.content import model
 
+from .. import settings as plugin_settings
 from ..newsletter.newsletter import KINDS_RE as NEWSLETTER_SLUG_RE
 from ..newsletter.newsletter import REQUIRED as NEWSLETTER_REQUIRED
+from ..settings import Setting
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = Path(__file__).resolve().parent / "static"
 
-DEFAULTS = {
-    "WEB_EDITOR_SAVE_AS": "admin",
-    # the repository and branch the editor commits to in production (GitHub backend)
-    "WEB_EDITOR_REPO": "miyagi-pref/hiroba",
-    "WEB_EDITOR_BRANCH": "main",
-    # the OAuth client's server (docs/web-editor.md); empty: Decap's default (Netlify's)
-    "WEB_EDITOR_AUTH_BASE_URL": "",
-    # the content folder as a path inside that repository
-    "WEB_EDITOR_CONTENT_DIR": "content",
-    "WEB_EDITOR_BUNDLE": str(ROOT / "node_modules" / "decap-cms" / "dist"),
-    "WEB_EDITOR_REQUIRE_BUNDLE": False,
-}
 REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 # Decap accepts the OAuth window's messages only when their origin equals base_url (less a
 # trailing slash): a path would make the login fail with no message, so it is refused here.
 AUTH_ORIGIN_RE = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]+)?/?$")
+SETTINGS = {
+    "WEB_EDITOR_SAVE_AS": Setting(
+        "admin", plugin_settings.save_as, "サイト内のフォルダー名（admin）"
+    ),
+    # the repository and branch the editor commits to in production (GitHub backend)
+    "WEB_EDITOR_REPO": Setting(
+        "miyagi-pref/hiroba", lambda v: REPO_RE.match(str(v)), "owner/name の形"
+    ),
+    "WEB_EDITOR_BRANCH": Setting("main", plugin_settings.text, "ブランチ名"),
+    # the OAuth client's server (docs/web-editor.md); empty: Decap's default (Netlify's)
+    "WEB_EDITOR_AUTH_BASE_URL": Setting(
+        "",
+        lambda v: v == "" or AUTH_ORIGIN_RE.match(str(v)),
+        " OAuth サーバーのオリジン（https://ホスト名、パスなし）",
+    ),
+    # the content folder as a path inside that repository
+    "WEB_EDITOR_CONTENT_DIR": Setting(
+        "content", plugin_settings.text, "リポジトリの中のフォルダー名"
+    ),
+    "WEB_EDITOR_BUNDLE": Setting(
+        str(ROOT / "node_modules" / "decap-cms" / "dist"), plugin_settings.text, "フォルダー"
+    ),
+    "WEB_EDITOR_REQUIRE_BUNDLE": Setting(False),
+}
 # The files of Decap's bundle the page loads: the entry point, the chunks it loads on
 # demand from the same folder, its WebAssembly and the licence notice. Not the source
 # maps, and not the same bundle's second name (cms.js).
@@ -105,32 +119,28 @@ HINTS = {
 DATETIME = "YYYY-MM-DD HH:mm"
 
 
-class WebEditorError(SystemExit):
+class WebEditorError(plugin_settings.SettingError):
     """A WEB_EDITOR_* setting is wrong, or production lacks the CMS: the build stops with
     this message (SystemExit keeps Pelican from printing a traceback)."""
 
 
 def settings_with_defaults(settings):
-    return {**DEFAULTS, **settings}
+    return plugin_settings.with_defaults(settings, SETTINGS)
 
 
-def check_settings(settings):
-    settings = settings_with_defaults(settings)
-    if not REPO_RE.match(str(settings["WEB_EDITOR_REPO"])):
-        raise WebEditorError(
-            f"pelicanconf.py: WEB_EDITOR_REPO は owner/name の形で書いてください: {settings['WEB_EDITOR_REPO']!r}"
-        )
-    auth = str(settings["WEB_EDITOR_AUTH_BASE_URL"])
-    if auth and not AUTH_ORIGIN_RE.match(auth):
-        raise WebEditorError(
-            "pelicanconf.py: WEB_EDITOR_AUTH_BASE_URL は OAuth サーバーのオリジン"
-            f"（https://ホスト名、パスなし）で書いてください: {auth!r}"
-        )
+def check_bundle(settings):
     if settings["WEB_EDITOR_REQUIRE_BUNDLE"] and not bundle_files(settings):
         raise WebEditorError(
             f"pelicanconf.py: ウェブエディタ（Decap CMS）が {settings['WEB_EDITOR_BUNDLE']} にありません。"
             "npm ci を実行してからビルドしてください"
         )
+
+
+def check_settings(settings):
+    """Stop on a bad WEB_EDITOR_* value, leaving `settings` as it is."""
+    settings = settings_with_defaults(settings)
+    plugin_settings.validate(settings, SETTINGS)
+    check_bundle(settings)
 
 
 def bundle_files(settings):
@@ -326,7 +336,7 @@ class WebEditorGenerator(Generator):
         pass
 
     def generate_output(self, writer=None):
-        settings = settings_with_defaults(self.settings)
+        settings = self.settings
         target = Path(self.output_path) / settings["WEB_EDITOR_SAVE_AS"]
         target.mkdir(parents=True, exist_ok=True)
         files = bundle_files(settings)
@@ -341,7 +351,7 @@ class WebEditorGenerator(Generator):
 
 
 def initialized(pelican):
-    check_settings(pelican.settings)
+    plugin_settings.read(pelican.settings, SETTINGS, check_bundle)
 
 
 def get_generators(pelican):

@@ -1,0 +1,3 @@
+from .fallback_pages import register
+
+__all__ = ["register"]
