@@ -5,7 +5,9 @@ state of a payment, and the receipt (領収). Same skeleton as pages.py."""
 import secrets
 from html import escape
 
-from .pages import error_page, html, jst
+from hiroba_core.dates import format_jst as jst
+
+from .pages import error_page, html
 
 TAX_FORM_PAGE = "/procedures/pay-tax/"
 STATUS_FORM_PAGE = "/procedures/status/"
