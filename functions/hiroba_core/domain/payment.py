@@ -17,7 +17,7 @@ the old status and version. Amounts are yen as integers: a float never holds mon
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..errors import InvalidTransition
+from .transitions import require_transition
 
 
 class PaymentStatus(StrEnum):
@@ -93,15 +93,6 @@ def path_to(old, new):
     return [new]
 
 
-def _refuse(old, new, table, labels, enum):
-    raise InvalidTransition(
-        old.value,
-        new.value,
-        allowed=[s.value for s in enum if (old, s) in table],
-        labels={s.value: names for s, names in labels.items()},
-    )
-
-
 @dataclass(frozen=True)
 class Change:
     """One entry of the history: the status reached, when (ISO 8601), by what, why."""
@@ -165,8 +156,7 @@ class Payment:
     def transition(self, new, at, by="", reason=""):
         """Change the status (InvalidTransition when not allowed); returns the Change."""
         new = PaymentStatus(new)
-        if (self.status, new) not in TRANSITIONS:
-            _refuse(self.status, new, TRANSITIONS, LABELS, PaymentStatus)
+        require_transition(TRANSITIONS, self.status, new, LABELS)
         change = Change(new.value, at, by, reason)
         self.status = new
         self.version += 1
@@ -202,8 +192,7 @@ class Refund:
 
     def transition(self, new, at, by="", reason=""):
         new = RefundStatus(new)
-        if (self.status, new) not in REFUND_TRANSITIONS:
-            _refuse(self.status, new, REFUND_TRANSITIONS, REFUND_LABELS, RefundStatus)
+        require_transition(REFUND_TRANSITIONS, self.status, new, REFUND_LABELS)
         change = Change(new.value, at, by, reason)
         self.status = new
         self.version += 1

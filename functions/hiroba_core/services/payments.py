@@ -58,6 +58,7 @@ from ..store import mapping
 from ..store import payments as items
 from ..store.uow import Cancelled
 from ..validation import check_idempotency_key, is_email, normalize
+from .intake import Draft, Intake
 
 logger = logging.getLogger(__name__)
 JST = timezone(timedelta(hours=9))
@@ -297,13 +298,19 @@ def create(store, catalogue, raw, *, client, idempotency_key, now=None):
                 )
             ]
         )
-    check_idempotency_key(idempotency_key)
+    intake = Intake(
+        store,
+        items.IDEMPOTENCY_SCOPE,
+        idempotency_key,
+        lambda record: _replayed(store, record),
+        rate_scope="payment",
+    )
     kind, method, email = _read_create(raw)
     ref = raw.get("reference") if kind == "application" else raw.get("notice_number")
     digest = tokens.body_hash({"kind": kind, "ref": str(ref), "method": method, "email": email})
-    record = store.get_payment_idempotency(idempotency_key)
+    record = intake.earlier()
     if record:
-        return _replay(store, record, digest), True
+        return intake.answer_again(record, digest), True
     count_guess(store, client, epoch)
     payable = (
         _payable_of_application(store, catalogue, raw)
@@ -311,66 +318,36 @@ def create(store, catalogue, raw, *, client, idempotency_key, now=None):
         else _payable_of_notice(store, raw)
     )
     provider = providers.for_method(settings, method)
-    payment = Payment(
-        id=new_payment_id(),
-        dantai=payable.dantai,
-        department=payable.department,
-        payable_kind=payable.kind,
-        payable_ref=payable.ref,
-        description=payable.description,
-        amount=payable.amount,
-        method=method,
-        provider=provider.name,
-        created_at=at,
-        expires_at=_iso(now + timedelta(minutes=settings.card_minutes)),
-    )
-    with store.uow() as uow:
-        uow.put_new(items.payment_to_item(payment), label="payment")
-        uow.put_new(
-            {
-                **mapping.idempotency_key(items.IDEMPOTENCY_SCOPE, idempotency_key),
-                "type": "idempotency",
-                "body_hash": digest,
-                "payment_id": payment.id,
-                "expires_at": epoch + IDEMPOTENCY_TTL,
-            },
-            label="idempotency",
+
+    def draft():
+        payment = Payment(
+            id=new_payment_id(),
+            dantai=payable.dantai,
+            department=payable.department,
+            payable_kind=payable.kind,
+            payable_ref=payable.ref,
+            description=payable.description,
+            amount=payable.amount,
+            method=method,
+            provider=provider.name,
+            created_at=at,
+            expires_at=_iso(now + timedelta(minutes=settings.card_minutes)),
         )
-        if email:
-            uow.put_new(
-                {
-                    **items.payer_key(payment.id),
-                    "type": "payer",
-                    "email": email,
-                    "expires_at": epoch + PAYER_DAYS * 86400,
-                },
-                label="payer",
-            )
-        retry_after = mapping.count_request(
-            uow,
-            tokens.client_hash(settings.secret, client),
-            epoch,
-            settings.rate_limit,
-            settings.rate_window_seconds,
-            scope="payment",
-        )
-        try:
-            uow.commit()
-        except Cancelled as cancelled:
-            if "idempotency" in cancelled.failed or cancelled.conflict:
-                record = store.get_payment_idempotency(idempotency_key)
-                if record:
-                    return _replay(store, record, digest), True
-            if "rate" in cancelled.failed:
-                raise RateLimited(retry_after) from None
-            raise StoreUnavailable() from None
+        written = [("payment", items.payment_to_item(payment))]
+        if email:  # the receipt's address, deleted by TTL
+            payer = {"type": "payer", "email": email, "expires_at": epoch + PAYER_DAYS * 86400}
+            written.append(("payer", {**items.payer_key(payment.id), **payer}))
+        return Draft(tuple(written), {"payment_id": payment.id}, payment)
+
+    payment, replayed = intake.receive(digest, draft, client=client, epoch=epoch)
+    if replayed:
+        return payment, True
     logger.info("payment created method=%s", method)
     return start(store, payment, now=now), False
 
 
-def _replay(store, record, digest):
-    if record["body_hash"] != digest:
-        raise IdempotencyConflict()
+def _replayed(store, record):
+    """The payment an earlier request with the same key created, started if it was not."""
     payment = store.get_payment(record["payment_id"])
     if payment is None:  # the creating transaction wrote both, so this is a short race
         raise StoreUnavailable()
@@ -751,7 +728,9 @@ def refund(store, payment_id, staff, raw, *, idempotency_key, now=None):
     check_idempotency_key(idempotency_key)
     payment = get(store, payment_id)
     staff.require(payment.department)
-    record = store.get_payment_idempotency(f"refund:{payment.id}:{idempotency_key}")
+    record = store.get_idempotency(
+        items.IDEMPOTENCY_SCOPE, f"refund:{payment.id}:{idempotency_key}"
+    )
     amount, reason = _read_refund(raw, payment)
     digest = tokens.body_hash({"payment": payment.id, "amount": amount, "reason": reason})
     if record:
@@ -797,7 +776,9 @@ def refund(store, payment_id, staff, raw, *, idempotency_key, now=None):
             uow.commit()
         except Cancelled as cancelled:
             if "idempotency" in cancelled.failed or cancelled.conflict:
-                record = store.get_payment_idempotency(f"refund:{payment.id}:{idempotency_key}")
+                record = store.get_idempotency(
+                    items.IDEMPOTENCY_SCOPE, f"refund:{payment.id}:{idempotency_key}"
+                )
                 if record:
                     return _refund_replay(store, payment, record, digest)
             if "payment" in cancelled.failed:

@@ -31,7 +31,7 @@ from ..domain.payment import (
     RefundStatus,
     TaxNotice,
 )
-from . import dynamo, mapping
+from . import dynamo
 from .base import serialize
 from .procedures import ProceduresStore, application_key
 
@@ -269,9 +269,6 @@ class PaymentsStore(ProceduresStore):
         if item is None or int(item.get("expires_at", 0)) <= now_epoch:
             return None
         return item.get("email")
-
-    def get_payment_idempotency(self, key):
-        return self._get(mapping.idempotency_key(IDEMPOTENCY_SCOPE, key), consistent=True)
 
     def get_payable(self, kind, ref):
         return self._get(payable_key(kind, ref), consistent=True)

@@ -3,10 +3,11 @@ hosted page) or Pay-easy; the providers' notifications; the resident's return, w
 makes us re-read the provider; the receipt. JSON for programs, pages for browsers that
 post the forms without script."""
 
+from urllib.parse import parse_qsl
+
 from chalice import Blueprint, Response
 
 from hiroba_core import problems
-from hiroba_core.errors import DomainError
 from hiroba_core.services import payments
 from hiroba_web import context, payment_pages
 from hiroba_web.http import (
@@ -28,10 +29,6 @@ def _store():
     return context.payments_store()
 
 
-def _problem(error):
-    return error if isinstance(error, problems.Problem) else problems.from_error(error)
-
-
 def _accepts_html(request):
     return "text/html" in (request.headers.get("accept") or "").lower()
 
@@ -41,45 +38,39 @@ def _see_other(location):
 
 
 @bp.route("/tax-notices/lookup", methods=["POST"], content_types=[JSON, FORM])
-@api
+@api(bp, page=payment_pages.error)
 def lookup_notice():
     request = bp.current_request
     html = wants_html(request)
-    try:
-        raw = read_body(request, (FORM,) if html else (JSON, FORM))
-        notice = payments.lookup_notice(
-            _store(), raw, client=client_address(request, context.settings())
-        )
-    except (problems.Problem, DomainError) as error:
-        if html:
-            return payment_pages.error(_problem(error))
-        raise
+    raw = read_body(request, (FORM,) if html else (JSON, FORM))
+    notice = payments.lookup_notice(
+        _store(), raw, client=client_address(request, context.settings())
+    )
     view = payments.notice_view(notice)
     return payment_pages.notice_page(view, raw) if html else json_response(view)
 
 
+def _create_error(problem):
+    """The error summary, with a way back to the form the resident came from."""
+    sent = dict(parse_qsl((bp.current_request.raw_body or b"").decode("utf-8", "replace")))
+    back = payment_pages.STATUS_FORM_PAGE if sent.get("kind") == "application" else None
+    return payment_pages.error(problem, back or payment_pages.TAX_FORM_PAGE)
+
+
 @bp.route("/payments", methods=["POST"], content_types=[JSON, FORM])
-@api
+@api(bp, page=_create_error)
 def create_payment():
     request = bp.current_request
-    html, raw = wants_html(request), {}
-    try:
-        raw = read_body(request, (FORM,) if html else (JSON, FORM))
-        key = raw.get("idempotency_key") if html else request.headers.get("idempotency-key")
-        payment, replayed = payments.create(
-            _store(),
-            context.catalogue(),
-            raw,
-            client=client_address(request, context.settings()),
-            idempotency_key=key,
-        )
-    except (problems.Problem, DomainError) as error:
-        if html:
-            back = payment_pages.TAX_FORM_PAGE
-            if raw.get("kind") == "application":
-                back = payment_pages.STATUS_FORM_PAGE
-            return payment_pages.error(_problem(error), back)
-        raise
+    html = wants_html(request)
+    raw = read_body(request, (FORM,) if html else (JSON, FORM))
+    key = raw.get("idempotency_key") if html else request.headers.get("idempotency-key")
+    payment, replayed = payments.create(
+        _store(),
+        context.catalogue(),
+        raw,
+        client=client_address(request, context.settings()),
+        idempotency_key=key,
+    )
     view = payments.public_view(payment)
     if html:
         # our own page first, with a link to the card page: the site's CSP (form-action
