@@ -116,6 +116,19 @@ def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
     assert variables["HIROBA_STAGE"] == "production"
     assert variables["HIROBA_SECRET_ID"] == template.SECRETS["FunctionSecret"][0]
     assert variables["HIROBA_ORIGIN_VERIFY_ID"] == template.SECRETS["OriginVerifySecret"][0]
+    if app == "procedures":
+        # the payments' expiry runs every five minutes on an EventBridge (CloudWatch Events)
+        # schedule, in the app's own role
+        (expiry,) = [
+            r
+            for r in sam["Resources"].values()
+            if r["Type"] == "AWS::Serverless::Function"
+            and r["Properties"]["Handler"] == "app.expire_payments"
+        ]
+        (event,) = expiry["Properties"]["Events"].values()
+        assert event["Type"] == "Schedule"
+        assert event["Properties"]["Schedule"] == "rate(5 minutes)"
+        assert expiry["Properties"]["Environment"]["Variables"]["HIROBA_STAGE"] == "production"
 
 
 @pytest.mark.parametrize("app", APPS)
