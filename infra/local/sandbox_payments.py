@@ -29,16 +29,16 @@ import secrets
 import threading
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from hiroba_core.dates import JST
 from hiroba_core.domain.payment import is_customer_number
 from hiroba_core.payments import signing
 
-JST = timezone(timedelta(hours=9))
 TEST_CARDS = {
     "4111111111111111": ("success", ""),
     "4000000000000002": ("declined", "card_declined"),

@@ -23,9 +23,10 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .. import tokens
+from ..dates import JST, format_jst
 from ..domain.application import ApplicationStatus
 from ..domain.payment import (
     FAILED,
@@ -61,7 +62,6 @@ from ..validation import check_idempotency_key, is_email, normalize
 from .intake import Draft, Intake
 
 logger = logging.getLogger(__name__)
-JST = timezone(timedelta(hours=9))
 IDEMPOTENCY_TTL = 24 * 3600
 PAYER_DAYS = 30  # the receipt address is kept this long after the payment is created
 NOTICE_DAYS_AFTER_DUE = 400  # a tax notice's row is deleted by TTL after this
@@ -649,14 +649,13 @@ def get(store, payment_id):
 
 def receipt_text(payment, settings):
     method = METHODS[payment.method][0]
-    paid = datetime.fromisoformat(payment.paid_at).astimezone(JST)
     return (
         "宮城県 公金収納サービスです。お支払いを受け付けました（領収）。\n\n"
         f"お支払い番号: {payment.id}\n"
         f"内容: {payment.description}\n"
         f"金額: {payment.amount:,}円\n"
         f"お支払い方法: {method}\n"
-        f"お支払い日時: {paid.year}年{paid.month}月{paid.day}日 {paid:%H:%M}\n\n"
+        f"お支払い日時: {format_jst(payment.paid_at)}\n\n"
         f"領収の画面: {settings.site_url}/api/procedures/payments/{payment.id}/receipt\n\n"
         "このメールに心当たりがない場合は、このメールを削除してください。\n"
     )

@@ -19,10 +19,11 @@ APPLICATION#<ref>  APPLICATION  gets paid_payment once its fee is paid
 IDEMPOTENCY#payments#<sha256 of key>  IDEMPOTENCY   body hash, payment id, TTL 24 h
 """
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import botocore.exceptions
 
+from ..dates import JST
 from ..domain.payment import (
     Change,
     Payment,
@@ -35,7 +36,6 @@ from . import dynamo
 from .base import serialize
 from .procedures import ProceduresStore, application_key
 
-JST = timezone(timedelta(hours=9))
 IDEMPOTENCY_SCOPE = "payments"
 OPEN = "PAYMENTS-OPEN"
 EVENT_TTL_DAYS = 400  # a provider retries for days; the marker outlives every retry
