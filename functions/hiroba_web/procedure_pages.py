@@ -6,8 +6,6 @@ The forms are /procedures/status/ and /m/procedures/status/ on the site; their f
 `reference` (到達番号, id inquiry-reference) and `inquiry_code` (問合せ番号, id inquiry-code).
 """
 
-from markupsafe import Markup
-
 from hiroba_core.dates import format_jst as jst
 
 from . import keitai, payment_pages
@@ -33,7 +31,7 @@ def _fee(view):
 def _pay(view, inquiry_code):
     """The form that pays an unpaid fee: the numbers just typed name the application."""
     if view.get("payment") != "unpaid" or not inquiry_code:
-        return ""
+        return None
     hidden = {"kind": "application", "reference": view["reference"], "inquiry_code": inquiry_code}
     return payment_pages.pay_form(hidden, view["fee"])
 
@@ -55,7 +53,7 @@ def status_page(view, inquiry_code=None):
         document=document if document and document["issued"] and inquiry_code else None,
         inquiry_code=inquiry_code,
         document_action=DOCUMENT_ACTION,
-        pay=Markup(_pay(view, inquiry_code)),
+        pay=_pay(view, inquiry_code),
     )
 
 

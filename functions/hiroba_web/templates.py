@@ -97,6 +97,7 @@ def environment():
         local_date=format_date_ja,
         local_time=lambda value: f"{value.hour}時{value.minute:02d}分",
         local_number=lambda value: f"{value:,}",
+        yen=lambda amount: f"{amount:,}円",  # an amount of money on the pages (25,000円)
     )
     return env
 

@@ -21,7 +21,7 @@ from markupsafe import escape
 from hiroba_core import problems
 from hiroba_core.domain.subscription import Preferences
 from hiroba_core.errors import CopyLinkInvalid, FieldError, ValidationFailed
-from hiroba_web import keitai, newsletter_pages, pages, procedure_pages, templates
+from hiroba_web import keitai, newsletter_pages, pages, payment_pages, procedure_pages, templates
 from infra.a11y import gate
 from tests.unit.test_components import pelican_environment, render
 
@@ -81,6 +81,47 @@ def _view():
     }
 
 
+def _notice(**changes):
+    return {
+        "notice_number": "4026-0501-0004-5678",
+        "tax": "自動車税（種別割）",
+        "fiscal_year": 2026,
+        "period": "全期",
+        "subject": "宮城 500 あ 12-34 <script>",  # escaped: the notice's own text
+        "amount": 25000,
+        "due": "2026年6月1日",
+        "dantai": "040002",
+        "paid": False,
+        **changes,
+    }
+
+
+def _payment(status="started", method="payeasy", **changes):
+    return {
+        "payment_id": "w9xw8TO0IpWydy_I3DfWeg",
+        "payable_kind": "tax",
+        "description": "自動車税（種別割） 2026年度 全期 <script>",
+        "amount": 25000,
+        "method": method,
+        "method_label": {"payeasy": "ペイジー", "card": "クレジットカード"}[method],
+        "status": status,
+        "status_label": {"started": "お支払い待ち", "success": "納付済"}.get(status, "未完了"),
+        "created_at": NOW,
+        "expires_at": NOW,
+        "paid_at": NOW if status == "success" else None,
+        "refunded": 0,
+        "next_url": "https://sandbox.example/card/x?a=1&b=<2>" if method == "card" else None,
+        "receipt_url": "/api/procedures/payments/w9xw8TO0IpWydy_I3DfWeg/receipt",
+        "payeasy": {
+            "collector": "58021",
+            "customer": "40260501000456",
+            "confirmation": "493817",
+            "deadline": NOW,
+        },
+        **changes,
+    }
+
+
 CONSULTATION = SimpleNamespace(title="みやぎ多言語情報ガイドライン（案）", url="/consultations/x/")
 RECEIPT = SimpleNamespace(display="ACEF-GHJK", created_at=NOW)
 SUBSCRIBER = SimpleNamespace(preferences=Preferences(("bousai", "event"), "weekly", "en"))
@@ -108,6 +149,34 @@ APP_PAGES = {
     ),
     "procedure-status": lambda: procedure_pages.status_page(_view()),
     "procedure-errors": lambda: procedure_pages.error(_inquiry_problem()),
+    "procedure-status-unpaid": lambda: procedure_pages.status_page(
+        {**_view(), "payment": "unpaid"}, TOKEN
+    ),
+    "payment-notice": lambda: payment_pages.notice_page(_notice(), {"confirmation": TOKEN}),
+    "payment-notice-paid": lambda: payment_pages.notice_page(_notice(paid=True), {}),
+    "payment-payeasy": lambda: payment_pages.status_page(_payment()),
+    "payment-card": lambda: payment_pages.status_page(_payment(method="card")),
+    "payment-checking": lambda: payment_pages.status_page(_payment("submitted", "card")),
+    "payment-declined": lambda: payment_pages.status_page(_payment("declined", "card")),
+    "payment-cancelled-fee": lambda: payment_pages.status_page(
+        _payment("cancelled", "card", payable_kind="application")
+    ),
+    "payment-paid": lambda: payment_pages.status_page(_payment("success")),
+    "payment-receipt": lambda: payment_pages.receipt_page(_payment("success", refunded=400)),
+    "payment-errors": lambda: payment_pages.error(
+        problems.from_error(
+            ValidationFailed(
+                [
+                    FieldError(
+                        "email",
+                        "メールアドレスは name@example.jp のように入力してください",
+                        "Enter an email address like name@example.jp",
+                    )
+                ]
+            )
+        ),
+        payment_pages.STATUS_FORM_PAGE,
+    ),
 }
 HANDSET_PAGES = {
     "status": lambda: procedure_pages.mobile_status_page(_view()),
@@ -184,6 +253,64 @@ def test_error_summaries_link_to_the_fields_of_their_form():
     assert 'href="/newsletter/subscribe/#newsletter-email"' in newsletter
     inquiry = APP_PAGES["procedure-errors"]().body
     assert 'href="/procedures/status/#inquiry-reference"' in inquiry
+
+
+def _pay_form(name):
+    document = html5lib.parse(APP_PAGES[name]().body, namespaceHTMLElements=False)
+    (form,) = [f for f in document.iter("form") if f.get("action").endswith("/payments")]
+    fields = {i.get("name"): i for i in form.iter("input") if i.get("type") == "hidden"}
+    checked = [i.get("id") for i in form.iter("input") if i.get("checked") is not None]
+    labels = {label.get("for") for label in form.iter("label")}
+    return form, {k: v.get("value") for k, v in fields.items()}, checked, labels
+
+
+def test_the_status_and_the_tax_notice_share_one_pay_form():
+    """app/payment-form.html on both pages: the method's radios (card chosen), the address
+    for the receipt, the fields that name what is paid, and a fresh Idempotency-Key."""
+    fee_form, fee, fee_checked, fee_labels = _pay_form("procedure-status-unpaid")
+    tax_form, tax, tax_checked, tax_labels = _pay_form("payment-notice")
+    assert fee_form.get("action") == tax_form.get("action") == "/api/procedures/payments"
+    assert fee_checked == tax_checked == ["pay-method-card"]
+    assert fee_labels == tax_labels == {"pay-method-card", "pay-method-payeasy", "pay-email"}
+    assert fee == {
+        "kind": "application",
+        "reference": "ACEF-GHJK-MNPR",
+        "inquiry_code": TOKEN,  # the text as typed, escaped in the page
+        "idempotency_key": fee["idempotency_key"],
+    }
+    assert tax == {
+        "kind": "tax",
+        "notice_number": "4026-0501-0004-5678",
+        "confirmation": TOKEN,
+        "idempotency_key": tax["idempotency_key"],
+    }
+    assert len(fee["idempotency_key"]) >= 20 and fee["idempotency_key"] != tax["idempotency_key"]
+    button = "".join(next(tax_form.iter("button")).itertext())
+    assert button == "25,000円を支払う"
+    assert "400円を支払う" in "".join(fee_form.itertext())
+    paid = APP_PAGES["payment-notice-paid"]().body
+    assert "この税金は納付済みです。" in paid and "/api/procedures/payments" not in paid
+
+
+def test_payment_pages_show_the_payment():
+    payeasy = html5lib.parse(APP_PAGES["payment-payeasy"]().body, namespaceHTMLElements=False)
+    numbers = {}
+    for row in payeasy.iter("div"):
+        if row.get("class") == "hiroba-summary-list__row":
+            key, value = row.findall("dt") + row.findall("dd")
+            numbers[key.text] = "".join(value.itertext())
+    assert numbers["収納機関番号"] == "58021" and numbers["確認番号"] == "493817"
+    assert numbers["お支払い期限"].endswith("まで") and numbers["金額"] == "25,000円"
+    card = APP_PAGES["payment-card"]().body
+    assert 'href="https://sandbox.example/card/x?a=1&amp;b=&lt;2&gt;"' in card
+    declined = APP_PAGES["payment-declined"]().body
+    assert "承認しませんでした" in declined and 'href="/procedures/pay-tax/"' in declined
+    assert 'href="/procedures/status/"' in APP_PAGES["payment-cancelled-fee"]().body
+    receipt = APP_PAGES["payment-receipt"]().body
+    assert "返金" in receipt and "400円" in receipt and "25,000円" in receipt
+    assert "領収の画面を見る" in APP_PAGES["payment-paid"]().body
+    errors = APP_PAGES["payment-errors"]().body
+    assert 'href="/procedures/status/#pay-email"' in errors
 
 
 def test_the_preferences_page_shows_the_subscribers_choices():

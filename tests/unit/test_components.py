@@ -93,4 +93,9 @@ def test_the_apps_write_no_html_of_their_own():
             text = node.value if isinstance(node, ast.Constant) else None
             if isinstance(text, str) and markup.search(text):
                 wrong.append(f"{path.name}:{node.lineno}: {text[:60]!r}")
+            # nor markup marked safe in Python to pass into a template (templates.py's
+            # emergency_region filter is the one, for the edge's own region)
+            names = [a.name for a in getattr(node, "names", [])]
+            if "Markup" in names and path.name != "templates.py":
+                wrong.append(f"{path.name}:{node.lineno}: imports Markup")
     assert not wrong, "\n".join(wrong)
