@@ -9,6 +9,8 @@ from pathlib import Path
 
 from unidecode import unidecode
 
+from hiroba_core import languages
+
 ROOT = Path(__file__).resolve().parent
 SITENAME = "宮城県"
 SITESUBTITLE = "宮城県公式ウェブサイト"
@@ -16,24 +18,11 @@ SITESUBTITLE = "宮城県公式ウェブサイト"
 SITEURL = os.environ.get("HIROBA_SITEURL", "http://127.0.0.1:8000")
 FEED_DOMAIN = SITEURL
 TIMEZONE = "Asia/Tokyo"
-DEFAULT_LANG = "ja"
-# The site's languages, one line each: URL code (also the files' Lang:), BCP 47 tag for
-# lang/hreflang, the language's name in its own script, Babel locale for dates and numbers.
-# Adding a language is a line here plus a catalog in theme/translations/.
-HIROBA_LANGUAGES = [
-    ("ja", "ja", "日本語", "ja_JP"),
-    ("easy", "ja", "やさしい日本語", "ja_JP"),
-    ("en", "en", "English", "en"),
-    ("zh-hans", "zh-Hans", "简体中文", "zh_Hans_CN"),
-    ("zh-hant", "zh-Hant", "繁體中文", "zh_Hant_TW"),
-    ("ko", "ko", "한국어", "ko_KR"),
-    ("pt-br", "pt-BR", "Português", "pt_BR"),
-    ("es", "es", "Español", "es"),
-    ("vi", "vi", "Tiếng Việt", "vi_VN"),
-    ("tl", "tl", "Tagalog", "fil_PH"),
-    ("ne", "ne", "नेपाली", "ne_NP"),
-    ("id", "id", "Bahasa Indonesia", "id_ID"),
-]
+DEFAULT_LANG = languages.DEFAULT
+# The site's languages (code, BCP 47 tag, name, Babel locale), the same list the apps offer
+# and check: adding a language is a line in hiroba_core/languages.py plus a catalog in
+# theme/translations/.
+HIROBA_LANGUAGES = languages.LANGUAGES
 
 # 多言語化のルール: the categories whose every notice must exist in these languages
 # ("all" = every language above). A missing translation stops the build.

@@ -7,6 +7,7 @@ validation problems list per-field `errors`. Messages never contain personal dat
 from dataclasses import dataclass, field
 
 from . import errors
+from .dates import format_jst
 from .signatures.causes import CAUSES as SIGNATURE_CAUSES
 
 TYPE_BASE = "https://hiroba.pref.miyagi.jp/problems/"
@@ -116,9 +117,7 @@ class Problem(Exception):
 
 
 def _jst(moment):
-    if moment is None:
-        return "（未定）"
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+    return format_jst(moment) or "（未定）"
 
 
 def from_error(error):

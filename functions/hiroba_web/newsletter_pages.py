@@ -7,25 +7,12 @@ from a button on these pages, so a mail scanner following links cannot act for a
 from html import escape
 
 from hiroba_core.domain.subscription import FREQUENCIES, LANGUAGES, TOPICS
+from hiroba_core.languages import NAMES as LANGUAGE_NAMES
 
 from .pages import html
 
 BASE = "/api/publishing/newsletter"
 SUBSCRIBE_PAGE = "/newsletter/subscribe/"
-LANGUAGE_NAMES = {
-    "ja": "日本語",
-    "easy": "やさしい日本語",
-    "en": "English",
-    "zh-hans": "简体中文",
-    "zh-hant": "繁體中文",
-    "ko": "한국어",
-    "pt-br": "Português",
-    "es": "Español",
-    "vi": "Tiếng Việt",
-    "tl": "Tagalog",
-    "ne": "नेपाली",
-    "id": "Bahasa Indonesia",
-}
 
 
 def field_id(field):

@@ -1,10 +1,11 @@
 """The few HTML pages the API itself answers to browsers that post forms without script:
 the receipt (受付番号) and the list of errors. Same stylesheet and landmarks as the site."""
 
-from datetime import datetime, timedelta, timezone
 from html import escape
 
 from chalice import Response
+
+from hiroba_core.dates import format_jst as jst
 
 from .http import NO_STORE
 
@@ -38,12 +39,6 @@ def html(title, body, status=200, headers=None):
         status_code=status,
         headers={"Content-Type": "text/html; charset=utf-8", **NO_STORE, **(headers or {})},
     )
-
-
-def jst(iso):
-    """An ISO 8601 moment as people in Japan read it: 2026年11月27日 12:00."""
-    moment = datetime.fromisoformat(iso).astimezone(timezone(timedelta(hours=9)))
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
 def receipt_page(receipt, consultation):

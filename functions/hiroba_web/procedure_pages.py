@@ -7,8 +7,10 @@ The forms are /procedures/status/ and /m/procedures/status/ on the site; their f
 
 from html import escape
 
+from hiroba_core.dates import format_jst as jst
+
 from . import keitai
-from .pages import error_page, html, jst
+from .pages import error_page, html
 
 FORM_PAGE = "/procedures/status/"
 MOBILE_FORM_PAGE = "/m/procedures/status/"

@@ -10,6 +10,7 @@ from pathlib import Path
 from hiroba_core import catalogue, paper_counts, tokens
 from hiroba_core.content import model
 from hiroba_core.content.escape import markdown_lines, markdown_text
+from hiroba_core.dates import JST, format_jst
 from hiroba_core.domain import Consultation
 from hiroba_core.mail import Mailer
 from hiroba_core.services import application_indicator, sending
@@ -65,7 +66,7 @@ def cmd_results(args, settings):
         f"Slug: {consultation.id}-kekka",
         f"Summary: 「{consultation.title}」に寄せられた意見の概要と県の考え方です。",
         f"Department: {consultation.department}",
-        f"Date: {datetime.now(model.JST):%Y-%m-%d}",
+        f"Date: {datetime.now(JST):%Y-%m-%d}",
         "",
         f"[{consultation.title}](/consultations/{consultation.id}/)に寄せられたご意見の概要と、"
         "それに対する県の考え方です。個人が特定される情報は掲載していません。",
@@ -161,7 +162,7 @@ def cmd_indicator(args, settings):
         f"募集を終えた案件は{data['closed_cases']}件で、1件当たりの平均は"
         + (f"{average}人・団体です。" if average is not None else "まだ計算できません。"),
         "",
-        f"表: 案件ごとの意見提出者・団体数（{model.format_jst(data['generated_at'])}時点）",
+        f"表: 案件ごとの意見提出者・団体数（{format_jst(data['generated_at'])}時点）",
         "",
         "| 案件 | 状態 | 意見提出者・団体数 |",
         "| --- | --- | ---: |",

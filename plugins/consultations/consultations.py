@@ -6,6 +6,7 @@ Open / upcoming / closed is decided with the build's now (HIROBA_NOW), like the 
 from pelican import signals
 
 from hiroba_core.content import model
+from hiroba_core.dates import format_jst
 
 
 def add_filters(pelican):
@@ -13,7 +14,7 @@ def add_filters(pelican):
     pelican.settings.setdefault("JINJA_FILTERS", {}).update(
         consultation=lambda page: model.consultation_of(page.metadata),
         consultation_state=lambda page: model.consultation_state(page.metadata, now),
-        jst=model.format_jst,
+        jst=format_jst,
     )
 
 

@@ -1,6 +1,6 @@
 """Multilingual site: a subsite per language at /<code>/, UI strings through gettext.
 
-- Languages come from HIROBA_LANGUAGES (pelicanconf); translations are Markdown files
+- Languages come from HIROBA_LANGUAGES (pelicanconf: hiroba_core.languages); translations are Markdown files
   beside their Japanese source (`x.en.md`, `Lang: en`, `Translation_key: <slug>`), which
   Pelican writes at /<code>/<section>/<slug>/.
 - Templates translate UI strings with `_()`; the catalog is chosen per page from the page's
@@ -13,7 +13,6 @@
 
 import io
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +24,8 @@ from babel.support import Translations
 from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import Generator
+
+from hiroba_core.languages import Language
 
 from .. import settings as plugin_settings
 from ..settings import Setting
@@ -59,25 +60,11 @@ SITE = "MULTILINGUAL_SITE"
 SKIP_FOLDERS = {"m", "pagefind", "theme", "feeds", "i18n", "admin"}  # admin: the web editor
 
 
-@dataclass(frozen=True)
-class Language:
-    code: str  # URL folder and the files' Lang:
-    tag: str  # BCP 47, for lang and hreflang
-    name: str  # in its own script
-    locale: str  # Babel
-
-    @property
-    def prefix(self):
-        return "" if self.code == "ja" else f"{self.code}/"
-
-    @property
-    def hreflang(self):
-        # やさしい日本語 is Japanese (lang="ja"), but a version of its own for hreflang
-        return "ja-x-easy" if self.code == "easy" else self.tag
-
-
 def languages(settings):
-    return [Language(*row) for row in settings["HIROBA_LANGUAGES"]]
+    """The site's Language objects (hiroba_core.languages), or rows of four read as such."""
+    return [
+        row if isinstance(row, Language) else Language(*row) for row in settings["HIROBA_LANGUAGES"]
+    ]
 
 
 def neutral_path(output_file, codes):

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from hiroba_core import tokens
-from hiroba_core.content.model import JST
+from hiroba_core.dates import JST
 from hiroba_core.settings import Settings
 from hiroba_core.store import dynamo
 from infra.local.stack import ROOT, LocalStack, SiteServer, site_handler

@@ -14,7 +14,7 @@ import html5lib
 import pytest
 
 from hiroba_core import catalogue, ids
-from hiroba_core.content.model import JST
+from hiroba_core.dates import JST
 from hiroba_core.errors import ValidationFailed
 from hiroba_core.services import applications
 from hiroba_core.store.procedures import ProceduresStore

@@ -15,7 +15,7 @@ and version, so two members of staff can never both change one version.
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..errors import InvalidTransition
+from .transitions import require_transition
 
 
 class ApplicationStatus(StrEnum):
@@ -114,13 +114,7 @@ class Application:
     def transition(self, new, at, by="", note=""):
         """Change the status (InvalidTransition when not allowed); returns the new Change."""
         new = ApplicationStatus(new)
-        if (self.status, new) not in TRANSITIONS:
-            raise InvalidTransition(
-                self.status.value,
-                new.value,
-                allowed=[s.value for s in next_statuses(self.status)],
-                labels={s.value: names for s, names in LABELS.items()},
-            )
+        require_transition(TRANSITIONS, self.status, new, LABELS)
         change = Change(new, at, by, note)
         self.status = new
         self.version += 1

@@ -6,8 +6,6 @@ import io
 from ..domain import CommentStatus
 from ..errors import FieldError, NotFound, ValidationFailed, VersionConflict
 from ..ids import format_receipt
-from ..store import mapping
-from ..store.uow import Cancelled
 from ..validation import PERSONAL_FIELDS, normalize
 
 MAX_RESPONSE = 8000
@@ -97,25 +95,7 @@ def _change(store, consultation_id, comment_id, staff, version, change):
         raise VersionConflict()
     old_status, old_version = comment.status, comment.version
     change(comment)
-    with store.uow() as uow:
-        uow.update(
-            mapping.comment_key(consultation_id, comment_id),
-            "SET #s = :s, #v = :v, #r = :r",
-            condition="#s = :old AND #v = :oldv",
-            values={
-                ":s": comment.status.value,
-                ":v": comment.version,
-                ":r": comment.response or "",
-                ":old": old_status.value,
-                ":oldv": old_version,
-            },
-            names={"#s": "status", "#v": "version", "#r": "response"},
-            label="comment",
-        )
-        try:
-            uow.commit()
-        except Cancelled:
-            raise VersionConflict() from None
+    store.save_comment_change(comment, old_status, old_version)
     return comment
 
 

@@ -19,7 +19,7 @@ never read for it.
 from decimal import Decimal
 
 from ..domain.application import Application, ApplicationStatus, Change
-from . import dynamo, mapping
+from . import dynamo
 from .base import TableStore, serialize
 
 APPLICATION, APPLICANT = "APPLICATION", "APPLICANT"
@@ -94,36 +94,14 @@ def application_from_item(item, personal=None):
     )
 
 
-def idempotency_to_item(key, body_hash, application, expires_at):
+def remembered(application):
     """What a replay needs to answer as the first time did (the code is derived, not kept)."""
     return {
-        **mapping.idempotency_key(IDEMPOTENCY_SCOPE, key),
-        "type": "idempotency",
-        "body_hash": body_hash,
         "reference": application.reference,
         "procedure_id": application.procedure_id,
         "fee": application.fee,
         "received_at": application.received_at,
-        "expires_at": int(expires_at),
     }
-
-
-def record_change(uow, application, old_status, old_version, change):
-    """The status change as part of `uow`: only when status and version are still the old."""
-    uow.update(
-        application_key(application.reference),
-        "SET #s = :s, #v = :v, history = list_append(history, :h)",
-        condition="#s = :old AND #v = :oldv",
-        values={
-            ":s": application.status.value,
-            ":v": application.version,
-            ":h": [change.as_dict()],
-            ":old": old_status.value,
-            ":oldv": old_version,
-        },
-        names={"#s": "status", "#v": "version"},
-        label="application",
-    )
 
 
 class ProceduresStore(TableStore):
@@ -142,8 +120,15 @@ class ProceduresStore(TableStore):
         personal = self._get(applicant_key(reference), consistent=True)
         return application_from_item(item, _unexpired(personal, now_epoch))
 
-    def get_idempotency(self, key):
-        return self._get(mapping.idempotency_key(IDEMPOTENCY_SCOPE, key), consistent=True)
+    def save_change(self, application, old_status, old_version, change):
+        """Write a status change (application.transition) and append it to the history."""
+        self._write_status(
+            application_key(application.reference),
+            (old_status, old_version),
+            (application.status, application.version),
+            also="history = list_append(history, :h)",
+            values={":h": [change.as_dict()]},
+        )
 
     def list_applications(self, procedure_id, *, now_epoch, after="", limit=100):
         """(applications oldest first, each with what the applicant wrote unless expired,
