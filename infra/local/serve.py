@@ -32,7 +32,9 @@ from .stack import LocalStack, SiteServer, site_handler
 from .web_editor import with_web_editor
 
 ROOT = Path(__file__).resolve().parents[2]
-WATCHED = ("content", "theme", "plugins", "pelicanconf.py")
+# the content folder: HIROBA_CONTENT, as in pelicanconf.py (the edit benchmark sets it)
+CONTENT = Path(os.environ.get("HIROBA_CONTENT", ROOT / "content"))
+WATCHED = (CONTENT, ROOT / "theme", ROOT / "plugins", ROOT / "pelicanconf.py")
 # the language subsites' folders: every language but the default is a folder of its own
 LANGUAGE_FOLDERS = tuple(
     lang.code for lang in languages.LANGUAGES if lang.code != languages.DEFAULT
@@ -42,8 +44,7 @@ LANGUAGE_FOLDERS = tuple(
 def snapshot():
     """(path, mtime) of every watched file: cheap enough to poll once a second."""
     state = {}
-    for name in WATCHED:
-        target = ROOT / name
+    for target in WATCHED:
         paths = target.rglob("*") if target.is_dir() else [target]
         for path in paths:
             if path.is_file() and "__pycache__" not in path.parts:
@@ -55,7 +56,7 @@ def page_sources(changed):
     """The Markdown files to build alone for `changed` paths (each with its translations,
     name.LANG.md), or None when a change needs the full build only (theme, plugins,
     settings, a registry, a deleted file)."""
-    content = ROOT / "content"
+    content = CONTENT
     sources = set()
     for name in changed:
         path = Path(name)
@@ -76,7 +77,7 @@ def build_pages(sources, overlay):
     started = time.monotonic()
     work = ROOT / ".hiroba" / "pages-next"
     shutil.rmtree(work, ignore_errors=True)
-    content = ROOT / "content"
+    content = CONTENT
     (work / "content").mkdir(parents=True)
     (work / "content" / "registry").symlink_to(content / "registry")
     for source in sources:
@@ -128,7 +129,9 @@ def prune(overlay, before):
 
 
 def build(output):
-    staging = ROOT / ".hiroba" / "output-next"
+    # beside the output (a rename does not cross file systems: HIROBA_OUTPUT may be a tmpfs)
+    work = ROOT / ".hiroba" if output == ROOT / "output" else output.parent
+    staging = work / f"{output.name}-next"
     env = {**os.environ, "HIROBA_OUTPUT": str(staging)}
     started = time.monotonic()
     result = subprocess.run(
@@ -140,7 +143,7 @@ def build(output):
     if result.returncode != 0:
         print("build failed; still serving the last good build", file=sys.stderr, flush=True)
         return False
-    previous = ROOT / ".hiroba" / "output-previous"
+    previous = work / f"{output.name}-previous"
     shutil.rmtree(previous, ignore_errors=True)
     if output.exists():
         output.rename(previous)
