@@ -232,6 +232,7 @@ def main():
         server = listen(args.host, args.port, output)
         if server is None:
             return 2
+    seen = snapshot()  # before the build: a file saved during it is built after it
     ok = build(output)
     if args.once:
         return 0 if ok else 1
@@ -244,7 +245,6 @@ def main():
     threading.Thread(target=serve, args=(server, output, apps, overlay), daemon=True).start()
     rebuilder = Rebuilder(output, overlay, stack)
     rebuilder.start()
-    seen = snapshot()
     try:
         while True:
             time.sleep(0.5)
