@@ -66,6 +66,9 @@ CATALOGUE = {
         "This link is invalid or has expired",
     ),
     "invalid-signature": (403, "通知の署名を確認できません", "The signature could not be verified"),
+    "already-paid": (409, "すでに納付済みです", "Already paid"),
+    "not-payable": (409, "お支払いいただくものはありません", "Nothing to pay"),
+    "refund-too-large": (409, "返金できる額を超えています", "More than can be refunded"),
     "document-expired": (
         410,
         "文書のダウンロード期間が過ぎました",
@@ -234,6 +237,32 @@ def from_error(error):
                 "unavailable",
                 "確認のメールを送れませんでした。登録はされていません。少し時間をおいてやり直してください。",
                 "The confirmation mail could not be sent; nothing was stored. Please retry later.",
+                headers={"Retry-After": str(error.retry_after)},
+            )
+        case errors.AlreadyPaid():
+            return Problem(
+                "already-paid",
+                "この手数料・税金はすでに納付済みです。二重に支払う必要はありません。",
+                "This fee or tax has already been paid; there is nothing more to pay.",
+            )
+        case errors.NotPayable():
+            return Problem(
+                "not-payable",
+                "この申請には、お支払いいただく手数料がありません（取下げ・却下された申請を含みます）。",
+                "There is no fee to pay for this application (or it was withdrawn or rejected).",
+            )
+        case errors.RefundTooLarge():
+            return Problem(
+                "refund-too-large",
+                f"返金できるのは、成功した支払いの残り{error.refundable:,}円までです。",
+                f"At most {error.refundable} yen of a successful payment can still be refunded.",
+                extra={"refundable": error.refundable},
+            )
+        case errors.ProviderUnavailable():
+            return Problem(
+                "unavailable",
+                "決済事業者に接続できませんでした。お支払いはまだ済んでいません。少し時間をおいてやり直してください。",
+                "The payment provider could not be reached; nothing was paid. Please retry later.",
                 headers={"Retry-After": str(error.retry_after)},
             )
         case errors.SignatureRejected():

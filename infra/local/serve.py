@@ -203,8 +203,8 @@ def serve(server, output, apps, overlay=None):
     server.serve_forever()
 
 
-def start_stack():
-    stack = LocalStack(ROOT / ".hiroba", origin_verify=True).start()
+def start_stack(site_url=None):
+    stack = LocalStack(ROOT / ".hiroba", origin_verify=True, site_url=site_url).start()
     print(
         f"APIs: /api/publishing/ and /api/procedures/ (DynamoDB {stack.dynamodb_endpoint}, "
         f"mail saved to .hiroba/mail/)\n"
@@ -212,7 +212,8 @@ def start_stack():
         f"{sys.executable} -m infra.tools token --department koho\n"
         f"send a newsletter issue: PYTHONPATH=.:functions DYNAMODB_ENDPOINT={stack.dynamodb_endpoint} "
         "HIROBA_SECRET=$(cat .hiroba/secret) "
-        f"HIROBA_MAIL={stack.mail.url} {sys.executable} -m infra.tools newsletter send 2026-11-27-weekly",
+        f"HIROBA_MAIL={stack.mail.url} {sys.executable} -m infra.tools newsletter send 2026-11-27-weekly\n"
+        f"payments: test cards and the ATM at {stack.sandbox.url}/bank/ (docs/payments.md)",
         flush=True,
     )
     return stack
@@ -238,7 +239,7 @@ def main():
         return 0 if ok else 1
     # a terminated run (not only Ctrl-C) stops the apps and servers it started
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    stack = None if args.no_api else start_stack()
+    stack = None if args.no_api else start_stack(f"http://{args.host}:{args.port}")
     apps = stack.apps if stack else {}
     overlay = ROOT / ".hiroba" / "pages"
     shutil.rmtree(overlay, ignore_errors=True)

@@ -22,6 +22,8 @@ from hiroba_core.store.newsletter import NewsletterStore
 from hiroba_core.store.procedures import ProceduresStore
 from hiroba_core.store.publishing import PublishingStore
 
+from . import payments as payment_tools
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CONTENT = Path(os.environ.get("HIROBA_CONTENT", ROOT / "content"))
@@ -276,6 +278,7 @@ def main(argv=None):
     news.add_argument("--rate", type=float, default=None, help="messages per second")
     news.add_argument("--resend-uncertain", action="store_true")
     news.add_argument("--json", action="store_true")
+    payment_tools.add_arguments(sub)
     args = parser.parse_args(argv)
     if args.command == "newsletter" and args.action == "send" and not args.issue:
         parser.error("newsletter send needs an issue id")
@@ -296,6 +299,8 @@ def main(argv=None):
         # the production key with the development site: every link would lead to 127.0.0.1
         sys.exit("newsletter: with HIROBA_SECRET_ID, set HIROBA_SITEURL to the site (https://…)")
     settings = Settings.from_env()
+    if args.command == "payments":
+        return payment_tools.run(args, settings)
     return globals()[f"cmd_{args.command}"](args, settings) or 0
 
 

@@ -1,10 +1,12 @@
-"""Template filters for consultations (意見募集): their parsed front matter and state.
+"""Template filters for consultations (意見募集): their parsed front matter and state; and
+the comment form's fields as the API checks them (hiroba_core.validation) as globals.
 
 Open / upcoming / closed is decided with the build's now (HIROBA_NOW), like the schedule.
 """
 
 from pelican import signals
 
+from hiroba_core import validation
 from hiroba_core.content import model
 from hiroba_core.dates import format_jst
 
@@ -15,6 +17,12 @@ def add_filters(pelican):
         consultation=lambda page: model.consultation_of(page.metadata),
         consultation_state=lambda page: model.consultation_state(page.metadata, now),
         jst=format_jst,
+    )
+    # the form asks what the API checks: one definition of the fields' labels and choices
+    pelican.settings.setdefault("JINJA_GLOBALS", {}).update(
+        PERSONAL_FIELDS=validation.PERSONAL_FIELDS,
+        AGE_GROUPS=validation.AGE_GROUPS,
+        MAX_ANSWER=validation.MAX_ANSWER,
     )
 
 

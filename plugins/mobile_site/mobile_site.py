@@ -37,8 +37,9 @@ SETTINGS = {
         ["bousai", "kanko"], plugin_settings.list_of_text, "分類のスラッグのリスト"
     ),
     # pages /m/ has its own version of (the status inquiry: a Shift_JIS form) or none of
+    # (paying taxes: the card and Pay-easy pages need a full browser)
     "MOBILE_SKIP_TEMPLATES": Setting(
-        ["home", "search", "a11y-results", "procedure-status"],
+        ["home", "search", "a11y-results", "procedure-status", "procedure-pay-tax"],
         plugin_settings.list_of_text,
         "テンプレート名のリスト",
     ),

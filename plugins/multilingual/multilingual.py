@@ -11,21 +11,18 @@
 - A coverage report (language x category) is written as JSON and shown on a page.
 """
 
-import io
 import json
 from datetime import datetime
 from pathlib import Path
 
 from babel.dates import format_date, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from babel.support import Translations
 from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import Generator
 
 from hiroba_core.languages import Language
+from hiroba_core.theme import load_catalogs, neutral_path
 
 from .. import settings as plugin_settings
 from ..settings import Setting
@@ -67,40 +64,6 @@ def languages(settings):
     ]
 
 
-def neutral_path(output_file, codes):
-    """'en/news/x/index.html' -> 'news/x/'; the same page's path in every language."""
-    parts = output_file.split("/")
-    if parts[0] in codes:
-        parts = parts[1:]
-    path = "/".join(parts)
-    if path.endswith("index.html"):
-        path = path[: -len("index.html")]
-    return path
-
-
-# ---------------------------------------------------------------- catalogs
-
-
-def load_catalogs(folder, langs):
-    """{code: Translations} compiled in memory from theme/translations/<locale>/…/messages.po."""
-    catalogs = {}
-    for language in langs:
-        po = Path(folder) / language_dir(language) / "LC_MESSAGES" / "messages.po"
-        if po.is_file():
-            with po.open("rb") as handle:
-                catalog = read_po(handle, locale=language_dir(language))
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            catalogs[language.code] = Translations(fp=buffer)
-    return catalogs
-
-
-def language_dir(language):
-    """The catalog folder: the Babel locale, with @easy for やさしい日本語."""
-    return "ja_JP@easy" if language.code == "easy" else language.locale
-
-
 class Site:
     """What the templates ask: the page's language, its URLs, translated strings."""
 
@@ -123,12 +86,12 @@ class Site:
 
     def gettext(self, ctx, message):
         catalog = self.catalogs.get(self.lang_of(ctx))
-        return catalog.ugettext(message) if catalog else message
+        return catalog.gettext(message) if catalog else message
 
     def ngettext(self, ctx, singular, plural, n):
         catalog = self.catalogs.get(self.lang_of(ctx))
         if catalog:
-            return catalog.ungettext(singular, plural, n)
+            return catalog.ngettext(singular, plural, n)
         return singular if n == 1 else plural
 
     def install(self, env):

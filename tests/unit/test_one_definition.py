@@ -23,7 +23,7 @@ from hiroba_core.domain import question, subscription
 from hiroba_core.domain.subscription import parse_preferences
 from hiroba_core.errors import NotOpen, ValidationFailed
 from hiroba_core.store import dynamo, mapping
-from hiroba_web import newsletter_pages, pages, procedure_pages
+from hiroba_web import newsletter_pages, procedure_pages, templates
 from infra.tools.__main__ import read_consultations
 from plugins.consultations import consultations as consultations_plugin
 from plugins.emergency import emergency
@@ -127,12 +127,14 @@ def test_the_site_and_the_apps_offer_one_language_list(settings):
     assert all(a is b for a, b in zip(switcher, languages.LANGUAGES, strict=True))
     # the apps' newsletter preferences and their validation
     assert subscription.LANGUAGES is languages.CODES
-    assert newsletter_pages.LANGUAGE_NAMES is languages.NAMES
+    assert newsletter_pages.BY_CODE is languages.BY_CODE
 
 
 def test_the_apps_newsletter_form_offers_what_the_validation_accepts():
-    form = newsletter_pages._choices(subscription.Preferences(("bousai",), "weekly", "ja"))
-    offered = re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', form)
+    subscriber = SimpleNamespace(preferences=subscription.Preferences(("bousai",), "weekly", "ja"))
+    page = newsletter_pages.preferences_page("token", subscriber, "/unsubscribe")
+    form = page.body.decode("utf-8") if isinstance(page.body, bytes) else page.body
+    offered = re.findall(r'<option value="([^"]+)"[^>]*>\s*([^<]+?)\s*</option>', form)
     assert offered == [(language.code, language.name) for language in languages.LANGUAGES]
     for code, _ in offered:
         assert parse_preferences({"topics": ["bousai"], "lang": code}).lang == code
@@ -174,7 +176,7 @@ def test_the_site_and_the_apps_format_dates_with_one_function():
     pelican = SimpleNamespace(settings={})
     consultations_plugin.add_filters(pelican)
     assert pelican.settings["JINJA_FILTERS"]["jst"] is dates.format_jst
-    assert pages.jst is procedure_pages.jst is dates.format_jst
+    assert procedure_pages.jst is templates.environment().filters["jst"] is dates.format_jst
     assert model.JST is dates.JST
     # the problem an API answers for a consultation not yet open names its window in JST
     upcoming = next(c for c in _api_consultations().values() if c.opens_at)

@@ -102,6 +102,7 @@ class Application:
     # (the status inquiry never reads it) or once expired.
     applicant: dict | None = None
     dantai: str = ""  # 全国地方公共団体コード of the procedure's 団体, fixed when received
+    paid_payment: str = ""  # the payment that paid the fee (set by the store, conditionally)
 
     def __post_init__(self):
         if not self.history:

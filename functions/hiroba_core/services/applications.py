@@ -49,6 +49,7 @@ _NO_APPLICATION = "0" * 64  # compared against when the reference is unknown: sa
 PAYMENT_LABELS = {
     "not-required": ("手数料はかかりません", "No fee"),
     "unpaid": ("未納", "Not paid"),
+    "paid": ("納付済", "Paid"),
 }
 
 
@@ -269,7 +270,9 @@ def _procedure_view(application, procedure):
 def inquiry_view(application, procedure, document_days=None):
     """What the applicant may see: status, dates, fee, and the issued document's download
     period when there is one. No applicant data, no staff notes."""
-    payment = "unpaid" if application.fee else "not-required"
+    payment = "not-required"
+    if application.fee:
+        payment = "paid" if application.paid_payment else "unpaid"
     view = {
         "reference": format_reference(application.reference),
         "procedure": _procedure_view(application, procedure),

@@ -91,6 +91,7 @@ def application_from_item(item, personal=None):
         history=[Change.from_dict(c) for c in item.get("history", [])],
         applicant=personal.get("applicant") if personal else None,
         dantai=item.get("dantai", ""),  # "" for applications received before 団体 existed
+        paid_payment=item.get("paid_payment", ""),
     )
 
 
