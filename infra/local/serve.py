@@ -100,11 +100,18 @@ def build_pages(sources, overlay):
     if result.returncode != 0:
         return False  # the full build reports the error
     built = work / "output"
+    # the sources' sections (pelicanconf.py's PATH_METADATA: news/…, pages/<section>/…):
+    # the small build also writes the pages made from the registries (procedures), which
+    # are not the edited ones and would be served incomplete
+    sections = {
+        parts[1] if parts[0] == "pages" else parts[0]
+        for parts in (source.relative_to(content).parts for source in sources)
+    }
     folders = [
         page.parent.relative_to(built)
         for page in built.glob("**/index.html")
         if page.parent != built
-        and page.relative_to(built).parts[0] not in {"m", *LANGUAGE_FOLDERS}
+        and page.relative_to(built).parts[0] in sections
         and b"data-pagefind-body" in page.read_bytes()
     ]
     for folder in folders:
