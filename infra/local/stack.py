@@ -259,6 +259,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     apps = {}  # app name -> port
     origin_verify = ""  # the value the apps expect in X-Hiroba-Origin-Verify, if any
+    overlay = None  # a folder of pages newer than the build (make run's edited pages), or None
 
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".vtt": "text/vtt"}
 
@@ -276,7 +277,9 @@ class SiteHandler(SimpleHTTPRequestHandler):
             return None
         output = Path(self.directory)
         target, status = output / path, 200
-        if not target.is_file():
+        if self.overlay and (Path(self.overlay) / path).is_file():
+            target = Path(self.overlay) / path
+        elif not target.is_file():
             # as CloudFront does (infra/aws/site.py): the site's own not-found page
             if not (output / "404.html").is_file() or (output / path).parent.is_file():
                 return None
@@ -409,9 +412,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self._route(None)
 
 
-def site_handler(output, apps):
-    """A handler class serving `output` with the apps (name -> AppProcess) behind /api/."""
+def site_handler(output, apps, overlay=None):
+    """A handler class serving `output` with the apps (name -> AppProcess) behind /api/;
+    a page in `overlay` is served instead of the one in `output`."""
     verify = next((a.env.get("HIROBA_ORIGIN_VERIFY") or "" for a in apps.values()), "")
     attributes = {"apps": {n: a.port for n, a in apps.items()}, "origin_verify": verify}
+    attributes["overlay"] = str(overlay) if overlay else None
     handler = type("Handler", (SiteHandler,), attributes)
     return partial(handler, directory=str(output))
