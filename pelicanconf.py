@@ -9,31 +9,30 @@ from pathlib import Path
 
 from unidecode import unidecode
 
+from hiroba_core import languages, theme
+
 ROOT = Path(__file__).resolve().parent
+# The frame every page has (menu, footer links, feeds, the default contact), one definition
+# shared with the apps' pages (hiroba_web.templates)
+MENU = theme.MENU
+FOOTER_LINKS = theme.FOOTER_LINKS
+SITE_DEPARTMENT = theme.SITE_DEPARTMENT
+FEED_ATOM = theme.FEED_ATOM
+FEED_RSS = theme.FEED_RSS
+TRANSLATION_FEED_ATOM = theme.TRANSLATION_FEED_ATOM
+TRANSLATION_FEED_RSS = theme.TRANSLATION_FEED_RSS
+JSON_FEED_SAVE_AS = theme.JSON_FEED_SAVE_AS
 SITENAME = "宮城県"
 SITESUBTITLE = "宮城県公式ウェブサイト"
 # Absolute, because feeds, the sitemap and canonical links need it. Pages link root-relative.
 SITEURL = os.environ.get("HIROBA_SITEURL", "http://127.0.0.1:8000")
 FEED_DOMAIN = SITEURL
 TIMEZONE = "Asia/Tokyo"
-DEFAULT_LANG = "ja"
-# The site's languages, one line each: URL code (also the files' Lang:), BCP 47 tag for
-# lang/hreflang, the language's name in its own script, Babel locale for dates and numbers.
-# Adding a language is a line here plus a catalog in theme/translations/.
-HIROBA_LANGUAGES = [
-    ("ja", "ja", "日本語", "ja_JP"),
-    ("easy", "ja", "やさしい日本語", "ja_JP"),
-    ("en", "en", "English", "en"),
-    ("zh-hans", "zh-Hans", "简体中文", "zh_Hans_CN"),
-    ("zh-hant", "zh-Hant", "繁體中文", "zh_Hant_TW"),
-    ("ko", "ko", "한국어", "ko_KR"),
-    ("pt-br", "pt-BR", "Português", "pt_BR"),
-    ("es", "es", "Español", "es"),
-    ("vi", "vi", "Tiếng Việt", "vi_VN"),
-    ("tl", "tl", "Tagalog", "fil_PH"),
-    ("ne", "ne", "नेपाली", "ne_NP"),
-    ("id", "id", "Bahasa Indonesia", "id_ID"),
-]
+DEFAULT_LANG = languages.DEFAULT
+# The site's languages (code, BCP 47 tag, name, Babel locale), the same list the apps offer
+# and check: adding a language is a line in hiroba_core/languages.py plus a catalog in
+# theme/translations/.
+HIROBA_LANGUAGES = languages.LANGUAGES
 
 # 多言語化のルール: the categories whose every notice must exist in these languages
 # ("all" = every language above). A missing translation stops the build.
@@ -112,16 +111,12 @@ PAGINATION_PATTERNS = (
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
 )
 
-# the site's feeds carry the Japanese notices; each language has its own (below)
-FEED_ATOM = "feeds/all.atom.xml"
-FEED_RSS = "feeds/all.rss.xml"
+# the site's feeds (FEED_ATOM, FEED_RSS, TRANSLATION_FEED_*) are in hiroba_core.theme
 FEED_ALL_ATOM = FEED_ALL_RSS = None
 CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
 CATEGORY_FEED_RSS = "feeds/{slug}.rss.xml"
 TAG_FEED_ATOM = TAG_FEED_RSS = None
 AUTHOR_FEED_ATOM = AUTHOR_FEED_RSS = None
-TRANSLATION_FEED_ATOM = "{lang}/feeds/all.atom.xml"
-TRANSLATION_FEED_RSS = "{lang}/feeds/all.rss.xml"
 FEED_MAX_ITEMS = 50
 RSS_FEED_SUMMARY_ONLY = True
 
@@ -198,16 +193,6 @@ def _(text):
     return text
 
 
-MENU = [
-    (_("お知らせ"), "/news/"),
-    (_("手続き・電子申請"), "/procedures/"),
-    (_("電子自治体化の推進"), "/policy/"),
-    (_("インターネット放送局"), "/category/hosokyoku/"),
-    (_("県内の市町村"), "/municipalities/"),
-    (_("意見募集"), "/consultations/"),
-]
-
-JSON_FEED_SAVE_AS = "feeds/notices.json"
 # 手続き・電子申請 (plugins/procedure_pages): pages from registry/procedures.toml in these
 # languages (the others get the fallback page), and the plan's indicators as open data.
 PROCEDURE_PAGES_URL = "procedures/"
@@ -222,7 +207,6 @@ NEWSLETTER_TOPICS = {
     "kensei": {"name": _("県政"), "categories": ["県政・行財政"], "tags": ["知事記者会見"]},
 }
 DEFAULT_METADATA = {"order": "99"}  # section indexes sort by Order, then by slug
-SITE_DEPARTMENT = "koho"  # whose contact block index pages show
 # URL section -> (name, index URL) for breadcrumbs
 SECTIONS = {
     "news": (_("お知らせ"), "/news/"),
@@ -233,18 +217,6 @@ SECTIONS = {
     "consultations": (_("意見募集"), "/consultations/"),
     "procedures": (_("手続き・電子申請"), "/procedures/"),
 }
-
-FOOTER_LINKS = [
-    (_("メルマガ・みやぎ"), "/newsletter/"),
-    (_("このサイトについて"), "/about/site-policy/"),
-    (_("個人情報の取扱い"), "/about/privacy/"),
-    (_("オープンデータ"), "/about/open-data/"),
-    (_("サイトの使い方"), "/about/help/"),
-    (_("ウェブアクセシビリティ方針"), "/about/accessibility/"),
-    (_("携帯電話版（ポケットみやぎ）"), "/m/"),
-    (_("サイト内検索"), "/search/"),
-    (_("分類の一覧"), "/category/"),
-]
 
 # The latest run of `make a11y-report`, rendered on the accessibility pages.
 _A11Y = Path(PATH) / "registry" / "a11y-results.json"

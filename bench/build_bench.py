@@ -31,6 +31,8 @@ import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from hiroba_core.dates import format_date_ja
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 SITES = BENCH / "sites"
@@ -169,7 +171,7 @@ class SiteWriter:
             day += timedelta(days=self.rng.randint(1, 9))
             hour = self.rng.choice((10, 13, 14))
             when = (
-                f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}曜日）"
+                f"{format_date_ja(day)}（{WEEKDAYS[day.weekday()]}曜日）"
                 f"{hour}時から{hour + 2}時まで"
             )
             rows.append(f"| {when} | {self.rng.choice(VENUES)} |")

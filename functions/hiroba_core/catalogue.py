@@ -25,15 +25,13 @@ from .domain.procedure import (
     APPLICANT_FIELDS,
     APPLICANT_KINDS,
     CATEGORIES,
-    FIELD_MODES,
-    KINDS,
     LIFE_EVENTS,
     MAX_ATTACHMENTS,
     MAX_TEXT,
     Attachment,
     Procedure,
-    Question,
 )
+from .domain.question import FIELD_MODES, KINDS, Question
 from .signatures.templates import TEMPLATES
 
 FILE_NAME = "procedures.toml"

@@ -121,6 +121,28 @@ class SameApprover(DomainError):
     """The approver of a proposal is the member of staff who proposed it."""
 
 
+class AlreadyPaid(DomainError):
+    """The fee or the tax notice is already paid."""
+
+
+class NotPayable(DomainError):
+    """Nothing to pay: no fee, or an application that was withdrawn or rejected."""
+
+
+class RefundTooLarge(DomainError):
+    """More than what may still be refunded (only a successful payment's, less refunds)."""
+
+    def __init__(self, refundable):
+        super().__init__(refundable)
+        self.refundable = refundable
+
+
+class ProviderUnavailable(DomainError):
+    """The payment provider could not be reached or answered nonsense; nothing decided."""
+
+    retry_after = 30
+
+
 class DocumentUnavailable(DomainError):
     """The document of a completed application could not be signed (no signer or font)."""
 

@@ -7,6 +7,7 @@ validation problems list per-field `errors`. Messages never contain personal dat
 from dataclasses import dataclass, field
 
 from . import errors
+from .dates import format_jst
 from .signatures.causes import CAUSES as SIGNATURE_CAUSES
 
 TYPE_BASE = "https://hiroba.pref.miyagi.jp/problems/"
@@ -75,6 +76,9 @@ CATALOGUE = {
         "This link is invalid or has expired",
     ),
     "invalid-signature": (403, "通知の署名を確認できません", "The signature could not be verified"),
+    "already-paid": (409, "すでに納付済みです", "Already paid"),
+    "not-payable": (409, "お支払いいただくものはありません", "Nothing to pay"),
+    "refund-too-large": (409, "返金できる額を超えています", "More than can be refunded"),
     "document-expired": (
         410,
         "文書のダウンロード期間が過ぎました",
@@ -126,9 +130,7 @@ class Problem(Exception):
 
 
 def _jst(moment):
-    if moment is None:
-        return "（未定）"
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+    return format_jst(moment) or "（未定）"
 
 
 def from_error(error):
@@ -259,6 +261,32 @@ def from_error(error):
                 "same-approver",
                 "自分が起案したものは決裁できません。ほかの決裁者に依頼してください。",
                 "You proposed this change; another approver must decide it.",
+            )
+        case errors.AlreadyPaid():
+            return Problem(
+                "already-paid",
+                "この手数料・税金はすでに納付済みです。二重に支払う必要はありません。",
+                "This fee or tax has already been paid; there is nothing more to pay.",
+            )
+        case errors.NotPayable():
+            return Problem(
+                "not-payable",
+                "この申請には、お支払いいただく手数料がありません（取下げ・却下された申請を含みます）。",
+                "There is no fee to pay for this application (or it was withdrawn or rejected).",
+            )
+        case errors.RefundTooLarge():
+            return Problem(
+                "refund-too-large",
+                f"返金できるのは、成功した支払いの残り{error.refundable:,}円までです。",
+                f"At most {error.refundable} yen of a successful payment can still be refunded.",
+                extra={"refundable": error.refundable},
+            )
+        case errors.ProviderUnavailable():
+            return Problem(
+                "unavailable",
+                "決済事業者に接続できませんでした。お支払いはまだ済んでいません。少し時間をおいてやり直してください。",
+                "The payment provider could not be reached; nothing was paid. Please retry later.",
+                headers={"Retry-After": str(error.retry_after)},
             )
         case errors.SignatureRejected():
             return signature_rejected(error.verdict)

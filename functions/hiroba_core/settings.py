@@ -93,6 +93,19 @@ class Settings:
     # The procedure catalogue (procedures.toml); None: the copy shipped with hiroba_core,
     # else content/registry/procedures.toml of the repository.
     procedures_catalogue: str | None = None
+    # Payments (公金収納): which provider takes cards ("sandbox-card" locally, "stripe"), the
+    # sandboxes' addresses and keys (infra/local/sandbox_payments.py), Stripe's keys, the
+    # 団体's Pay-easy 収納機関番号, and how long an unfinished payment lives.
+    card_provider: str = "sandbox-card"
+    card_acquirer_url: str = ""
+    card_acquirer_key: str = ""
+    payeasy_url: str = ""
+    payeasy_key: str = ""
+    payeasy_collector: str = "99041"  # a sandbox number; the network assigns the real one
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    card_minutes: int = 90  # a started card payment expires after this
+    payeasy_days: int = 14  # Pay-easy numbers are valid until the end of this day (JST)
     # Issued documents (docs/signatures.md): the private bucket they are kept in, its
     # endpoint (None: AWS's; the local stack's moto server), and the days a resident may
     # download one after it was issued.
@@ -168,6 +181,16 @@ class Settings:
             ),
             address_mail_limit=_int(env, "HIROBA_ADDRESS_MAIL_LIMIT", cls.address_mail_limit),
             procedures_catalogue=env.get("HIROBA_PROCEDURES_CATALOGUE") or None,
+            card_provider=env.get("HIROBA_CARD_PROVIDER") or cls.card_provider,
+            card_acquirer_url=env.get("HIROBA_CARD_ACQUIRER_URL", ""),
+            card_acquirer_key=env.get("HIROBA_CARD_ACQUIRER_KEY", ""),
+            payeasy_url=env.get("HIROBA_PAYEASY_URL", ""),
+            payeasy_key=env.get("HIROBA_PAYEASY_KEY", ""),
+            payeasy_collector=env.get("HIROBA_PAYEASY_COLLECTOR") or cls.payeasy_collector,
+            stripe_secret_key=env.get("HIROBA_STRIPE_SECRET_KEY", ""),
+            stripe_webhook_secret=env.get("HIROBA_STRIPE_WEBHOOK_SECRET", ""),
+            card_minutes=_int(env, "HIROBA_CARD_MINUTES", cls.card_minutes),
+            payeasy_days=_int(env, "HIROBA_PAYEASY_DAYS", cls.payeasy_days),
             documents_bucket=env.get("HIROBA_DOCUMENTS_BUCKET", cls.documents_bucket),
             s3_endpoint=env.get("HIROBA_S3_ENDPOINT") or None,
             document_days=_int(env, "HIROBA_DOCUMENT_DAYS", cls.document_days),

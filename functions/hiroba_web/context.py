@@ -8,6 +8,7 @@ from hiroba_core.mail import Mailer
 from hiroba_core.settings import Settings
 from hiroba_core.store.documents import DocumentStore
 from hiroba_core.store.newsletter import NewsletterStore
+from hiroba_core.store.payments import PaymentsStore
 from hiroba_core.store.procedures import ProceduresStore
 from hiroba_core.store.publishing import PublishingStore
 
@@ -46,6 +47,11 @@ def newsletter_store():
 @lru_cache(maxsize=1)
 def procedures_store():
     return ProceduresStore(settings())
+
+
+@lru_cache(maxsize=1)
+def payments_store():
+    return PaymentsStore(settings())
 
 
 def catalogue():

@@ -2,6 +2,7 @@
 
 import functools
 import hmac
+import inspect
 import ipaddress
 import json
 import logging
@@ -124,17 +125,49 @@ def client_address(request, settings):
     return request.context.get("identity", {}).get("sourceIp", "unknown")
 
 
-def api(view):
-    """Translate Problem and DomainError raised by a view; anything else becomes a bare 500."""
+def reads_html(request):
+    """A browser (a link opened from a mail, a page's form): it asks for HTML."""
+    return "text/html" in (request.headers.get("accept") or "").lower()
 
+
+def always(request):
+    """Pages only: links from mails, feature phones."""
+    return True
+
+
+def api(target=None, *, page=None, browser=wants_html):
+    """The one decorator of every route: a Problem or DomainError the view raises becomes
+    problem+json; anything else a bare 500 (the route and the exception's type are logged,
+    never the request: it may hold personal data). Routes never catch them themselves.
+
+        @bp.route(...)
+        @api                                  # JSON only
+        @api(bp, page=error_page)             # browsers that posted a form get a page
+        @api(bp, page=error_page, browser=always)   # everyone gets the page
+
+    `page(problem, *route args)` answers when `browser(bp.current_request)` holds; what
+    the page itself raises is answered as problem+json."""
+    if inspect.isfunction(target):
+        return _answering(target)  # used bare, as @api
+    return lambda view: _answering(view, target, page, browser)
+
+
+def as_problem(error):
+    return error if isinstance(error, problems.Problem) else problems.from_error(error)
+
+
+def _answering(view, source=None, page=None, browser=wants_html):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         try:
-            return view(*args, **kwargs)
-        except problems.Problem as problem:
-            return problem_response(problem)
-        except DomainError as error:
-            return problem_response(problems.from_error(error))
+            try:
+                return view(*args, **kwargs)
+            except (problems.Problem, DomainError) as error:
+                if page is None or not browser(source.current_request):
+                    raise
+                return page(as_problem(error), *args, **kwargs)
+        except (problems.Problem, DomainError) as error:
+            return problem_response(as_problem(error))
         except Exception:
             # The exception type and the route only: request bodies may hold personal data.
             logger.exception("unhandled error in %s", view.__name__)

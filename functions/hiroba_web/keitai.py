@@ -7,37 +7,24 @@ is Japanese this module and the catalogue control (JIS X 0208; tests check every
 message) and is encoded strictly with cp932, the Shift_JIS handsets read; nothing the sender
 typed is echoed except a normalised reference number. Forms arrive percent-encoded from a
 Shift_JIS page and are decoded as cp932 (undecodable bytes become U+FFFD, never an error).
+The pages are templates of theme/templates/mobile/ (app.html and its XHTML Basic components,
+components/mobile_*), rendered by hiroba_web.templates with autoescape.
 The bytes reach the handset through http.binary_html.
 """
 
-from html import escape
 from urllib.parse import parse_qsl
 
 from chalice import Response
 
 from hiroba_core import problems
 
+from . import templates
 from .http import FORM, MAX_BODY, NO_STORE, media_type
 
 ENCODING = "cp932"
 CONTENT_TYPE = "text/html; charset=Shift_JIS"
 MAX_BYTES = 10 * 1024
 HOME = ("/m/", "トップ", "0")
-_HEAD = """<?xml version="1.0" encoding="Shift_JIS"?>
-<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML Basic 1.0//EN" "http://www.w3.org/TR/xhtml-basic/xhtml-basic10.dtd">
-<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="ja">
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS" />
-<title>{title} - ポケットみやぎ</title>
-</head>
-<body>
-<div>ポケットみやぎ（宮城県）</div>
-"""
-_FOOT = """<p>{links}</p>
-<div>宮城県 022-211-2111（代表）</div>
-</body>
-</html>
-"""
 
 
 def read_form(request):
@@ -57,22 +44,14 @@ def _cp932(text):
     return text.encode("latin-1").decode(ENCODING, "replace")
 
 
-def link(href, text, key):
-    return f'<a href="{escape(href)}" accesskey="{key}">[{key}]{escape(text)}</a>'
+def page(template, links=(), status=200, headers=None, **context):
+    """A whole handset page (a template of theme/templates/mobile/, on mobile/app.html) as
+    a Response whose body is cp932 bytes.
 
-
-def page(title, body, links=(), status=200, headers=None):
-    """A whole handset page as a Response whose body is cp932 bytes.
-
-    `body` is XHTML (escaped by the caller); `links` are (href, text, accesskey), [0] トップ
-    is added last. Raises UnicodeEncodeError for text outside cp932 and ValueError over
-    MAX_BYTES: both are programming errors the tests catch, never the sender's input."""
-    keys = [*links, HOME]
-    html = (
-        _HEAD.format(title=escape(title))
-        + body
-        + _FOOT.format(links="<br />\n".join(link(*k) for k in keys))
-    )
+    `links` are (href, text, accesskey), [0] トップ is added last. Raises
+    UnicodeEncodeError for text outside cp932 and ValueError over MAX_BYTES: both are
+    programming errors the tests catch, never the sender's input."""
+    html = templates.render(template, keys=[*links, HOME], **context)
     data = html.encode(ENCODING)
     if len(data) > MAX_BYTES:
         raise ValueError(f"handset page of {len(data)} bytes (limit {MAX_BYTES})")
@@ -83,15 +62,14 @@ def page(title, body, links=(), status=200, headers=None):
     )
 
 
-def lines(items):
-    """Short lines in one paragraph, as handsets show them best."""
-    return "<p>" + "<br />\n".join(items) + "</p>\n"
-
-
 def error_page(problem, again):
     """The problem in plain text: its title, its detail and each field's message."""
     data = problem.body()
-    body = f"<h1>{escape(data['title'])}</h1>\n<p>{escape(data['detail'])}</p>\n"
-    if data.get("errors"):
-        body += lines(f"・{escape(e['message'])}" for e in data["errors"])
-    return page(data["title"], body, [again], status=problem.status, headers=problem.headers)
+    return page(
+        "mobile/app-error.html",
+        [again],
+        status=problem.status,
+        headers=problem.headers,
+        title=data["title"],
+        problem=data,
+    )

@@ -11,14 +11,14 @@ import os
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
+from hiroba_core.dates import JST
 from infra.a11y import criteria, gate
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "content" / "registry" / "a11y-results.json"
-JST = timezone(timedelta(hours=9))
 
 
 def criteria_table(rules, audit, keyboard_ok):

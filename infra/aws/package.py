@@ -4,7 +4,9 @@ The app folder is copied to .hiroba/build/<app>/, the shared libraries (hiroba_c
 hiroba_web) are copied into its vendor/ (never committed) with the data hiroba_core reads
 (the procedure catalogue, content/registry/procedures.toml with dantai.toml and
 departments.toml it is checked against -> hiroba_core/data/; the IPAex Gothic font issued
-documents embed, from Debian's fonts-ipaexfont-gothic, with its licence), its IAM
+documents embed, from Debian's fonts-ipaexfont-gothic, with its licence) and the theme the
+apps render their pages with (theme/templates, and theme/translations compiled to .mo
+files), its IAM
 policy and its stage settings (throttling) are written from infra/aws/template.py, and
 `chalice package --stage prod` writes a SAM template and a deployment zip into OUT_DIR.
 boto3 comes from the Lambda runtime and is not bundled.
@@ -48,6 +50,7 @@ def prepare(app, build_root=None):
     for source, target in DATA.items():
         (build / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / source, build / target)
+    copy_theme(build / "vendor" / "theme")
     if app == "procedures":  # the app that renders documents (hiroba_core.signatures)
         fonts = build / "vendor" / "hiroba_core" / "data" / "fonts"
         fonts.mkdir(parents=True, exist_ok=True)
@@ -58,6 +61,21 @@ def prepare(app, build_root=None):
     stage_file = build / ".chalice" / "stage-settings.json"
     stage_file.write_text(json.dumps(stage_settings(app), indent=2) + "\n", "utf-8")
     return build
+
+
+def copy_theme(target):
+    """theme/templates as they are, and every UI catalog compiled (the Lambda has no Babel):
+    hiroba_web.templates finds them beside hiroba_web/."""
+    from hiroba_core.languages import LANGUAGES
+    from hiroba_core.theme import catalog_dir, compile_po
+
+    shutil.copytree(ROOT / "theme" / "templates", target / "templates")
+    for language in LANGUAGES:
+        folder = Path("translations") / catalog_dir(language) / "LC_MESSAGES"
+        po = ROOT / "theme" / folder / "messages.po"
+        if po.is_file():
+            (target / folder).mkdir(parents=True, exist_ok=True)
+            (target / folder / "messages.mo").write_bytes(compile_po(po, catalog_dir(language)))
 
 
 def package(app, out, build_root=None):

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 OUTPUT = Path(__file__).with_name("template.json")
 # No DeleteItem: the apps never delete (records end by TTL or change state). The one
-# delete in the store, NewsletterStore.release, runs in `python -m infra.tools newsletter send`
-# with the operator's credentials, not in a Lambda (tests/unit/test_hosting.py checks).
+# delete in the store, NewsletterStore.release (a Delete in its unit of work), runs in
+# `python -m infra.tools newsletter send` with the operator's credentials, not in an app's
+# Lambda (tests/unit/test_hosting.py checks).
 DYNAMODB_ACTIONS = [
     "dynamodb:GetItem",
     "dynamodb:PutItem",

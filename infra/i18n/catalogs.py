@@ -25,11 +25,12 @@ TEMPLATE = FOLDER / "messages.pot"
 def configured_languages():
     from pelican.settings import read_settings
 
-    from plugins.multilingual.multilingual import language_dir, languages
+    from hiroba_core.theme import catalog_dir
+    from plugins.multilingual.multilingual import languages
 
     settings = read_settings(str(ROOT / "pelicanconf.py"))
     return [
-        (language.code, language_dir(language))
+        (language.code, catalog_dir(language))
         for language in languages(settings)
         if language.code != settings["DEFAULT_LANG"]
     ]
@@ -66,7 +67,7 @@ def extract(target=TEMPLATE):
         "--sort-output",
         "--omit-header",
         "--ignore-dirs",
-        ".* _* node_modules output bench tests functions content",
+        ".* _* node_modules output bench tests content",
         "-o",
         str(target),
         ".",

@@ -6,7 +6,7 @@ into the file, and it passes the same content rules as an editor's notice.
 
 import re
 
-from hiroba_core.content.model import JST
+from hiroba_core.dates import JST, format_date_ja
 
 from .reports import PREFECTURE
 
@@ -38,7 +38,7 @@ def front_value(value):
 
 def when(moment):
     local = moment.astimezone(JST)
-    return f"{local.year}年{local.month}月{local.day}日{local.hour}時{local.minute:02d}分"
+    return f"{format_date_ja(local)}{local.hour}時{local.minute:02d}分"
 
 
 def stamp(moment):

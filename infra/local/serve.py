@@ -3,6 +3,11 @@
 Each build runs in a fresh process into a staging folder and replaces output/ only when
 it succeeds, so a content error is printed and the last good site keeps being served.
 
+Saving Markdown under content/ first builds that file alone (with its translations, against
+the registries) into .hiroba/pages/, which is served before output/: the edited page, in
+every language and on /m/, is live in seconds. The full rebuild runs in the background and
+catches up the lists, feeds and search; once it is in place the older edited pages go.
+
 The same origin also serves the APIs (infra/local/stack.py): /api/publishing/* and
 /api/procedures/* are proxied to the two Chalice apps, which use a local DynamoDB server
 (moto, unless DYNAMODB_ENDPOINT is set) and send mail to an SMTP sink that saves every
@@ -21,19 +26,26 @@ import threading
 import time
 from pathlib import Path
 
+from hiroba_core import languages
+
 from .cognito import MOTO_TOTP_SECRET, STAFF
 from .stack import LocalStack, SiteServer, site_handler
 from .web_editor import with_web_editor
 
 ROOT = Path(__file__).resolve().parents[2]
-WATCHED = ("content", "theme", "plugins", "pelicanconf.py")
+# the content folder: HIROBA_CONTENT, as in pelicanconf.py (the edit benchmark sets it)
+CONTENT = Path(os.environ.get("HIROBA_CONTENT", ROOT / "content"))
+WATCHED = (CONTENT, ROOT / "theme", ROOT / "plugins", ROOT / "pelicanconf.py")
+# the language subsites' folders: every language but the default is a folder of its own
+LANGUAGE_FOLDERS = tuple(
+    lang.code for lang in languages.LANGUAGES if lang.code != languages.DEFAULT
+)
 
 
 def snapshot():
     """(path, mtime) of every watched file: cheap enough to poll once a second."""
     state = {}
-    for name in WATCHED:
-        target = ROOT / name
+    for target in WATCHED:
         paths = target.rglob("*") if target.is_dir() else [target]
         for path in paths:
             if path.is_file() and "__pycache__" not in path.parts:
@@ -41,8 +53,93 @@ def snapshot():
     return state
 
 
+def page_sources(changed):
+    """The Markdown files to build alone for `changed` paths (each with its translations,
+    name.LANG.md), or None when a change needs the full build only (theme, plugins,
+    settings, a registry, a deleted file)."""
+    content = CONTENT
+    sources = set()
+    for name in changed:
+        path = Path(name)
+        if path.suffix != ".md" or not path.is_file() or content not in path.parents:
+            return None
+        if path.relative_to(content).parts[0] == "registry":
+            return None
+        stem = path.name.split(".", 1)[0]
+        sources |= {p for p in path.parent.glob(f"{stem}.*") if p.suffix == ".md"}
+    return sorted(sources) or None
+
+
+def build_pages(sources, overlay):
+    """Build `sources` alone and put their pages (every language, /m/) in `overlay`.
+
+    The pages are the ones the small build writes with data-pagefind-body (a notice or a
+    page, not a list), at the same path in each language folder and under /m/."""
+    started = time.monotonic()
+    work = ROOT / ".hiroba" / "pages-next"
+    shutil.rmtree(work, ignore_errors=True)
+    content = CONTENT
+    (work / "content").mkdir(parents=True)
+    (work / "content" / "registry").symlink_to(content / "registry")
+    for source in sources:
+        link = work / "content" / source.relative_to(content)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(source)
+    env = {
+        **os.environ,
+        "HIROBA_CONTENT": str(work / "content"),
+        "HIROBA_OUTPUT": str(work / "output"),
+        "HIROBA_SEARCH_INDEX": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pelican", "-s", str(ROOT / "pelicanconf.py"), "-q"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        return False  # the full build reports the error
+    built = work / "output"
+    # the sources' sections (pelicanconf.py's PATH_METADATA: news/…, pages/<section>/…):
+    # the small build also writes the pages made from the registries (procedures), which
+    # are not the edited ones and would be served incomplete
+    sections = {
+        parts[1] if parts[0] == "pages" else parts[0]
+        for parts in (source.relative_to(content).parts for source in sources)
+    }
+    folders = [
+        page.parent.relative_to(built)
+        for page in built.glob("**/index.html")
+        if page.parent != built
+        and page.relative_to(built).parts[0] in sections
+        and b"data-pagefind-body" in page.read_bytes()
+    ]
+    for folder in folders:
+        for prefix in ["", "m/", *(f"{code}/" for code in LANGUAGE_FOLDERS)]:
+            for page in sorted((built / f"{prefix}{folder}").glob("**/index.html")):
+                target = overlay / page.relative_to(built)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(page, target)
+    shutil.rmtree(work, ignore_errors=True)
+    print(
+        f"page live in {time.monotonic() - started:.1f} s: {', '.join(map(str, folders))}",
+        flush=True,
+    )
+    return True
+
+
+def prune(overlay, before):
+    """Drop the edited pages older than `before` (a full build that started later has them)."""
+    for page in overlay.glob("**/index.html") if overlay.is_dir() else []:
+        if page.stat().st_mtime < before:
+            page.unlink()
+
+
 def build(output):
-    staging = ROOT / ".hiroba" / "output-next"
+    # beside the output (a rename does not cross file systems: HIROBA_OUTPUT may be a tmpfs)
+    work = ROOT / ".hiroba" if output == ROOT / "output" else output.parent
+    staging = work / f"{output.name}-next"
     env = {**os.environ, "HIROBA_OUTPUT": str(staging)}
     started = time.monotonic()
     result = subprocess.run(
@@ -54,7 +151,7 @@ def build(output):
     if result.returncode != 0:
         print("build failed; still serving the last good build", file=sys.stderr, flush=True)
         return False
-    previous = ROOT / ".hiroba" / "output-previous"
+    previous = work / f"{output.name}-previous"
     shutil.rmtree(previous, ignore_errors=True)
     if output.exists():
         output.rename(previous)
@@ -62,6 +159,24 @@ def build(output):
     shutil.rmtree(previous, ignore_errors=True)
     print(f"built in {time.monotonic() - started:.1f} s", flush=True)
     return True
+
+
+class Rebuilder(threading.Thread):
+    """Runs the full build in the background, once more if files changed meanwhile."""
+
+    def __init__(self, output, overlay, stack):
+        super().__init__(daemon=True)
+        self.output, self.overlay, self.stack = output, overlay, stack
+        self.wanted = threading.Event()
+
+    def run(self):
+        while True:
+            self.wanted.wait()
+            self.wanted.clear()
+            started = time.time()
+            if build(self.output) and self.stack:
+                self.stack.sync()
+            prune(self.overlay, started)
 
 
 def listen(host, port, output):
@@ -87,29 +202,30 @@ def listen(host, port, output):
         return None
 
 
-def serve(server, output, apps):
+def serve(server, output, apps, overlay=None):
     # the web editor (/admin/) reads and writes content/ of this working tree
-    server.RequestHandlerClass = with_web_editor(site_handler(output, apps), ROOT)
+    server.RequestHandlerClass = with_web_editor(site_handler(output, apps, overlay), ROOT)
     host, port = server.server_address[:2]
     print(f"serving http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     print(f"web editor: http://{host}:{port}/admin/ (saves to content/)", flush=True)
     server.serve_forever()
 
 
-def start_stack(port=8000):
-    stack = LocalStack(ROOT / ".hiroba", origin_verify=True).start()
+def start_stack(site_url="http://127.0.0.1:8000"):
+    stack = LocalStack(ROOT / ".hiroba", origin_verify=True, site_url=site_url).start()
     print(
         f"APIs: /api/publishing/ and /api/procedures/ (DynamoDB {stack.dynamodb_endpoint}, "
         f"mail saved to .hiroba/mail/)\n"
-        f"staff console: http://127.0.0.1:{port}/staff/ — users {', '.join(u for u, *_ in STAFF)}"
+        f"staff console: {site_url}/staff/ — users {', '.join(u for u, *_ in STAFF)}"
         f" (docs/staff.md: 団体, role, department), password in .hiroba/staff-password,"
         f" code from an authenticator with the secret {MOTO_TOTP_SECRET.upper()}"
         f" or `{sys.executable} -m infra.local.cognito code`\n"
-        f"staff token: PYTHONPATH=.:functions HIROBA_JWT_SECRET=$(cat .hiroba/jwt-secret) "
+        f"staff token: HIROBA_JWT_SECRET=$(cat .hiroba/jwt-secret) "
         f"{sys.executable} -m infra.tools token --department koho\n"
-        f"send a newsletter issue: PYTHONPATH=.:functions DYNAMODB_ENDPOINT={stack.dynamodb_endpoint} "
+        f"send a newsletter issue: DYNAMODB_ENDPOINT={stack.dynamodb_endpoint} "
         "HIROBA_SECRET=$(cat .hiroba/secret) "
-        f"HIROBA_MAIL={stack.mail.url} {sys.executable} -m infra.tools newsletter send 2026-11-27-weekly",
+        f"HIROBA_MAIL={stack.mail.url} {sys.executable} -m infra.tools newsletter send 2026-11-27-weekly\n"
+        f"payments: test cards and the ATM at {stack.sandbox.url}/bank/ (docs/payments.md)",
         flush=True,
     )
     return stack
@@ -129,23 +245,30 @@ def main():
         server = listen(args.host, args.port, output)
         if server is None:
             return 2
+    seen = snapshot()  # before the build: a file saved during it is built after it
     ok = build(output)
     if args.once:
         return 0 if ok else 1
     # a terminated run (not only Ctrl-C) stops the apps and servers it started
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    stack = None if args.no_api else start_stack(args.port)
+    stack = None if args.no_api else start_stack(f"http://{args.host}:{args.port}")
     apps = stack.apps if stack else {}
-    threading.Thread(target=serve, args=(server, output, apps), daemon=True).start()
-    seen = snapshot()
+    overlay = ROOT / ".hiroba" / "pages"
+    shutil.rmtree(overlay, ignore_errors=True)
+    threading.Thread(target=serve, args=(server, output, apps, overlay), daemon=True).start()
+    rebuilder = Rebuilder(output, overlay, stack)
+    rebuilder.start()
     try:
         while True:
-            time.sleep(1)
+            time.sleep(0.5)
             current = snapshot()
             if current != seen:
+                changed = {p for p in current.keys() | seen.keys() if current.get(p) != seen.get(p)}
                 seen = current
-                if build(output) and stack:
-                    stack.sync()
+                sources = page_sources(changed)
+                if sources:
+                    build_pages(sources, overlay)
+                rebuilder.wanted.set()
     except KeyboardInterrupt:
         return 0
     finally:

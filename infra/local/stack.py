@@ -1,6 +1,6 @@
 """The local API stack behind `make run` (and the tests): DynamoDB server, tables, both
-Chalice apps over HTTP, an SMTP sink, and a reverse proxy for /api/<app>/ on the site's
-origin.
+Chalice apps over HTTP, an SMTP sink, the sandbox card acquirer and Pay-easy bank
+(sandbox_payments.py), and a reverse proxy for /api/<app>/ on the site's origin.
 
     stack = LocalStack(ROOT / ".hiroba").start()     # everything on 127.0.0.1, free ports
     handler = site_handler(output_dir, stack.apps)   # static files + /api/* proxied
@@ -25,7 +25,7 @@ from hiroba_core import emergency_region as banner
 from hiroba_core import security_headers
 
 from ..edge import headers as edge_headers
-from . import test_ca
+from . import sandbox_payments, test_ca
 from .cognito import StaffPool
 from .dynamodb import LocalDynamoDB
 
@@ -145,6 +145,7 @@ class LocalStack:
         secret=None,
         content=None,
         origin_verify=False,
+        site_url=None,
     ):
         self.state_dir = Path(state_dir)
         self.content = content  # None: content/ of the repository
@@ -154,7 +155,12 @@ class LocalStack:
         # links, tickets and keyed hashes: random per checkout, never a value in the repository
         self.secret = self._local_secret("secret")
         self.origin_verify = self._local_secret("origin-verify") if origin_verify else ""
-        self.dynamodb = self.mail = self.staff_pool = None
+        # the sandboxes sign their notifications and check our requests with this key
+        self.payments_key = self._local_secret("payments-key")
+        # where residents' browsers reach the site (and the apps behind /api/); None: the
+        # apps' default. Notifications go through it when given, as in production.
+        self.site_url = site_url
+        self.dynamodb = self.mail = self.sandbox = self.staff_pool = None
         self.apps = {}
 
     def _local_secret(self, name, prefix=""):
@@ -176,6 +182,11 @@ class LocalStack:
             "HIROBA_SECRET": self.secret,
             "HIROBA_ORIGIN_VERIFY": self.origin_verify,
             "HIROBA_MAIL": self.mail.url if self.mail else "",
+            "HIROBA_CARD_ACQUIRER_URL": self.sandbox.url if self.sandbox else "",
+            "HIROBA_CARD_ACQUIRER_KEY": self.payments_key,
+            "HIROBA_PAYEASY_URL": self.sandbox.url if self.sandbox else "",
+            "HIROBA_PAYEASY_KEY": self.payments_key,
+            **({"HIROBA_SITEURL": self.site_url} if self.site_url else {}),
             # issued documents in the S3 of the same moto server, signed by the test CA's
             # 団体 certificate; signatures checked against the test root (infra/local/test_ca.py)
             "HIROBA_S3_ENDPOINT": self.dynamodb_endpoint or "",
@@ -196,11 +207,17 @@ class LocalStack:
             os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1"),
             password=self._local_secret("staff-password", prefix="Hb1!"),
         ).create()
+        self.sandbox = sandbox_payments.start(self.payments_key, self.state_dir / "sandbox")
         test_ca.ensure(self.state_dir / "ca")
         self.prepare_tables()
         self.sync()
         for name in APPS:
             self.apps[name] = AppProcess(name, self.env()).start()
+        procedures = (
+            f"{self.site_url}/api/procedures" if self.site_url else self.apps["procedures"].url
+        )
+        self.sandbox.card_notify_url = f"{procedures}/payments/notifications/sandbox-card"
+        self.sandbox.bank_notify_url = f"{procedures}/payments/notifications/payeasy"
         return self
 
     def settings(self):
@@ -222,12 +239,23 @@ class LocalStack:
         if content:
             args += ["--content", str(content)]
         subprocess.run([*args, "sync"], cwd=ROOT, env=self.env(), check=True)
+        # the sample tax notices (infra/tools/samples/tax-notices.csv), payable locally
+        subprocess.run(
+            [sys.executable, "-m", "infra.tools", "payments", "load-notices"],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def stop(self):
         for app in self.apps.values():
             app.stop()
         if self.mail:
             self.mail.stop()
+        if self.sandbox:
+            self.sandbox.shutdown()
+            self.sandbox.server_close()
         if self.dynamodb:
             self.dynamodb.stop()
 
@@ -242,6 +270,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     apps = {}  # app name -> port
     origin_verify = ""  # the value the apps expect in X-Hiroba-Origin-Verify, if any
+    overlay = None  # a folder of pages newer than the build (make run's edited pages), or None
 
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".vtt": "text/vtt"}
 
@@ -259,7 +288,9 @@ class SiteHandler(SimpleHTTPRequestHandler):
             return None
         output = Path(self.directory)
         target, status = output / path, 200
-        if not target.is_file():
+        if self.overlay and (Path(self.overlay) / path).is_file():
+            target = Path(self.overlay) / path
+        elif not target.is_file():
             # as CloudFront does (infra/aws/site.py): the site's own not-found page
             if not (output / "404.html").is_file() or (output / path).parent.is_file():
                 return None
@@ -403,9 +434,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self._route(None)
 
 
-def site_handler(output, apps):
-    """A handler class serving `output` with the apps (name -> AppProcess) behind /api/."""
+def site_handler(output, apps, overlay=None):
+    """A handler class serving `output` with the apps (name -> AppProcess) behind /api/;
+    a page in `overlay` is served instead of the one in `output`."""
     verify = next((a.env.get("HIROBA_ORIGIN_VERIFY") or "" for a in apps.values()), "")
     attributes = {"apps": {n: a.port for n, a in apps.items()}, "origin_verify": verify}
+    attributes["overlay"] = str(overlay) if overlay else None
     handler = type("Handler", (SiteHandler,), attributes)
     return partial(handler, directory=str(output))

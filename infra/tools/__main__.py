@@ -10,6 +10,7 @@ from pathlib import Path
 from hiroba_core import catalogue, paper_counts, tokens
 from hiroba_core.content import model
 from hiroba_core.content.escape import markdown_lines, markdown_text
+from hiroba_core.dates import JST, format_jst
 from hiroba_core.domain import Consultation
 from hiroba_core.mail import Mailer
 from hiroba_core.services import application_indicator, sending
@@ -20,6 +21,8 @@ from hiroba_core.store import dynamo, tables
 from hiroba_core.store.newsletter import NewsletterStore
 from hiroba_core.store.procedures import ProceduresStore
 from hiroba_core.store.publishing import PublishingStore
+
+from . import payments as payment_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,7 +68,7 @@ def cmd_results(args, settings):
         f"Slug: {consultation.id}-kekka",
         f"Summary: 「{consultation.title}」に寄せられた意見の概要と県の考え方です。",
         f"Department: {consultation.department}",
-        f"Date: {datetime.now(model.JST):%Y-%m-%d}",
+        f"Date: {datetime.now(JST):%Y-%m-%d}",
         "",
         f"[{consultation.title}](/consultations/{consultation.id}/)に寄せられたご意見の概要と、"
         "それに対する県の考え方です。個人が特定される情報は掲載していません。",
@@ -161,7 +164,7 @@ def cmd_indicator(args, settings):
         f"募集を終えた案件は{data['closed_cases']}件で、1件当たりの平均は"
         + (f"{average}人・団体です。" if average is not None else "まだ計算できません。"),
         "",
-        f"表: 案件ごとの意見提出者・団体数（{model.format_jst(data['generated_at'])}時点）",
+        f"表: 案件ごとの意見提出者・団体数（{format_jst(data['generated_at'])}時点）",
         "",
         "| 案件 | 状態 | 意見提出者・団体数 |",
         "| --- | --- | ---: |",
@@ -275,6 +278,7 @@ def main(argv=None):
     news.add_argument("--rate", type=float, default=None, help="messages per second")
     news.add_argument("--resend-uncertain", action="store_true")
     news.add_argument("--json", action="store_true")
+    payment_tools.add_arguments(sub)
     args = parser.parse_args(argv)
     if args.command == "newsletter" and args.action == "send" and not args.issue:
         parser.error("newsletter send needs an issue id")
@@ -295,6 +299,8 @@ def main(argv=None):
         # the production key with the development site: every link would lead to 127.0.0.1
         sys.exit("newsletter: with HIROBA_SECRET_ID, set HIROBA_SITEURL to the site (https://…)")
     settings = Settings.from_env()
+    if args.command == "payments":
+        return payment_tools.run(args, settings)
     return globals()[f"cmd_{args.command}"](args, settings) or 0
 
 

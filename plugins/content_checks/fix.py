@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from hiroba_core.content import model
+from hiroba_core.dates import format_date_ja
 
 from . import encoding
 from .rules.characters import (
@@ -49,7 +50,7 @@ def _date(match):
         when = date(int(year), int(month), int(day))
     except ValueError:
         return None  # not a date (a version number, a fraction …)
-    return f"{when.year}年{when.month}月{when.day}日"
+    return format_date_ja(when)
 
 
 # (pattern, replacement of a match or None to leave it), in the order they are applied

@@ -22,6 +22,7 @@ from pelican import signals
 from hiroba_core import emergency_region as edge
 from hiroba_core import sjis
 from hiroba_core.content import model
+from hiroba_core.languages import hreflang
 
 from .. import settings as plugin_settings
 from ..settings import Setting
@@ -214,7 +215,7 @@ def cap_alert(versions, settings):
     infos = []
     for e in versions:
         # CAP <language> is RFC 3066; やさしい日本語 is marked as a Japanese variant
-        language = "ja-x-easy" if e.lang == "easy" else tags.get(e.lang, e.lang)
+        language = hreflang(e.lang, tags)
         category = next((CAP_CATEGORIES[t] for t in e.categories if t in CAP_CATEGORIES), "Safety")
         expires = f"\n    <expires>{stamp(e.expires)}</expires>" if e.expires else ""
         infos.append(

@@ -27,6 +27,14 @@ PATH_MARK, URL_MARK, TITLE_MARK = (
 )
 TEMPLATE = "fallback"
 NO_TITLE = "宮城県公式ウェブサイト"
+# output folder -> the fallback pages written there in the last build (output-relative), so
+# that the search index can leave them out unread (they carry no data-pagefind-body)
+WRITTEN = {}
+
+
+def written(output_path):
+    """The fallback pages (output-relative POSIX paths) this process wrote into output_path."""
+    return WRITTEN.get(str(Path(output_path).resolve()), set())
 
 
 def title_of(html):
@@ -70,6 +78,7 @@ class FallbackGenerator(Generator):
         codes = {lang.code for lang in site.langs if lang.code != site.default}
         pages = originals(output, codes)
         banners = self.context.get("EMERGENCIES_BY_LANG", {})
+        written_here = WRITTEN[str(output.resolve())] = set()
         for language in site.langs:
             if language.code == site.default:
                 continue
@@ -89,6 +98,7 @@ class FallbackGenerator(Generator):
                     continue  # a translation, or a page of the language's own
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(fallback_html(page, neutral, title), "utf-8")
+                written_here.add(f"{language.prefix}{relative}")
 
 
 def get_generators(pelican):

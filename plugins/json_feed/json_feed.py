@@ -7,7 +7,7 @@ import re
 
 from pelican import signals
 
-from hiroba_core.content.model import JST
+from hiroba_core.dates import JST
 
 from .. import settings as plugin_settings
 from ..settings import Setting

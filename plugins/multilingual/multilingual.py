@@ -1,6 +1,6 @@
 """Multilingual site: a subsite per language at /<code>/, UI strings through gettext.
 
-- Languages come from HIROBA_LANGUAGES (pelicanconf); translations are Markdown files
+- Languages come from HIROBA_LANGUAGES (pelicanconf: hiroba_core.languages); translations are Markdown files
   beside their Japanese source (`x.en.md`, `Lang: en`, `Translation_key: <slug>`), which
   Pelican writes at /<code>/<section>/<slug>/.
 - Templates translate UI strings with `_()`; the catalog is chosen per page from the page's
@@ -11,20 +11,18 @@
 - A coverage report (language x category) is written as JSON and shown on a page.
 """
 
-import io
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from babel.dates import format_date, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from babel.support import Translations
 from jinja2 import pass_context
 from pelican import signals
 from pelican.generators import Generator
+
+from hiroba_core.languages import Language
+from hiroba_core.theme import load_catalogs, neutral_path
 
 from .. import settings as plugin_settings
 from ..settings import Setting
@@ -59,59 +57,11 @@ SITE = "MULTILINGUAL_SITE"
 SKIP_FOLDERS = {"m", "pagefind", "theme", "feeds", "i18n", "admin"}  # admin: the web editor
 
 
-@dataclass(frozen=True)
-class Language:
-    code: str  # URL folder and the files' Lang:
-    tag: str  # BCP 47, for lang and hreflang
-    name: str  # in its own script
-    locale: str  # Babel
-
-    @property
-    def prefix(self):
-        return "" if self.code == "ja" else f"{self.code}/"
-
-    @property
-    def hreflang(self):
-        # やさしい日本語 is Japanese (lang="ja"), but a version of its own for hreflang
-        return "ja-x-easy" if self.code == "easy" else self.tag
-
-
 def languages(settings):
-    return [Language(*row) for row in settings["HIROBA_LANGUAGES"]]
-
-
-def neutral_path(output_file, codes):
-    """'en/news/x/index.html' -> 'news/x/'; the same page's path in every language."""
-    parts = output_file.split("/")
-    if parts[0] in codes:
-        parts = parts[1:]
-    path = "/".join(parts)
-    if path.endswith("index.html"):
-        path = path[: -len("index.html")]
-    return path
-
-
-# ---------------------------------------------------------------- catalogs
-
-
-def load_catalogs(folder, langs):
-    """{code: Translations} compiled in memory from theme/translations/<locale>/…/messages.po."""
-    catalogs = {}
-    for language in langs:
-        po = Path(folder) / language_dir(language) / "LC_MESSAGES" / "messages.po"
-        if po.is_file():
-            with po.open("rb") as handle:
-                catalog = read_po(handle, locale=language_dir(language))
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            catalogs[language.code] = Translations(fp=buffer)
-    return catalogs
-
-
-def language_dir(language):
-    """The catalog folder: the Babel locale, with @easy for やさしい日本語."""
-    return "ja_JP@easy" if language.code == "easy" else language.locale
+    """The site's Language objects (hiroba_core.languages), or rows of four read as such."""
+    return [
+        row if isinstance(row, Language) else Language(*row) for row in settings["HIROBA_LANGUAGES"]
+    ]
 
 
 class Site:
@@ -136,12 +86,12 @@ class Site:
 
     def gettext(self, ctx, message):
         catalog = self.catalogs.get(self.lang_of(ctx))
-        return catalog.ugettext(message) if catalog else message
+        return catalog.gettext(message) if catalog else message
 
     def ngettext(self, ctx, singular, plural, n):
         catalog = self.catalogs.get(self.lang_of(ctx))
         if catalog:
-            return catalog.ungettext(singular, plural, n)
+            return catalog.ngettext(singular, plural, n)
         return singular if n == 1 else plural
 
     def install(self, env):

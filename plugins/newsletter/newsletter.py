@@ -30,6 +30,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from hiroba_core.content import model
+from hiroba_core.dates import JST, format_date_ja
 
 from .. import settings as plugin_settings
 from ..emergency import emergency
@@ -209,7 +210,7 @@ def topics_of(article, topics):
 
 
 def _aware(value):
-    return value if value.tzinfo else value.replace(tzinfo=model.JST)
+    return value if value.tzinfo else value.replace(tzinfo=JST)
 
 
 def plain(markup):
@@ -264,8 +265,7 @@ def sections(issue, settings):
 
 
 def jst_date(value):
-    value = value.astimezone(model.JST)
-    return f"{value.year}年{value.month}月{value.day}日"
+    return format_date_ja(value.astimezone(JST))
 
 
 def mail_text(issue, settings):
@@ -411,15 +411,13 @@ def emergency_mail(emergencies, settings):
         lines += [
             f"■【{e.severity_label}】{e.title}",
             f"  対象地域：{e.area}",
-            f"  {e.issued.astimezone(model.JST):%Y-%m-%d %H:%M} 発表",
+            f"  {e.issued.astimezone(JST):%Y-%m-%d %H:%M} 発表",
             f"  {e.summary}",
             f"  {settings['SITEURL']}/{e.url}",
             "",
         ]
     lines += [RULE, "配信の停止：", UNSUBSCRIBE_MARK, "発行：宮城県"]
-    key = "-".join(
-        f"{e.identifier}-{e.issued.astimezone(model.JST):%Y%m%d%H%M}" for e in emergencies
-    )
+    key = "-".join(f"{e.identifier}-{e.issued.astimezone(JST):%Y%m%d%H%M}" for e in emergencies)
     return (
         f"emergency-{key}"[:200],
         f"【緊急情報】{first.title}",

@@ -4,6 +4,8 @@ from datetime import date, datetime
 
 from pelican import signals
 
+from hiroba_core.dates import format_date_ja
+
 # (first day of the era, name); newest first
 ERAS = (
     (date(2019, 5, 1), "令和"),
@@ -36,8 +38,7 @@ def wareki_year(value):
 
 def ja_date(value):
     """2026年11月27日"""
-    day = _as_date(value)
-    return f"{day.year}年{day.month}月{day.day}日"
+    return format_date_ja(_as_date(value))
 
 
 def iso_date(value):

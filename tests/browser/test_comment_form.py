@@ -119,7 +119,7 @@ def focused_id(driver):
 
 
 def test_without_script_a_comment_ends_on_the_receipt_page(
-    browser_without_script, base, api, staff_token, stack
+    browser_without_script, browser, base, api, staff_token, stack
 ):
     driver = browser_without_script
     address = f"nojs-{uuid.uuid4().hex[:12]}@example.jp"
@@ -159,6 +159,20 @@ def test_without_script_a_comment_ends_on_the_receipt_page(
     assert "テスト意見募集 open-one" in body and "宮城 花子" not in body and address not in body
     back = driver.find_element(By.LINK_TEXT, "意見募集のページに戻る")
     assert back.get_attribute("href") == base + PAGE
+    # the receipt is a page of the site (#12): its header with the language switcher and
+    # the navigation, the contact block, the footer; and it passes the accessibility gate
+    header = driver.find_element(By.CSS_SELECTOR, "body > header.hiroba-header")
+    assert header.find_element(By.CSS_SELECTOR, "nav.hiroba-languages a[lang=en]").text == "English"
+    menu = header.find_element(By.CSS_SELECTOR, "nav.hiroba-nav").text
+    assert "意見募集" in menu and "お知らせ" in menu
+    assert driver.find_element(By.CSS_SELECTOR, "main section.hiroba-contact").is_displayed()
+    footer = driver.find_element(By.CSS_SELECTOR, "body > footer.hiroba-footer").text
+    assert "ウェブアクセシビリティ方針" in footer and "022-211-2111" in footer
+    receipt_url = driver.current_url.removeprefix(base)
+    result = gate.audit(browser, base, [receipt_url], widths=gate.WIDTHS)
+    assert not result.findings, "\n".join(map(str, result.findings))
+    assert result.reflow_failures == [] and result.csp_violations == []
+    assert browser.find_element(By.CSS_SELECTOR, "main .hiroba-receipt-number").text == shown
 
     stored = staff_comments(api, staff_token)[shown]
     assert stored["answers"] == {"q1": "一行目の意見です。\n二行目です。", "q2": "特にありません。"}
@@ -224,6 +238,9 @@ def test_without_script_errors_come_back_as_a_page_of_links_to_the_fields(
         ),
     ]
     assert driver.title.startswith("入力内容に誤りがあります")
+    # the error page is a page of the site too, with its header and footer
+    assert driver.find_element(By.CSS_SELECTOR, "body > header nav.hiroba-nav").is_displayed()
+    assert driver.find_element(By.CSS_SELECTOR, "body > footer.hiroba-footer").is_displayed()
 
     # the page says the browser's Back keeps what was typed: it does
     driver.back()

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from hiroba_core import tokens
-from hiroba_core.content.model import JST
+from hiroba_core.dates import JST
 from hiroba_core.settings import Settings
 from hiroba_core.store import dynamo
 from infra.local.stack import ROOT, LocalStack, SiteServer, site_handler
@@ -74,11 +74,10 @@ def write_consultations(content):
 def content(tmp_path_factory):
     base = tmp_path_factory.mktemp("content")
     shutil.copytree(ROOT / "content" / "registry", base / "registry")
-    # the status inquiry page (its form posts to the procedures API)
+    # the status inquiry and tax payment pages (their forms post to the procedures API)
     (base / "pages" / "procedures").mkdir(parents=True)
-    shutil.copy(
-        ROOT / "content" / "pages" / "procedures" / "status.md", base / "pages" / "procedures"
-    )
+    for name in ("status.md", "pay-tax.md"):
+        shutil.copy(ROOT / "content" / "pages" / "procedures" / name, base / "pages" / "procedures")
     return write_consultations(base)
 
 
@@ -211,6 +210,12 @@ def db(stack):
 @pytest.fixture(scope="session")
 def site(tmp_path_factory, stack, content):
     """The site built from the test content, served with /api/* proxied (one origin)."""
+    yield from serve_site(tmp_path_factory, stack, content)
+
+
+def serve_site(tmp_path_factory, stack, content, port=0):
+    """Build the site from `content` and serve it on `port` (0: any) with the stack's apps
+    behind /api/; yields an Api on its origin."""
     output = tmp_path_factory.mktemp("site") / "output"
     env = {
         **stack.env(),
@@ -228,7 +233,7 @@ def site(tmp_path_factory, stack, content):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    server = SiteServer(("127.0.0.1", 0), site_handler(output, stack.apps))
+    server = SiteServer(("127.0.0.1", port), site_handler(output, stack.apps))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield Api(f"http://127.0.0.1:{server.server_address[1]}")
     server.shutdown()

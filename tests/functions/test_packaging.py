@@ -46,7 +46,16 @@ def clean_python(tmp_path_factory):
 def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
     archive = package(app, tmp_path / "out", build_root=tmp_path / "build")
     names = zipfile.ZipFile(archive).namelist()
-    for required in ("app.py", "hiroba_core/__init__.py", "hiroba_web/http.py", "jwt/__init__.py"):
+    for required in (
+        "app.py",
+        "hiroba_core/__init__.py",
+        "hiroba_web/http.py",
+        "jwt/__init__.py",
+        "jinja2/__init__.py",
+        "theme/templates/base.html",
+        "theme/templates/app/receipt.html",
+        "theme/translations/en/LC_MESSAGES/messages.mo",
+    ):
         assert required in names
     assert "chalicelib/openapi.json" in names
     assert not any(n.startswith(("boto3/", "moto/", "infra/", "plugins/")) for n in names)
@@ -67,6 +76,30 @@ def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
     assert result.returncode == 0, result.stderr
     response = json.loads(result.stdout.strip().splitlines()[-1])
     assert response["statusCode"] == 200 and json.loads(response["body"]) == {"status": "ok"}
+    # the apps' pages are the theme's, rendered from the zip alone: its templates and the
+    # compiled catalogs (no Babel in the Lambda), in Japanese and in English
+    render = (
+        "import json, sys; sys.path.insert(0, '.'); from hiroba_web import templates, pages; "
+        "assert templates.THEME.resolve() == __import__('pathlib').Path('theme').resolve(); "
+        "print(json.dumps([templates.render('app/message.html', title='T', text='本文', "
+        "LANG_CODE=code) for code in ('ja', 'en')] + [pages.copy_sent_page(True).body]))"
+    )
+    result = subprocess.run(
+        [str(clean_python), "-I", "-c", render],
+        cwd=unpacked,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    ja, en, sent = json.loads(result.stdout.strip().splitlines()[-1])
+    for page in (ja, sent):
+        assert '<nav class="hiroba-nav" aria-label="メインメニュー">' in page
+        assert '<footer class="hiroba-footer">' in page and "このページに関するお問い合わせ" in page
+        assert '<html lang="ja">' in page
+    assert "控えを送りました" in sent
+    assert '<nav class="hiroba-nav" aria-label="Main menu">' in en
+    assert "Contact us about this page" in en
     policy = json.loads((tmp_path / "build" / app / ".chalice" / f"policy-{app}.json").read_text())
     assert policy == template.policy(app)
     # the stage chalice creates is throttled by API Gateway (merged into its SAM template)
@@ -83,6 +116,19 @@ def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
     assert variables["HIROBA_STAGE"] == "production"
     assert variables["HIROBA_SECRET_ID"] == template.SECRETS["FunctionSecret"][0]
     assert variables["HIROBA_ORIGIN_VERIFY_ID"] == template.SECRETS["OriginVerifySecret"][0]
+    if app == "procedures":
+        # the payments' expiry runs every five minutes on an EventBridge (CloudWatch Events)
+        # schedule, in the app's own role
+        (expiry,) = [
+            r
+            for r in sam["Resources"].values()
+            if r["Type"] == "AWS::Serverless::Function"
+            and r["Properties"]["Handler"] == "app.expire_payments"
+        ]
+        (event,) = expiry["Properties"]["Events"].values()
+        assert event["Type"] == "Schedule"
+        assert event["Properties"]["Schedule"] == "rate(5 minutes)"
+        assert expiry["Properties"]["Environment"]["Variables"]["HIROBA_STAGE"] == "production"
 
 
 # the tables each app may reach: the public apps their own; the staff console its sessions,

@@ -14,7 +14,7 @@ import html5lib
 import pytest
 
 from hiroba_core import catalogue, ids
-from hiroba_core.content.model import JST
+from hiroba_core.dates import JST
 from hiroba_core.errors import ValidationFailed
 from hiroba_core.services import applications
 from hiroba_core.store.procedures import ProceduresStore
@@ -23,7 +23,9 @@ from .conftest import Api, settings_for
 from .test_api import problem
 
 TODAY = datetime.now(JST).date()
-NAME, PHONE = "宮城 花子", "022-211-2111"
+# the applicant's own number: not the prefecture's 022-211-2111, which every page's
+# contact block shows
+NAME, PHONE = "宮城 花子", "022-301-1234"
 BROWSER = {
     "Accept": "text/html,application/xhtml+xml",
     "Content-Type": "application/x-www-form-urlencoded",

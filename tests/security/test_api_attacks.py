@@ -746,6 +746,8 @@ def test_json_of_the_wrong_shape_is_a_problem_never_a_server_error(stack, staff_
         "comment_id": comment["id"],
         "reference": "ACEFGHJKMNPR",
         "number": "x",
+        "payment_id": "x",
+        "provider": "sandbox-card",
     }
     answers = 0
     for path, methods in _routes(app).items():

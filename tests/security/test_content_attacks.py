@@ -13,7 +13,7 @@ import sys
 from datetime import datetime
 from html.parser import HTMLParser
 
-from hiroba_core.content.model import JST
+from hiroba_core.dates import JST
 from tests.conftest import ROOT, make_content, run_build
 from tests.functions import conftest as functions
 

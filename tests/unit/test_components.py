@@ -1,5 +1,7 @@
 """Every example of every theme component renders to valid HTML."""
 
+import ast
+import re
 from datetime import date
 from pathlib import Path
 
@@ -26,8 +28,8 @@ def examples():
             )
 
 
-@pytest.fixture(scope="module")
-def env():
+def pelican_environment():
+    """The components' environment in the site build: filters and globals of the plugins."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -40,6 +42,17 @@ def env():
     return environment
 
 
+def render(environment, name, params):
+    """One example: the component's macro called with the example's parameters."""
+    module = environment.get_template(f"components/{name}/macro.html").module
+    return str(getattr(module, MACROS.get(name, name))(**params))
+
+
+@pytest.fixture(scope="module")
+def env():
+    return pelican_environment()
+
+
 def test_every_component_has_an_example():
     folders = {p.name for p in (TEMPLATES / "components").iterdir() if p.is_dir()}
     documented = {p.parent.name for p in TEMPLATES.glob("components/*/*.yaml")}
@@ -48,9 +61,7 @@ def test_every_component_has_an_example():
 
 @pytest.mark.parametrize(("name", "params"), list(examples()))
 def test_example_renders_valid_html(env, name, params):
-    module = env.get_template(f"components/{name}/macro.html").module
-    macro = getattr(module, MACROS.get(name, name))
-    html = str(macro(**params))
+    html = render(env, name, params)
     parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
     parser.parseFragment(html)
     assert html.strip()
@@ -67,3 +78,24 @@ def _leaf_strings(value):
             yield from _leaf_strings(v)
     elif isinstance(value, str) and not value.startswith(("/", "news/")) and "-" not in value:
         yield value
+
+
+def test_the_apps_write_no_html_of_their_own():
+    """Every page an app answers is a template of the theme (hiroba_web.templates): no HTML
+    in the code of functions/hiroba_web, where escaping would be each caller's job."""
+    markup = re.compile(
+        r"</?(?:a|p|div|span|h[1-6]|form|input|button|select|option|textarea|label|fieldset"
+        r"|legend|ul|ol|li|dl|dt|dd|table|tr|td|th|strong|br|hr|html|head|body|main)\b[^>]*>"
+    )
+    wrong = []
+    for path in sorted((TEMPLATES.parents[1] / "functions" / "hiroba_web").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and markup.search(text):
+                wrong.append(f"{path.name}:{node.lineno}: {text[:60]!r}")
+            # nor markup marked safe in Python to pass into a template (templates.py's
+            # emergency_region filter is the one, for the edge's own region)
+            names = [a.name for a in getattr(node, "names", [])]
+            if "Markup" in names and path.name != "templates.py":
+                wrong.append(f"{path.name}:{node.lineno}: imports Markup")
+    assert not wrong, "\n".join(wrong)

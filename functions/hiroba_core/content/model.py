@@ -7,7 +7,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-JST = timezone(timedelta(hours=9), "JST")
+from ..dates import JST
+from ..domain.consultation import KINDS as CONSULTATION_KINDS
+from ..domain.consultation import Consultation
+from ..domain.question import FIELD_MODES as PERSONAL_FIELD_MODES
+from ..validation import PERSONAL_FIELDS
 
 # key -> short description (docs/content.md explains each one)
 FIELDS = {
@@ -164,9 +168,7 @@ def read_front_matter(text):
 
 # ---------------------------------------------------------------- consultations
 
-CONSULTATION_KINDS = ("consultation", "proposal")
-PERSONAL_FIELD_NAMES = ("name", "email", "address", "age_group")
-PERSONAL_FIELD_MODES = ("required", "optional")
+PERSONAL_FIELD_NAMES = tuple(PERSONAL_FIELDS)  # the fields the API knows how to check
 QUESTION_ID_RE = re.compile(r"^q[0-9]{1,2}$")
 
 
@@ -253,20 +255,6 @@ def consultation_of(metadata):
 
 
 def consultation_state(metadata, now):
-    """upcoming / open / closed at `now` (a proposal box is always open)."""
-    data = consultation_of(metadata)
-    if data["kind"] == "proposal":
-        return "open"
-    if now < datetime.fromisoformat(data["opens_at"]):
-        return "upcoming"
-    if now >= datetime.fromisoformat(data["closes_at"]):
-        return "closed"
-    return "open"
-
-
-def format_jst(iso):
-    """2026年11月27日 09:00 (JST) from an ISO 8601 string; empty for None."""
-    if not iso:
-        return ""
-    moment = datetime.fromisoformat(iso).astimezone(JST)
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+    """upcoming / open / closed at `now`: the API's rule (Consultation.state), applied to
+    the consultation as the API loads it from this page."""
+    return Consultation.from_dict(consultation_of(metadata)).state(now)

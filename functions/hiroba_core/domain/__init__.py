@@ -2,8 +2,9 @@
 
 from .application import Application, ApplicationStatus
 from .comment import Comment, CommentStatus
-from .consultation import Consultation, Question
+from .consultation import Consultation
 from .procedure import Procedure
+from .question import Question
 from .receipt import Receipt
 
 __all__ = [

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from ..errors import InvalidTransition, SameApprover
 from .dantai import PREFECTURE_OF_MIYAGI
+from .transitions import require_transition
 
 
 class ApplicationStatus(StrEnum):
@@ -108,6 +109,7 @@ class Application:
     # A 完了 or 却下 proposed by staff and waiting for an approver who is not the proposer
     # (the two-person rule, 決裁): {"status", "by", "by_name", "at", "note"}, or None.
     proposal: dict | None = None
+    paid_payment: str = ""  # the payment that paid the fee (set by the store, conditionally)
 
     def __post_init__(self):
         if not self.history:
@@ -126,13 +128,7 @@ class Application:
     def check_transition(self, new):
         """The status `new` (InvalidTransition when it cannot follow the current one)."""
         new = ApplicationStatus(new)
-        if (self.status, new) not in TRANSITIONS:
-            raise InvalidTransition(
-                self.status.value,
-                new.value,
-                allowed=[s.value for s in next_statuses(self.status)],
-                labels={s.value: names for s, names in LABELS.items()},
-            )
+        require_transition(TRANSITIONS, self.status, new, LABELS)
         return new
 
     def propose(self, new, at, by, by_name="", note=""):

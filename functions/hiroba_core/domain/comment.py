@@ -11,7 +11,7 @@ the store writes a change with a condition on the old status and version.
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..errors import InvalidTransition
+from .transitions import require_transition
 
 
 class CommentStatus(StrEnum):
@@ -48,8 +48,7 @@ class Comment:
 
     def transition(self, new):
         new = CommentStatus(new)
-        if (self.status, new) not in TRANSITIONS:
-            raise InvalidTransition(self.status.value, new.value)
+        require_transition(TRANSITIONS, self.status, new)
         old = self.status
         self.status = new
         self.version += 1

@@ -4,15 +4,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..errors import NotOpen
+from .question import Question
 
-KINDS = ("consultation", "proposal")
-FIELD_MODES = ("required", "optional")
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    label: str
+KINDS = ("consultation", "proposal")  # a proposal box (知事への提案) is always open
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,12 @@ in Japanese and English (GOV.UK style: what to do, not what is wrong).
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta, timezone
+from datetime import date
 
+from ..dates import JST
 from ..errors import FieldError, ValidationFailed
 from ..validation import is_email, normalize
 
-JST = timezone(timedelta(hours=9))
-FIELD_MODES = ("required", "optional")
-KINDS = ("text", "choice", "integer", "date")
 MAX_TEXT = 2000
 # applicant field -> (Japanese label, English label, maximum length)
 APPLICANT_FIELDS = {
@@ -58,20 +56,6 @@ _PHONE = re.compile(r"^[0-9()\- ]+$")
 # what people type between digit groups: hyphens of every width, the long vowel mark, spaces
 _DASHES = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    label: str
-    label_en: str
-    kind: str = "text"
-    required: bool = False
-    choices: tuple = ()
-    min: int | None = None
-    max: int | None = None
-    when: str | None = None  # dates: "past" (today or before) or "future" (tomorrow on)
-    multiline: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..errors import FieldError, InvalidTransition, ValidationFailed
+from ..errors import FieldError, ValidationFailed
+from ..languages import CODES as LANGUAGES
 from ..validation import is_email, normalize
 
 # topic id -> (Japanese, English). The site's plugin maps each to categories and tags
@@ -33,7 +34,6 @@ TOPICS = {
 }
 EMERGENCY_TOPIC = "bousai"
 FREQUENCIES = {"immediate": ("配信のたびに", "As published"), "weekly": ("週1回", "Weekly")}
-LANGUAGES = ("ja", "easy", "en", "zh-hans", "zh-hant", "ko", "pt-br", "es", "vi", "tl", "ne", "id")
 
 
 class SubscriberStatus(StrEnum):
@@ -65,11 +65,6 @@ TRANSITIONS = frozenset(
 SEND_TRANSITIONS = frozenset(
     {(NEW, D.SENDING), (D.SENDING, D.SENT), (D.SENDING, D.FAILED), (D.SENDING, NEW)}
 )
-
-
-def check(old, new, allowed=TRANSITIONS):
-    if (old, new) not in allowed:
-        raise InvalidTransition(old or "none", new or "none")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from ..domain.procedure import Procedure, check
 from ..errors import (
     ApprovalRequired,
     FieldError,
-    IdempotencyConflict,
     InquiryNotMatched,
     InvalidToken,
     NotFound,
@@ -44,15 +43,16 @@ from ..signatures import intake as signed_files
 from ..store import mapping
 from ..store import procedures as items
 from ..store.uow import Cancelled
-from ..validation import check_idempotency_key, normalize
+from ..validation import normalize
+from .intake import Draft, Intake
 
 logger = logging.getLogger(__name__)
-IDEMPOTENCY_TTL = 24 * 3600
 MAX_NOTE = 1000
 _NO_APPLICATION = "0" * 64  # compared against when the reference is unknown: same work
 PAYMENT_LABELS = {
     "not-required": ("手数料はかかりません", "No fee"),
     "unpaid": ("未納", "Not paid"),
+    "paid": ("納付済", "Paid"),
 }
 
 
@@ -126,19 +126,6 @@ def _procedure(catalogue, raw):
     raise ValidationFailed([error])
 
 
-def _replay(store, record, digest, catalogue, key):
-    if record["body_hash"] != digest:
-        raise IdempotencyConflict()
-    reference = record["reference"]
-    return Accepted(
-        reference,
-        _replayed_code(store, reference, key),
-        catalogue[record["procedure_id"]],
-        record["received_at"],
-        int(record["fee"]),
-    )
-
-
 def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None, trust=None):
     """Receive an application: (Accepted, replayed). Exactly one per Idempotency-Key.
     A procedure with `signature = true` needs raw["signature"] (signatures.intake) to
@@ -146,24 +133,35 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None, tru
     applicant's data."""
     settings = store.settings
     now, epoch, received_at = _now(now)
-    check_idempotency_key(idempotency_key)
+    intake = Intake(
+        store,
+        items.IDEMPOTENCY_SCOPE,
+        idempotency_key,
+        lambda record: Accepted(
+            record["reference"],
+            _replayed_code(store, record["reference"], idempotency_key),
+            catalogue[record["procedure_id"]],
+            record["received_at"],
+            int(record["fee"]),
+        ),
+        rate_scope="intake",
+        renumber={"application", "applicant"},
+    )
     procedure = _procedure(catalogue, raw)
-    if idempotency_key:
-        record = store.get_idempotency(idempotency_key)
-        if record:
-            # checked as of the first receipt: a date "from tomorrow" sent at 23:59 and
-            # retried after midnight is still the same request, answered the same way
-            first = check(procedure, raw, datetime.fromisoformat(record["received_at"]))
-            digest = tokens.body_hash(first.canonical())
-            return _replay(store, record, digest, catalogue, idempotency_key), True
-    intake = check(procedure, raw, now)
-    digest = tokens.body_hash(intake.canonical())
+    record = intake.earlier()
+    if record:
+        # checked as of the first receipt: a date "from tomorrow" sent at 23:59 and
+        # retried after midnight is still the same request, answered the same way
+        first = check(procedure, raw, datetime.fromisoformat(record["received_at"]))
+        return intake.answer_again(record, tokens.body_hash(first.canonical())), True
+    checked = check(procedure, raw, now)
+    digest = tokens.body_hash(checked.canonical())
     if procedure.signature:
         verdict = signed_files.require(raw, trust)
-        intake.applicant = {**intake.applicant, "signed_by": signed_files.signed_by(verdict)}
-    client_hash = tokens.client_hash(settings.secret, client)
-    fee = procedure.fee_for(intake.answers)
-    for attempt in range(8):
+        checked.applicant = {**checked.applicant, "signed_by": signed_files.signed_by(verdict)}
+    fee = procedure.fee_for(checked.answers)
+
+    def draft():
         reference = new_reference()
         code = _inquiry_code(settings.secret, reference, idempotency_key)
         application = Application(
@@ -172,45 +170,22 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None, tru
             department=procedure.department,
             dantai=procedure.dantai,
             received_at=received_at,
-            answers=intake.answers,
+            answers=checked.answers,
             fee=fee,
             inquiry_hash=tokens.inquiry_hash(settings.secret, reference, code),
-            applicant=intake.applicant,
+            applicant=checked.applicant,
         )
-        with store.uow() as uow:
-            uow.put_new(items.application_to_item(application), label="application")
-            if intake.applicant or intake.answers:  # what the applicant wrote expires
-                expires = epoch + procedure.retention_days * 86400
-                uow.put_new(items.applicant_to_item(application, expires), label="applicant")
-            if idempotency_key:
-                record = items.idempotency_to_item(
-                    idempotency_key, digest, application, epoch + IDEMPOTENCY_TTL
-                )
-                uow.put_new(record, label="idempotency")
-            retry_after = mapping.count_request(
-                uow,
-                client_hash,
-                epoch,
-                settings.rate_limit,
-                settings.rate_window_seconds,
-                scope="intake",
-            )
-            try:
-                uow.commit()
-            except Cancelled as cancelled:
-                if idempotency_key and ("idempotency" in cancelled.failed or cancelled.conflict):
-                    record = store.get_idempotency(idempotency_key)
-                    if record:
-                        return _replay(store, record, digest, catalogue, idempotency_key), True
-                if "rate" in cancelled.failed:
-                    raise RateLimited(retry_after) from None
-                if cancelled.failed - {"application", "applicant"}:
-                    raise
-                time.sleep(0.02 * attempt)  # a reference number taken, or a conflict
-                continue
+        written = [("application", items.application_to_item(application))]
+        if checked.applicant or checked.answers:  # what the applicant wrote expires
+            expires = epoch + procedure.retention_days * 86400
+            written.append(("applicant", items.applicant_to_item(application, expires)))
+        accepted = Accepted(reference, code, procedure, received_at, fee)
+        return Draft(tuple(written), items.remembered(application), accepted)
+
+    accepted, replayed = intake.receive(digest, draft, client=client, epoch=epoch)
+    if not replayed:
         logger.info("application received procedure=%s", procedure.id)
-        return Accepted(reference, code, procedure, received_at, fee), False
-    raise StoreUnavailable()
+    return accepted, replayed
 
 
 # ---------------------------------------------------------------- 申請状況の照会
@@ -298,7 +273,9 @@ def _procedure_view(application, procedure):
 def inquiry_view(application, procedure, document_days=None):
     """What the applicant may see: status, dates, fee, and the issued document's download
     period when there is one. No applicant data, no staff notes."""
-    payment = "unpaid" if application.fee else "not-required"
+    payment = "not-required"
+    if application.fee:
+        payment = "paid" if application.paid_payment else "unpaid"
     view = {
         "reference": format_reference(application.reference),
         "procedure": _procedure_view(application, procedure),
@@ -459,6 +436,12 @@ def application_for_staff(store, reference_text, staff, audit=None, now=None):
     return application
 
 
+def audited(audit, action, target, detail):
+    """`audit` (the console's hook, or None) bound to one record, for the store to add to
+    the transaction of the change it audits."""
+    return None if audit is None else (lambda uow: audit(uow, action, target, detail))
+
+
 def change_status(store, reference_text, staff, raw, now=None, audit=None, issuer=None):
     """Move an application to a new status: only staff of its department, only from the
     version they read, only along TRANSITIONS; the change is appended to the history.
@@ -475,20 +458,19 @@ def change_status(store, reference_text, staff, raw, now=None, audit=None, issue
     old_status, old_version = application.status, application.version
     change = application.transition(status, at, by=staff.subject, note=note)
     if issuer is not None and application.status == ApplicationStatus.COMPLETED:
-        issuer(application)
-    with store.uow() as uow:
-        items.record_change(uow, application, old_status, old_version, change)
-        if audit is not None:
-            audit(
-                uow,
-                "correction" if status == ApplicationStatus.RETURNED else "change",
-                format_reference(application.reference),
-                f"{old_status.value} → {status}",
-            )
-        try:
-            uow.commit()
-        except Cancelled:
-            raise VersionConflict() from None
+        issuer(application)  # before the commit: a document that cannot be signed changes nothing
+    store.save_change(
+        application,
+        old_status,
+        old_version,
+        change,
+        audit=audited(
+            audit,
+            "correction" if status == ApplicationStatus.RETURNED else "change",
+            format_reference(application.reference),
+            f"{old_status.value} → {status}",
+        ),
+    )
     logger.info("application status changed to %s", application.status.value)
     return application
 
@@ -502,14 +484,11 @@ def propose(store, reference_text, staff, raw, now=None, audit=None):
         raise VersionConflict()
     old_version = application.version
     application.propose(status, at, by=staff.subject, by_name=staff.username, note=note)
-    with store.uow() as uow:
-        items.record_proposal(uow, application, old_version)
-        if audit is not None:
-            audit(uow, "propose", format_reference(application.reference), status)
-        try:
-            uow.commit()
-        except Cancelled:
-            raise VersionConflict() from None
+    store.save_proposal(
+        application,
+        old_version,
+        audit=audited(audit, "propose", format_reference(application.reference), status),
+    )
     return application
 
 
@@ -528,14 +507,16 @@ def approve(store, reference_text, staff, raw, now=None, audit=None, issuer=None
     change = application.approve(at, by=staff.subject, note=note)
     if issuer is not None and application.status == ApplicationStatus.COMPLETED:
         issuer(application)
-    with store.uow() as uow:
-        items.record_decision(uow, application, old_status, old_version, change, proposer)
-        if audit is not None:
-            audit(uow, "approve", format_reference(application.reference), change.status.value)
-        try:
-            uow.commit()
-        except Cancelled:
-            raise VersionConflict() from None
+    store.save_decision(
+        application,
+        old_status,
+        old_version,
+        change,
+        proposer,
+        audit=audited(
+            audit, "approve", format_reference(application.reference), change.status.value
+        ),
+    )
     return application
 
 
@@ -584,16 +565,15 @@ def request_correction(store, reference_text, staff, raw, *, mailer, now=None, a
         raise VersionConflict()
     old_status, old_version = application.status, application.version
     change = application.transition(ApplicationStatus.RETURNED, at, by=staff.subject, note=text)
-    with store.uow() as uow:
-        items.record_change(uow, application, old_status, old_version, change)
-        if audit is not None:
-            audit(
-                uow, "correction", format_reference(application.reference), "in_review → returned"
-            )
-        try:
-            uow.commit()
-        except Cancelled:
-            raise VersionConflict() from None
+    store.save_change(
+        application,
+        old_status,
+        old_version,
+        change,
+        audit=audited(
+            audit, "correction", format_reference(application.reference), "in_review → returned"
+        ),
+    )
     token = tokens.seal(
         store.settings.keys,
         CORRECTION_PURPOSE,
@@ -645,12 +625,9 @@ def correct(store, catalogue, token, raw, now=None):
     old_status, old_version = application.status, application.version
     application.answers = intake.answers
     change = application.transition(ApplicationStatus.IN_REVIEW, at, note="申請者が補正しました")
-    with store.uow() as uow:
-        items.record_change(uow, application, old_status, old_version, change)
-        items.record_corrected_answers(uow, application)
-        try:
-            uow.commit()
-        except Cancelled:
-            raise InvalidToken() from None  # corrected already (the link works once)
+    try:
+        store.save_correction(application, old_status, old_version, change)
+    except VersionConflict:
+        raise InvalidToken() from None  # corrected already (the link works once)
     logger.info("application corrected")
     return application

@@ -1,7 +1,6 @@
 """Residents' use cases: submit a comment or proposal, look up a receipt."""
 
 import logging
-import time
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -10,21 +9,19 @@ from ..domain import Comment, Receipt
 from ..errors import (
     CopyLinkInvalid,
     CopyUnavailable,
-    IdempotencyConflict,
     InvalidToken,
     NotFound,
-    RateLimited,
     StoreUnavailable,
     SuspectedBot,
 )
 from ..ids import format_receipt, new_id, new_receipt_number, parse_receipt
 from ..store import mapping
 from ..store.uow import Cancelled
-from ..validation import check_idempotency_key, validate_submission
+from ..validation import validate_submission
+from .intake import Draft, Intake
 
 logger = logging.getLogger(__name__)
 HONEYPOT = "website"  # a field people never see; bots fill it in
-IDEMPOTENCY_TTL = 24 * 3600
 
 
 def _check_bot(raw, settings, now_epoch):
@@ -37,34 +34,35 @@ def _check_bot(raw, settings, now_epoch):
             raise SuspectedBot()
 
 
-def _replay(record, digest, consultation_id):
-    if record["body_hash"] != digest:
-        raise IdempotencyConflict()
-    return Receipt(record["receipt"], consultation_id, record["comment_id"], record["created_at"])
-
-
 def submit(store, consultation_id, raw, *, client, idempotency_key=None, now=None, mailer=None):
     """Accept a comment: (Receipt, replayed). Exactly one comment per Idempotency-Key."""
     settings = store.settings
     now = now or datetime.now(UTC)
     epoch = int(now.timestamp())
-    check_idempotency_key(idempotency_key)
+    intake = Intake(
+        store,
+        consultation_id,
+        idempotency_key,
+        lambda record: Receipt(
+            record["receipt"], consultation_id, record["comment_id"], record["created_at"]
+        ),
+        renumber={"comment", "receipt"},
+    )
     consultation = store.get_consultation(consultation_id)
     if consultation is None:
         raise NotFound("consultation")
     _check_bot(raw, settings, epoch)
     submission = validate_submission(consultation, raw)
     digest = tokens.body_hash(submission.canonical())
-    if idempotency_key:
-        # before the window check: a retry at 17:00:30 of a comment accepted at 16:59:50
-        # gets its receipt, not "closed" (the resident would think it was lost)
-        record = store.get_idempotency(consultation_id, idempotency_key)
-        if record:
-            return _replay(record, digest, consultation_id), True
+    # before the window check: a retry at 17:00:30 of a comment accepted at 16:59:50
+    # gets its receipt, not "closed" (the resident would think it was lost)
+    record = intake.earlier()
+    if record:
+        return intake.answer_again(record, digest), True
     consultation.ensure_open(now)
-    client_hash = tokens.client_hash(settings.secret, client)
     created_at = now.astimezone(UTC).isoformat(timespec="seconds")
-    for attempt in range(8):
+
+    def draft():
         comment = Comment(
             id=new_id(),
             consultation_id=consultation_id,
@@ -74,40 +72,25 @@ def submit(store, consultation_id, raw, *, client, idempotency_key=None, now=Non
             personal=submission.personal or None,
         )
         receipt = Receipt(comment.receipt, consultation_id, comment.id, created_at)
-        with store.uow() as uow:
-            uow.put_new(mapping.comment_to_item(comment), label="comment")
-            if comment.personal:
-                expires = epoch + settings.personal_data_days * 86400
-                uow.put_new(mapping.personal_to_item(comment, expires), label="personal")
-            uow.put_new(mapping.receipt_to_item(receipt), label="receipt")
-            if idempotency_key:
-                uow.put_new(
-                    mapping.idempotency_to_item(
-                        consultation_id, idempotency_key, digest, receipt, epoch + IDEMPOTENCY_TTL
-                    ),
-                    label="idempotency",
-                )
-            retry_after = mapping.count_request(
-                uow, client_hash, epoch, settings.rate_limit, settings.rate_window_seconds
-            )
-            try:
-                uow.commit()
-            except Cancelled as cancelled:
-                if idempotency_key and ("idempotency" in cancelled.failed or cancelled.conflict):
-                    record = store.get_idempotency(consultation_id, idempotency_key)
-                    if record:
-                        return _replay(record, digest, consultation_id), True
-                if "rate" in cancelled.failed:
-                    raise RateLimited(retry_after) from None
-                if cancelled.failed - {"receipt", "comment"}:
-                    raise
-                time.sleep(0.02 * attempt)  # a receipt number or id taken, or a conflict
-                continue
-        logger.info("comment accepted consultation=%s", consultation_id)
-        if mailer and submission.send_copy:
-            _send_copy(store, mailer, consultation, receipt, submission, epoch)
-        return receipt, False
-    raise StoreUnavailable()
+        items = [("comment", mapping.comment_to_item(comment))]
+        if comment.personal:
+            expires = epoch + settings.personal_data_days * 86400
+            items.append(("personal", mapping.personal_to_item(comment, expires)))
+        items.append(("receipt", mapping.receipt_to_item(receipt)))
+        remembered = {
+            "receipt": receipt.number,
+            "comment_id": receipt.comment_id,
+            "created_at": receipt.created_at,
+        }
+        return Draft(tuple(items), remembered, receipt)
+
+    receipt, replayed = intake.receive(digest, draft, client=client, epoch=epoch)
+    if replayed:
+        return receipt, True
+    logger.info("comment accepted consultation=%s", consultation_id)
+    if mailer and submission.send_copy:
+        _send_copy(store, mailer, consultation, receipt, submission, epoch)
+    return receipt, False
 
 
 COPY = "comment-copy"  # the purpose sealed into the link of the verification mail

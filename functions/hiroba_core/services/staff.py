@@ -8,9 +8,8 @@ from ..domain import CommentStatus
 from ..domain.dantai import PREFECTURE_OF_MIYAGI
 from ..errors import FieldError, NotFound, ValidationFailed, VersionConflict
 from ..ids import format_receipt
-from ..store import mapping
-from ..store.uow import Cancelled
 from ..validation import PERSONAL_FIELDS, normalize
+from .applications import audited
 
 MAX_RESPONSE = 8000
 
@@ -112,27 +111,12 @@ def _change(store, consultation_id, comment_id, staff, version, change, audit=No
         raise VersionConflict()
     old_status, old_version = comment.status, comment.version
     change(comment)
-    with store.uow() as uow:
-        uow.update(
-            mapping.comment_key(consultation_id, comment_id),
-            "SET #s = :s, #v = :v, #r = :r",
-            condition="#s = :old AND #v = :oldv",
-            values={
-                ":s": comment.status.value,
-                ":v": comment.version,
-                ":r": comment.response or "",
-                ":old": old_status.value,
-                ":oldv": old_version,
-            },
-            names={"#s": "status", "#v": "version", "#r": "response"},
-            label="comment",
-        )
-        if audit is not None:
-            audit(uow, action, f"{consultation_id}/{format_receipt(comment.receipt)}", "")
-        try:
-            uow.commit()
-        except Cancelled:
-            raise VersionConflict() from None
+    store.save_comment_change(
+        comment,
+        old_status,
+        old_version,
+        audit=audited(audit, action, f"{consultation_id}/{format_receipt(comment.receipt)}", ""),
+    )
     return comment
 
 

@@ -10,17 +10,17 @@ subset of glyphs a document uses, so the text can be extracted and printed anywh
 """
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
 
+from ..dates import JST
 from .templates import TEMPLATES  # noqa: F401  (the documents this module renders)
 
 FONT_FILE = "ipaexg.ttf"
 PACKAGED_FONT = Path(__file__).resolve().parents[1] / "data" / "fonts" / FONT_FILE
 SYSTEM_FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic") / FONT_FILE
-JST = timezone(timedelta(hours=9), "JST")
 
 
 class FontMissing(RuntimeError):

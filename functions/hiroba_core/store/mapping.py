@@ -89,19 +89,19 @@ def receipt_from_item(item):
     )
 
 
-def idempotency_key(consultation_id, key):
+def idempotency_key(scope, key):
+    """IDEMPOTENCY#<scope>#<sha256 of the key>: scope is a consultation id, "applications" …"""
     digest = hashlib.sha256(key.encode()).hexdigest()
-    return {"pk": f"IDEMPOTENCY#{consultation_id}#{digest}", "sk": IDEMPOTENCY}
+    return {"pk": f"IDEMPOTENCY#{scope}#{digest}", "sk": IDEMPOTENCY}
 
 
-def idempotency_to_item(consultation_id, key, body_hash, receipt, expires_at):
+def idempotency_to_item(scope, key, body_hash, remembered, expires_at):
+    """An Idempotency-Key record: the body hash and what a replay needs (services/intake.py)."""
     return {
-        **idempotency_key(consultation_id, key),
+        **idempotency_key(scope, key),
         "type": "idempotency",
         "body_hash": body_hash,
-        "receipt": receipt.number,
-        "comment_id": receipt.comment_id,
-        "created_at": receipt.created_at,
+        **remembered,
         "expires_at": int(expires_at),
     }
 

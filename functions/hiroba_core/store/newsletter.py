@@ -7,27 +7,31 @@ SUBSCRIBER#<sid>   SUBSCRIBER   address, preferences, status, version; gsi1pk=SU
 ISSUE#<issue>      SEND#<sid>   one send: sending | sent | failed (natural key, TTL)
 
 <sid> is tokens.subscriber_id(address): no address appears in a key or an index.
+
+Every change of state is one of the domain's TRANSITIONS (require_transition) and is
+written through the unit of work with a condition on the old state, derived from the same
+TRANSITIONS: a change whose old state no longer holds writes nothing and answers False.
 """
 
 import time
 
-import botocore.exceptions
-
 from ..domain.subscription import (
     SEND_TRANSITIONS,
+    TRANSITIONS,
     Preferences,
     SendStatus,
     Subscriber,
     SubscriberStatus,
-    check,
 )
+from ..domain.transitions import require_transition, sources
 from ..errors import StoreUnavailable
-from . import dynamo, mapping
-from .tables import TABLES
-from .uow import Cancelled, UnitOfWork
+from . import mapping
+from .base import TableStore, serialize
+from .uow import Cancelled
 
 LIST_KEY = "SUBSCRIBERS"
 SEND_TTL_DAYS = 400  # a send record outlives the weekly and yearly re-runs of an issue
+CHANGE = "change"  # the label of a state change in its unit of work
 
 
 def subscriber_key(sid):
@@ -53,32 +57,53 @@ def subscriber_from_item(item):
     )
 
 
-def _failed(error):
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+def from_states(allowed, olds, new):
+    """The condition that the item is in one of `olds` (None: no item yet), after checking
+    that each (old, new) is allowed: (ConditionExpression, values). The state is `#s`."""
+    for old in olds:
+        require_transition(allowed, old, new)
+    named = sorted(o.value for o in olds if o is not None)
+    values = {f":from{i}": value for i, value in enumerate(named)}
+    parts = ["attribute_not_exists(pk)"] if None in olds else []
+    if named:
+        parts.append(f"#s IN ({', '.join(values)})")
+    return " OR ".join(parts), values
 
 
-class NewsletterStore:
-    def __init__(self, settings):
-        self.settings = settings
-        self.client = dynamo.client(settings)
-        self.table = TABLES["publishing"].name(settings)
+class NewsletterStore(TableStore):
+    app = "publishing"
 
-    def _update(self, key, expression, condition=None, values=None, names=None):
-        """True when written, False when the condition did not hold."""
-        args = {
-            "TableName": self.table,
-            "Key": dynamo.to_item(key),
-            "UpdateExpression": expression,
-            **dynamo.conditions(condition, values, names),
-        }
-        try:
-            with dynamo.unavailable_on_failure():
-                self.client.update_item(**args)
-        except botocore.exceptions.ClientError as error:
-            if _failed(error):
-                return False
-            raise
-        return True
+    def _change(self, key, allowed, olds, new, expression, values=None, names=None):
+        """Write one change of state to `new` from any of `olds` (each checked against
+        `allowed`): True when written, False when the item is in none of `olds`."""
+        condition, olds_values = from_states(allowed, olds, new)
+        for attempt in range(4):
+            with self.uow() as uow:
+                if new is None:
+                    uow.delete(
+                        key,
+                        condition=condition,
+                        values=olds_values,
+                        names={"#s": "status"},
+                        label=CHANGE,
+                    )
+                else:
+                    uow.update(
+                        key,
+                        expression,
+                        condition=condition,
+                        values={**(values or {}), **olds_values},
+                        names={"#s": "status", **(names or {})},
+                        label=CHANGE,
+                    )
+                try:
+                    uow.commit()
+                    return True
+                except Cancelled as cancelled:
+                    if CHANGE in cancelled.failed:
+                        return False
+                    time.sleep(0.02 * (attempt + 1))  # another writer of this item at once
+        raise StoreUnavailable()
 
     def count_subscription(self, client_hash, address_hash, now_epoch):
         """Count one subscription request against the client and against the address, in
@@ -87,7 +112,7 @@ class NewsletterStore:
         settings = self.settings
         window = settings.rate_window_seconds
         for attempt in range(4):
-            with UnitOfWork(self.client, self.table) as uow:
+            with self.uow() as uow:
                 retry_after = mapping.count_request(
                     uow,
                     client_hash,
@@ -118,20 +143,21 @@ class NewsletterStore:
     # ------------------------------------------------------------ subscribers
 
     def get_subscriber(self, sid):
-        with dynamo.unavailable_on_failure():
-            item = self.client.get_item(
-                TableName=self.table, Key=dynamo.to_item(subscriber_key(sid)), ConsistentRead=True
-            ).get("Item")
-        return subscriber_from_item(dynamo.from_item(item)) if item else None
+        item = self._get(subscriber_key(sid), consistent=True)
+        return subscriber_from_item(item) if item else None
+
+    def _subscriber_change(self, sid, new, expression, values, olds=None, names=None):
+        olds = sources(TRANSITIONS, new) if olds is None else olds
+        return self._change(subscriber_key(sid), TRANSITIONS, olds, new, expression, values, names)
 
     def confirm(self, sid, email, preferences, now_iso):
         """none/unsubscribed/confirmed -> confirmed. False when the address is suppressed."""
-        return self._update(
-            subscriber_key(sid),
+        return self._subscriber_change(
+            sid,
+            SubscriberStatus.CONFIRMED,
             "SET email = :e, preferences = :p, #s = :c, confirmed_at = :t, gsi1pk = :l,"
             " gsi1sk = :sid, #t = :type ADD version :one REMOVE expires_at",
-            condition="attribute_not_exists(pk) OR #s <> :suppressed",
-            values={
+            {
                 ":e": email,
                 ":p": preferences.as_dict(),
                 ":c": SubscriberStatus.CONFIRMED.value,
@@ -140,138 +166,98 @@ class NewsletterStore:
                 ":sid": sid,
                 ":type": "subscriber",
                 ":one": 1,
-                ":suppressed": SubscriberStatus.SUPPRESSED.value,
             },
-            names={"#s": "status", "#t": "type"},
+            names={"#t": "type"},
         )
 
     def update_preferences(self, sid, preferences):
         """confirmed -> confirmed with new preferences; False when not confirmed."""
-        return self._update(
-            subscriber_key(sid),
+        return self._subscriber_change(
+            sid,
+            SubscriberStatus.CONFIRMED,
             "SET preferences = :p ADD version :one",
-            condition="#s = :c",
-            values={":p": preferences.as_dict(), ":c": "confirmed", ":one": 1},
-            names={"#s": "status"},
+            {":p": preferences.as_dict(), ":one": 1},
+            olds={SubscriberStatus.CONFIRMED},
         )
 
     def unsubscribe(self, sid, expires_at):
         """confirmed -> unsubscribed: the address is removed now, the record by TTL.
         False (nothing to do) when not confirmed: unsubscribing twice is not an error."""
-        return self._update(
-            subscriber_key(sid),
+        return self._subscriber_change(
+            sid,
+            SubscriberStatus.UNSUBSCRIBED,
             "SET #s = :u, expires_at = :x ADD version :one REMOVE email, gsi1pk, gsi1sk",
-            condition="#s = :c",
-            values={":u": "unsubscribed", ":c": "confirmed", ":x": int(expires_at), ":one": 1},
-            names={"#s": "status"},
+            {":u": SubscriberStatus.UNSUBSCRIBED.value, ":x": int(expires_at), ":one": 1},
         )
 
     def suppress(self, sid, reason, now_iso):
         """any -> suppressed, for every list: no address, no TTL, off the mailing list."""
-        return self._update(
-            subscriber_key(sid),
+        return self._subscriber_change(
+            sid,
+            SubscriberStatus.SUPPRESSED,
             "SET #s = :s, suppressed_reason = :r, suppressed_at = :t, #t = :type"
             " ADD version :one REMOVE email, gsi1pk, gsi1sk, expires_at",
-            values={
-                ":s": "suppressed",
+            {
+                ":s": SubscriberStatus.SUPPRESSED.value,
                 ":r": reason,
                 ":t": now_iso,
                 ":type": "subscriber",
                 ":one": 1,
             },
-            names={"#s": "status", "#t": "type"},
+            names={"#t": "type"},
         )
 
     def confirmed_subscribers(self):
         """The mailing list (the sparse index), in key order: Query, never Scan."""
-        found, start = [], None
-        while True:
-            args = {
-                "TableName": self.table,
-                "IndexName": "gsi1",
-                "KeyConditionExpression": "gsi1pk = :l",
-                "ExpressionAttributeValues": dynamo.to_values({":l": LIST_KEY}),
-            }
-            if start:
-                args["ExclusiveStartKey"] = start
-            with dynamo.unavailable_on_failure():
-                page = self.client.query(**args)
-            found += [subscriber_from_item(dynamo.from_item(i)) for i in page.get("Items", [])]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return found
+        items = self._query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :l",
+            ExpressionAttributeValues={":l": serialize(LIST_KEY)},
+        )
+        return [subscriber_from_item(i) for i in items]
 
     # ------------------------------------------------------------ sends
 
     def sends(self, issue_id):
         """sid -> SendStatus of every recorded send of an issue (strongly consistent)."""
-        found, start = {}, None
-        while True:
-            args = {
-                "TableName": self.table,
-                "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
-                "ExpressionAttributeValues": dynamo.to_values(
-                    {":p": f"ISSUE#{issue_id}", ":s": "SEND#"}
-                ),
-                "ConsistentRead": True,
-            }
-            if start:
-                args["ExclusiveStartKey"] = start
-            with dynamo.unavailable_on_failure():
-                page = self.client.query(**args)
-            for item in page.get("Items", []):
-                data = dynamo.from_item(item)
-                found[data["sk"].split("#", 1)[1]] = SendStatus(data["status"])
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return found
+        items = self._query(
+            KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+            ExpressionAttributeValues={
+                ":p": serialize(f"ISSUE#{issue_id}"),
+                ":s": serialize("SEND#"),
+            },
+            ConsistentRead=True,
+        )
+        return {i["sk"].split("#", 1)[1]: SendStatus(i["status"]) for i in items}
 
     def claim(self, issue_id, sid, now_epoch):
         """(none) -> sending, written before the transport is called. False: already claimed."""
-        check(None, SendStatus.SENDING, SEND_TRANSITIONS)
-        item = {
-            **send_key(issue_id, sid),
-            "type": "send",
-            "status": SendStatus.SENDING.value,
-            "claimed_at": int(now_epoch),
-            "expires_at": int(now_epoch) + SEND_TTL_DAYS * 86400,
-        }
-        try:
-            with dynamo.unavailable_on_failure():
-                self.client.put_item(
-                    TableName=self.table,
-                    Item=dynamo.to_item(item),
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-        except botocore.exceptions.ClientError as error:
-            if _failed(error):
-                return False
-            raise
-        return True
+        return self._change(
+            send_key(issue_id, sid),
+            SEND_TRANSITIONS,
+            {None},
+            SendStatus.SENDING,
+            "SET #t = :type, #s = :sending, claimed_at = :c, expires_at = :x",
+            {
+                ":type": "send",
+                ":sending": SendStatus.SENDING.value,
+                ":c": int(now_epoch),
+                ":x": int(now_epoch) + SEND_TTL_DAYS * 86400,
+            },
+            names={"#t": "type"},
+        )
 
     def finish(self, issue_id, sid, status, now_epoch):
         """sending -> sent | failed."""
-        check(SendStatus.SENDING, status, SEND_TRANSITIONS)
-        return self._update(
+        return self._change(
             send_key(issue_id, sid),
+            SEND_TRANSITIONS,
+            {SendStatus.SENDING},
+            status,
             "SET #s = :n, finished_at = :t",
-            condition="#s = :sending",
-            values={":n": status.value, ":t": int(now_epoch), ":sending": "sending"},
-            names={"#s": "status"},
+            {":n": status.value, ":t": int(now_epoch)},
         )
 
     def release(self, issue_id, sid):
         """sending -> (none): the transport surely did not take it; a later run retries."""
-        check(SendStatus.SENDING, None, SEND_TRANSITIONS)
-        try:
-            with dynamo.unavailable_on_failure():
-                self.client.delete_item(
-                    TableName=self.table,
-                    Key=dynamo.to_item(send_key(issue_id, sid)),
-                    ConditionExpression="#s = :sending",
-                    ExpressionAttributeNames={"#s": "status"},
-                    ExpressionAttributeValues=dynamo.to_values({":sending": "sending"}),
-                )
-        except botocore.exceptions.ClientError as error:
-            if not _failed(error):
-                raise
+        self._change(send_key(issue_id, sid), SEND_TRANSITIONS, {SendStatus.SENDING}, None, "")

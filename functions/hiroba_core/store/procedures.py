@@ -19,7 +19,7 @@ never read for it.
 from decimal import Decimal
 
 from ..domain.application import Application, ApplicationStatus, Change
-from . import dynamo, mapping
+from . import dynamo
 from .base import TableStore, serialize
 
 APPLICATION, APPLICANT = "APPLICATION", "APPLICANT"
@@ -92,86 +92,18 @@ def application_from_item(item, personal=None):
         applicant=personal.get("applicant") if personal else None,
         dantai=item.get("dantai", ""),  # "" for applications received before 団体 existed
         proposal=item.get("proposal") or None,
+        paid_payment=item.get("paid_payment", ""),
     )
 
 
-def idempotency_to_item(key, body_hash, application, expires_at):
+def remembered(application):
     """What a replay needs to answer as the first time did (the code is derived, not kept)."""
     return {
-        **mapping.idempotency_key(IDEMPOTENCY_SCOPE, key),
-        "type": "idempotency",
-        "body_hash": body_hash,
         "reference": application.reference,
         "procedure_id": application.procedure_id,
         "fee": application.fee,
         "received_at": application.received_at,
-        "expires_at": int(expires_at),
     }
-
-
-def record_change(uow, application, old_status, old_version, change):
-    """The status change as part of `uow`: only when status and version are still the old."""
-    uow.update(
-        application_key(application.reference),
-        "SET #s = :s, #v = :v, history = list_append(history, :h)",
-        condition="#s = :old AND #v = :oldv",
-        values={
-            ":s": application.status.value,
-            ":v": application.version,
-            ":h": [change.as_dict()],
-            ":old": old_status.value,
-            ":oldv": old_version,
-        },
-        names={"#s": "status", "#v": "version"},
-        label="application",
-    )
-
-
-def record_proposal(uow, application, old_version):
-    """A proposed 完了/却下 (the two-person rule) as part of `uow`, from the version read."""
-    uow.update(
-        application_key(application.reference),
-        "SET proposal = :p, #v = :v",
-        condition="#s = :s AND #v = :oldv",
-        values={
-            ":p": dict(application.proposal),
-            ":v": application.version,
-            ":s": application.status.value,
-            ":oldv": old_version,
-        },
-        names={"#s": "status", "#v": "version"},
-        label="application",
-    )
-
-
-def record_decision(uow, application, old_status, old_version, change, proposer):
-    """The approved change as part of `uow`: only while the proposal read is still there."""
-    uow.update(
-        application_key(application.reference),
-        "SET #s = :s, #v = :v, history = list_append(history, :h) REMOVE proposal",
-        condition="#s = :old AND #v = :oldv AND proposal.#by = :proposer",
-        values={
-            ":s": application.status.value,
-            ":v": application.version,
-            ":h": [change.as_dict()],
-            ":old": old_status.value,
-            ":oldv": old_version,
-            ":proposer": proposer,
-        },
-        names={"#s": "status", "#v": "version", "#by": "by"},
-        label="application",
-    )
-
-
-def record_corrected_answers(uow, application):
-    """The applicant's corrected answers replace the old ones (補正), as part of `uow`."""
-    uow.update(
-        applicant_key(application.reference),
-        "SET answers = :a",
-        condition="attribute_exists(pk)",
-        values={":a": dict(application.answers)},
-        label="applicant",
-    )
 
 
 class ProceduresStore(TableStore):
@@ -198,8 +130,57 @@ class ProceduresStore(TableStore):
         personal = self._get(applicant_key(reference), consistent=True)
         return application_from_item(item, _unexpired(personal, now_epoch))
 
-    def get_idempotency(self, key):
-        return self._get(mapping.idempotency_key(IDEMPOTENCY_SCOPE, key), consistent=True)
+    def save_change(self, application, old_status, old_version, change, audit=None):
+        """Write a status change (application.transition) and append it to the history;
+        `audit(uow)` adds the audit record to the same transaction."""
+        self._write_status(
+            application_key(application.reference),
+            (old_status, old_version),
+            (application.status, application.version),
+            also="history = list_append(history, :h)",
+            values={":h": [change.as_dict()]},
+            audit=audit,
+        )
+
+    def save_proposal(self, application, old_version, audit=None):
+        """A proposed 完了/却下 (the two-person rule), from the version read."""
+        self._write_status(
+            application_key(application.reference),
+            (application.status, old_version),
+            (application.status, application.version),
+            also="proposal = :p",
+            values={":p": dict(application.proposal)},
+            audit=audit,
+        )
+
+    def save_decision(self, application, old_status, old_version, change, proposer, audit=None):
+        """The approved change: only while the proposal that was read is still there."""
+        self._write_status(
+            application_key(application.reference),
+            (old_status, old_version),
+            (application.status, application.version),
+            also="history = list_append(history, :h)",
+            values={":h": [change.as_dict()], ":proposer": proposer},
+            names={"#by": "by"},
+            remove="proposal",
+            requires="proposal.#by = :proposer",
+            audit=audit,
+        )
+
+    def save_correction(self, application, old_status, old_version, change):
+        """The applicant's corrected answers (補正) replace the old ones, with the change
+        back to review, in one transaction."""
+
+        def answers(uow):
+            uow.update(
+                applicant_key(application.reference),
+                "SET answers = :a",
+                condition="attribute_exists(pk)",
+                values={":a": dict(application.answers)},
+                label="applicant",
+            )
+
+        self.save_change(application, old_status, old_version, change, audit=answers)
 
     def list_applications(self, procedure_id, *, now_epoch, after="", limit=100):
         """(applications oldest first, each with what the applicant wrote unless expired,

@@ -1,4 +1,5 @@
-"""Unit of work: collect writes, commit them as ONE TransactWriteItems with conditions.
+"""Unit of work: collect writes, commit them as ONE TransactWriteItems with conditions
+(a single write goes as that write: it is atomic on its own).
 
 Nothing is written unless `commit()` succeeds (leaving the block without it discards the
 writes). A failed condition raises Cancelled naming which labelled writes failed, so a
@@ -50,9 +51,14 @@ class UnitOfWork:
         body = {"Key": dynamo.to_item(key), "UpdateExpression": expression}
         self._add("Update", body, label, condition, values, names)
 
+    def delete(self, key, condition=None, values=None, names=None, label=None):
+        self._add("Delete", {"Key": dynamo.to_item(key)}, label, condition, values, names)
+
     def commit(self):
         if not self._writes:
             return
+        if len(self._writes) == 1:
+            return self._commit_one()
         try:
             with dynamo.unavailable_on_failure():
                 self.client.transact_write_items(TransactItems=self._writes)
@@ -69,3 +75,22 @@ class UnitOfWork:
             raise Cancelled(failed, conflict or not failed) from None
         finally:
             self._writes, self._labels = [], []
+
+    def _commit_one(self):
+        """One write is atomic on its own: sent as that write (PutItem, UpdateItem,
+        DeleteItem), which costs half a transaction's capacity, with the same outcome."""
+        ((kind, body),) = self._writes[0].items()
+        label = self._labels[0]
+        self._writes, self._labels = [], []
+        call = {
+            "Put": self.client.put_item,
+            "Update": self.client.update_item,
+            "Delete": self.client.delete_item,
+        }[kind]
+        try:
+            with dynamo.unavailable_on_failure():
+                call(**body)
+        except botocore.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            raise Cancelled({label}, False) from None

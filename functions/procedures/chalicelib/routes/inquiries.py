@@ -8,14 +8,13 @@ wrong code get the same answer.
 
 from chalice import Blueprint, Response
 
-from hiroba_core import problems
-from hiroba_core.errors import DomainError
 from hiroba_core.services import applications, documents
 from hiroba_web import context, keitai, procedure_pages
 from hiroba_web.http import (
     FORM,
     JSON,
     NO_STORE,
+    always,
     api,
     client_address,
     json_response,
@@ -36,32 +35,21 @@ def _inquire(request, raw):
     return applications.inquiry_view(application, procedure, context.settings().document_days)
 
 
-def _problem(error):
-    return error if isinstance(error, problems.Problem) else problems.from_error(error)
-
-
 @bp.route("/inquiries", methods=["POST"], content_types=[JSON, FORM])
-@api
+@api(bp, page=procedure_pages.error)
 def post_inquiry():
     request = bp.current_request
     if not wants_html(request):
         return json_response(_inquire(request, read_body(request, (JSON, FORM))))
-    try:
-        raw = read_body(request, (FORM,))
-        view = _inquire(request, raw)
-    except (problems.Problem, DomainError) as error:
-        return procedure_pages.error(_problem(error))
-    return procedure_pages.status_page(view, raw.get("inquiry_code"))
+    raw = read_body(request, (FORM,))
+    return procedure_pages.status_page(_inquire(request, raw), raw.get("inquiry_code"))
 
 
 @bp.route("/m/inquiries", methods=["POST"], content_types=[FORM])
-@api
+@api(bp, page=procedure_pages.mobile_error, browser=always)
 def post_mobile_inquiry():
     request = bp.current_request
-    try:
-        view = _inquire(request, keitai.read_form(request))
-    except (problems.Problem, DomainError) as error:
-        return procedure_pages.mobile_error(_problem(error))
+    view = _inquire(request, keitai.read_form(request))
     return procedure_pages.mobile_status_page(view)
 
 

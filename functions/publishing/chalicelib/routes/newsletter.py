@@ -6,13 +6,13 @@ from urllib.parse import parse_qsl
 from chalice import Blueprint, Response
 
 from hiroba_core import problems
-from hiroba_core.errors import DomainError
 from hiroba_core.services import newsletter
 from hiroba_core.validation import parse_json
 from hiroba_web import context, newsletter_pages, pages
 from hiroba_web.http import (
     FORM,
     JSON,
+    always,
     api,
     client_address,
     json_response,
@@ -48,54 +48,46 @@ def _answer(request, browser_page, data, status=200):
     return json_response(data, status=status)
 
 
-def _html_error(error, back=newsletter_pages.SUBSCRIBE_PAGE):
-    problem = error if isinstance(error, problems.Problem) else problems.from_error(error)
+def _error_page(problem):
+    return pages.error_page(
+        problem, newsletter_pages.SUBSCRIBE_PAGE, field_id=newsletter_pages.field_id
+    )
+
+
+def _preferences_error_page(problem):
+    back = "/api/publishing/newsletter/preferences?token=" + _token(bp.current_request)
     return pages.error_page(problem, back, field_id=newsletter_pages.field_id)
 
 
 @bp.route("/newsletter/subscriptions", methods=["POST"], content_types=[JSON, FORM])
-@api
+@api(bp, page=_error_page)
 def subscribe():
     request = bp.current_request
-    try:
-        raw = _fields(request)
-        newsletter.subscribe(
-            _store(),
-            raw,
-            mailer=context.mailer(),
-            client=client_address(request, context.settings()),
-        )
-    except (problems.Problem, DomainError) as error:
-        if not wants_html(request):
-            raise
-        return _html_error(error)
+    newsletter.subscribe(
+        _store(),
+        _fields(request),
+        mailer=context.mailer(),
+        client=client_address(request, context.settings()),
+    )
     if wants_html(request):
         return Response(body="", status_code=303, headers={"Location": CHECK_MAIL})
     return json_response({"status": "confirmation-sent"}, status=202)
 
 
 @bp.route("/newsletter/confirm", methods=["GET"])
-@api
+@api(bp, page=_error_page, browser=always)
 def confirm_page():
     token = _token(bp.current_request)
-    try:
-        newsletter.read_confirmation(context.settings(), token)
-    except DomainError as error:
-        return _html_error(error)
+    newsletter.read_confirmation(context.settings(), token)
     return newsletter_pages.confirm_page(token)
 
 
 @bp.route("/newsletter/confirm", methods=["POST"], content_types=[JSON, FORM])
-@api
+@api(bp, page=_error_page)
 def confirm():
     request = bp.current_request
-    try:
-        raw = read_body(request, (JSON, FORM))
-        sid, confirmed = newsletter.confirm(_store(), _token(request, raw))
-    except (problems.Problem, DomainError) as error:
-        if not wants_html(request):
-            raise
-        return _html_error(error)
+    raw = read_body(request, (JSON, FORM))
+    sid, confirmed = newsletter.confirm(_store(), _token(request, raw))
     if not confirmed:
         return _answer(request, newsletter_pages.suppressed_page, {"status": "suppressed"})
     manage = newsletter.links(context.settings(), sid)["manage"]
@@ -105,13 +97,10 @@ def confirm():
 
 
 @bp.route("/newsletter/preferences", methods=["GET"])
-@api
+@api(bp, page=_error_page, browser=always)
 def preferences_page():
     token = _token(bp.current_request)
-    try:
-        subscriber = newsletter.preferences(_store(), token)
-    except DomainError as error:
-        return _html_error(error)
+    subscriber = newsletter.preferences(_store(), token)
     if subscriber is None:
         return newsletter_pages.not_subscribed_page()
     leave = newsletter.links(context.settings(), subscriber.id)["unsubscribe"]
@@ -119,34 +108,26 @@ def preferences_page():
 
 
 @bp.route("/newsletter/preferences", methods=["POST"], content_types=[JSON, FORM])
-@api
+@api(bp, page=_preferences_error_page)
 def save_preferences():
     request = bp.current_request
-    try:
-        raw = _fields(request)
-        saved = newsletter.update_preferences(_store(), _token(request, raw), raw)
-    except (problems.Problem, DomainError) as error:
-        if not wants_html(request):
-            raise
-        return _html_error(error, "/api/publishing/newsletter/preferences?token=" + _token(request))
+    raw = _fields(request)
+    saved = newsletter.update_preferences(_store(), _token(request, raw), raw)
     if not saved:
         return _answer(request, newsletter_pages.not_subscribed_page, {"status": "not-subscribed"})
     return _answer(request, newsletter_pages.saved_page, {"status": "saved"})
 
 
 @bp.route("/newsletter/unsubscribe", methods=["GET"])
-@api
+@api(bp, page=_error_page, browser=always)
 def unsubscribe_page():
     token = _token(bp.current_request)
-    try:
-        newsletter.check_unsubscribe(context.settings(), token)
-    except DomainError as error:
-        return _html_error(error)
+    newsletter.check_unsubscribe(context.settings(), token)
     return newsletter_pages.unsubscribe_page(token)
 
 
 @bp.route("/newsletter/unsubscribe", methods=["POST"], content_types=[FORM, ONE_CLICK])
-@api
+@api(bp, page=_error_page)
 def unsubscribe():
     """The page's button (token in the form) and RFC 8058 one-click (token in the URL,
     body `List-Unsubscribe=One-Click`). Idempotent: the answer is the same every time."""
@@ -154,12 +135,7 @@ def unsubscribe():
     raw = {}
     if request.headers.get("content-type", "").startswith(FORM):
         raw = read_body(request, (FORM,))
-    try:
-        newsletter.unsubscribe(_store(), _token(request, raw))
-    except DomainError as error:
-        if not wants_html(request):
-            raise
-        return _html_error(error)
+    newsletter.unsubscribe(_store(), _token(request, raw))
     return _answer(request, newsletter_pages.unsubscribed_page, {"status": "unsubscribed"})
 
 

@@ -1,0 +1,89 @@
+"""`make run`: a saved notice is served updated (every language, /m/) before the full
+rebuild that catches up the lists has finished, and the full rebuild then takes over."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+from tests.conftest import ROOT
+
+NOTICE = "content/news/2026-04-01-denshi-shinsei-tetsuzuki-tsuika"
+URL = "news/denshi-shinsei-tetsuzuki-tsuika-2026/"
+TIMEOUT = 900  # the first full build on a loaded 2-core machine
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(port, path, encoding="utf-8"):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=30) as response:
+        return response.read().decode(encoding)
+
+
+def wait_for(condition, what):
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_an_edited_notice_is_live_before_the_full_rebuild(tmp_path):
+    repo = tmp_path / "repo"
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, files):
+        source = ROOT / name.decode()
+        if source.is_file():
+            (repo / name.decode()).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / name.decode())
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.serve", "--no-api", "--port", str(port)],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    lines = []
+    threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True).start()
+    try:
+        wait_for(lambda: any(line.startswith("serving") for line in lines), "the first build")
+        marker = f"{time.time_ns()}"
+        ja, en = repo / f"{NOTICE}.md", repo / f"{NOTICE}.en.md"
+        edited_at = len(lines)
+        ja.write_text(ja.read_text("utf-8") + f"\n確認用の追記です（{marker}）。\n", "utf-8")
+        en.write_text(en.read_text("utf-8") + f"\nAdded for the check ({marker}).\n", "utf-8")
+
+        def updated():
+            return (
+                marker in fetch(port, URL)
+                and marker in fetch(port, f"en/{URL}")
+                and marker in fetch(port, f"m/{URL}", "cp932")
+            )
+
+        wait_for(updated, "the edited page")
+        # served updated while output/ is still the build from before the edit: the full
+        # rebuild starts only once the page is live, and replaces output/ when it is done
+        assert marker not in (repo / "output" / URL / "index.html").read_text("utf-8")
+        wait_for(lambda: any(x.startswith("page live in") for x in lines[edited_at:]), "its line")
+
+        wait_for(lambda: any(line.startswith("built in") for line in lines[edited_at:]), "rebuild")
+        assert marker in (repo / "output" / URL / "index.html").read_text("utf-8")
+        assert updated()
+        wait_for(lambda: not (repo / ".hiroba" / "pages" / URL / "index.html").exists(), "prune")
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
