@@ -12,7 +12,7 @@ from pathlib import Path
 from chalice import Chalice
 
 from chalicelib.routes import applications, comments, session
-from hiroba_web import console, context
+from hiroba_web import context
 from hiroba_web import meta as common
 from hiroba_web.http import binary_html, protect
 
@@ -20,7 +20,6 @@ app = Chalice(app_name="hiroba-console")
 context.start("console")
 protect(app, context.settings)
 binary_html(app)
-console.use_templates(Path(__file__).parent / "chalicelib" / "templates")
 app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "openapi.json"))
 app.register_blueprint(session.bp)
 app.register_blueprint(applications.bp)

@@ -9,7 +9,6 @@ of another 団体 and of another department.
 
 import functools
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
 from chalice import Response
@@ -17,11 +16,10 @@ from chalice import Response
 from hiroba_core import problems
 from hiroba_core.cognito import SignInRefused, StaffPool
 from hiroba_core.errors import DomainError, Forbidden, NotFound, Unauthorized
-from hiroba_core.ids import format_reference
 from hiroba_core.services import console as service
 from hiroba_core.store.console import ConsoleStore
 
-from . import context
+from . import context, templates
 from .http import FORM, MAX_BODY, NO_STORE, logger, media_type
 
 SESSION_COOKIE = "hiroba_staff"
@@ -91,40 +89,6 @@ def form(request):
 # ---------------------------------------------------------------- pages
 
 
-def use_templates(folder):
-    """The console app's own templates (functions/console/chalicelib/templates), wherever
-    the app was packaged."""
-    _singletons["templates"] = Path(folder)
-    _singletons.pop("env", None)
-
-
-def _environment():
-    if "env" not in _singletons:
-        from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-
-        folders = [_singletons["templates"]]
-        env = Environment(
-            loader=ChoiceLoader([FileSystemLoader(str(f)) for f in folders]),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        env.filters["jst"] = _jst
-        env.filters["reference"] = format_reference
-        env.globals["actions"] = service.ACTIONS
-        _singletons["env"] = env
-    return _singletons["env"]
-
-
-def _jst(iso):
-    from .pages import jst
-
-    try:
-        return jst(iso)
-    except (TypeError, ValueError):
-        return str(iso or "")
-
-
 ROLE_LABELS = {"viewer": "閲覧者", "staff": "担当職員", "approver": "決裁者", "admin": "管理者"}
 
 
@@ -133,7 +97,8 @@ def page(template, status=200, headers=None, **values):
     if session is not None:
         values.setdefault("dantai_name", dantai_name(session.staff.dantai))
         values.setdefault("role_label", ROLE_LABELS.get(session.staff.role, session.staff.role))
-    body = _environment().get_template(template).render(**values)
+    values.setdefault("actions", service.ACTIONS)
+    body = templates.render(f"console/{template}", **values)
     return Response(
         body=body,
         status_code=status,

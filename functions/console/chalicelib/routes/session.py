@@ -38,7 +38,7 @@ def sign_in_form():
     notice = (
         "操作のない時間が30分を超えたため、サインアウトしました。" if query.get("expired") else ""
     )
-    return web.page("sign_in.html", title="職員サインイン", notice=notice, next=_next(query))
+    return web.page("sign-in.html", title="職員サインイン", notice=notice, next=_next(query))
 
 
 @bp.route("/staff/sign-in", methods=["POST"], content_types=[web.FORM])
@@ -52,7 +52,7 @@ def sign_in():
         )
     except SignInRefused as refused:
         return web.page(
-            "sign_in.html",
+            "sign-in.html",
             status=400 if refused.reason != "unavailable" else 503,
             title="職員サインイン",
             error=REFUSED[refused.reason],
@@ -70,7 +70,7 @@ def code_form():
     pending = web.read_cookie(request, web.PENDING_COOKIE)
     if not service.pending_username(context.settings(), pending, web.clock()):
         return web.redirect("/staff/sign-in?expired=")
-    return web.page("sign_in_code.html", title="確認コードの入力", next=_next(request.query_params))
+    return web.page("sign-in-code.html", title="確認コードの入力", next=_next(request.query_params))
 
 
 @bp.route("/staff/sign-in/code", methods=["POST"], content_types=[web.FORM])
@@ -86,19 +86,19 @@ def code():
     except SignInRefused as refused:
         if refused.reason == "code":
             return web.page(
-                "sign_in_code.html",
+                "sign-in-code.html",
                 status=400,
                 title="確認コードの入力",
                 error=REFUSED["code"],
                 next=_next(fields),
             )
         return web.page(
-            "sign_in.html", status=400, title="職員サインイン", error=REFUSED[refused.reason]
+            "sign-in.html", status=400, title="職員サインイン", error=REFUSED[refused.reason]
         )
     except (Unauthorized, DomainError):
         # a token the pool issued that does not verify, or no single role in its groups
         return web.page(
-            "sign_in.html",
+            "sign-in.html",
             status=403,
             title="職員サインイン",
             error="このIDには、この画面を使う役割（団体・課・役割）が設定されていません。管理者に確認してください。",
@@ -117,7 +117,7 @@ def code():
 def sign_out(session, fields):
     service.sign_out(web.store(), web.pool(), session, web.clock())
     return web.page(
-        "signed_out.html",
+        "signed-out.html",
         title="サインアウトしました",
         headers={"Set-Cookie": web.cookie(web.SESSION_COOKIE, "", 0)},
     )
