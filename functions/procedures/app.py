@@ -10,7 +10,7 @@ from pathlib import Path
 
 from chalice import Chalice, Rate
 
-from chalicelib.routes import applications, inquiries, payments, signatures, staff
+from chalicelib.routes import applications, corrections, inquiries, payments, signatures, staff
 from hiroba_core.services import payments as payment_service
 from hiroba_web import context
 from hiroba_web import meta as common
@@ -26,6 +26,7 @@ app.register_blueprint(applications.bp)
 app.register_blueprint(inquiries.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(corrections.bp)
 app.register_blueprint(signatures.bp)
 
 
