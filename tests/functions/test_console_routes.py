@@ -127,7 +127,57 @@ def _consultation_list(stack, signed_in, method, path):
     assert "open-one" in signed_in("miyagi-admin").get(path).text
 
 
+def _a_payment(stack):
+    """A paid card payment of 宮城県's 税務課 (zeimu)."""
+    from .conftest import Api
+    from .test_payments import _paid
+
+    procedures, sandbox = Api(stack.apps["procedures"].url), Api(stack.sandbox.url)
+    return _paid(procedures, sandbox)["payment_id"]
+
+
+def _payment(stack, signed_in, method, path, form=None):
+    pid = _a_payment(stack)
+    target = path.replace("{payment_id}", pid)
+
+    def call(client):
+        if method == "GET":
+            found = client.get(target)
+            if "?" in target:  # the search: straight to the payment's page, refused there
+                assert found.status == 303, found
+                found = client.get(found.location)
+            return found
+        page = client.get("/staff/")
+        form_data = {"idempotency_key": "console-route-test", "amount": "1", "reason": "x"}
+        return client.post(target, {"csrf": page.csrf(), **form_data})
+
+    assert call(signed_in("sendai-admin")).status == 404
+    assert call(signed_in("keiyaku-staff")).status == 403
+
+
+def _reconciliation(stack, signed_in, method, path):
+    """Only the member's own 団体, and their department unless an admin."""
+    from datetime import datetime
+
+    from hiroba_core.dates import JST
+
+    pid = _a_payment(stack)
+    query = f"?date={datetime.now(JST).date().isoformat()}"
+    assert signed_in("miyagi-admin").get(path + query).text.count(pid) >= 1
+    assert pid not in signed_in("sendai-admin").get(path + query).text
+    assert pid not in signed_in("keiyaku-staff").get(path + query).text
+    assert signed_in("keiyaku-staff").get(path + query + "&department=zeimu").status == 403
+    assert signed_in("gomi-staff").get(path + query + "&department=kumin").status == 403
+
+
 GUARDED = {
+    ("GET", "/staff/payments"): lambda s, si, m, p: _payment(
+        s, si, m, p + "?payment_id={payment_id}"
+    ),
+    ("GET", "/staff/payments/{payment_id}"): _payment,
+    ("POST", "/staff/payments/{payment_id}/refunds"): _payment,
+    ("GET", "/staff/reconciliation"): _reconciliation,
+    ("GET", "/staff/reconciliation.csv"): _reconciliation,
     ("GET", "/staff/consultations"): _consultation_list,
     ("GET", "/staff/consultations/{consultation_id}"): _comments,
     ("GET", "/staff/consultations/{consultation_id}/export.csv"): _comments,
