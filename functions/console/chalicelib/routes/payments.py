@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
-from hiroba_core.dates import JST
 from hiroba_core.access import may
+from hiroba_core.dates import JST
 from hiroba_core.errors import FieldError, RefundTooLarge, ValidationFailed
 from hiroba_core.services import payments as service
 from hiroba_core.validation import normalize
