@@ -181,6 +181,8 @@ GUARDED = {
     ("GET", "/staff/consultations"): _consultation_list,
     ("GET", "/staff/consultations/{consultation_id}"): _comments,
     ("GET", "/staff/consultations/{consultation_id}/export.csv"): _comments,
+    ("GET", "/staff/consultations/{consultation_id}/results"): _comments,
+    ("GET", "/staff/consultations/{consultation_id}/results.md"): _comments,
     ("POST", "/staff/consultations/{consultation_id}/comments/{comment_id}/visibility"): (
         lambda *a: _comments(*a, form={"hidden": "1"})
     ),
