@@ -170,7 +170,27 @@ def _reconciliation(stack, signed_in, method, path):
     assert signed_in("gomi-staff").get(path + query + "&department=kumin").status == 403
 
 
+def _newsletter(stack, signed_in, method, path):
+    """The newsletter is 宮城県's, its 広報課's (koho): 仙台市 finds none, 税務課 is refused."""
+    from .test_console_newsletter import built_issue
+
+    target = path.replace("{issue_id}", built_issue(stack))
+
+    def call(client):
+        if method == "GET":
+            return client.get(target)
+        return client.post(target, {"csrf": client.get("/staff/").csrf()})
+
+    assert call(signed_in("sendai-admin")).status == 404
+    assert call(signed_in("zeimu-kacho")).status == 403  # an approver, of another department
+    assert call(signed_in("zeimu-staff")).status == 403
+
+
 GUARDED = {
+    ("GET", "/staff/newsletter"): _newsletter,
+    ("GET", "/staff/newsletter/issues/{issue_id}"): _newsletter,
+    ("GET", "/staff/newsletter/issues/{issue_id}/send"): _newsletter,
+    ("POST", "/staff/newsletter/issues/{issue_id}/send"): _newsletter,
     ("GET", "/staff/payments"): lambda s, si, m, p: _payment(
         s, si, m, p + "?payment_id={payment_id}"
     ),
