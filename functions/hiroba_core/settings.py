@@ -229,11 +229,11 @@ class Settings:
                     " (HIROBA_JWT_ISSUER + /.well-known/jwks.json) and Cognito AWS's"
                     " (no HIROBA_COGNITO_ENDPOINT)"
                 )
-        if self.production and app == "procedures":
-            self._require_payment_providers()
+        if self.production and app in ("procedures", "console"):  # the console refunds
+            self._require_payment_providers(app)
         return self
 
-    def _require_payment_providers(self):
+    def _require_payment_providers(self, app):
         """Production takes real money: a real card provider, and every provider key
         stored (HIROBA_PAYMENT_KEYS_ID), random and long enough."""
         missing = []
@@ -250,7 +250,7 @@ class Settings:
                 )
         if missing:
             raise ConfigurationError(
-                "the procedures app cannot take payments in production; set: " + "; ".join(missing)
+                f"the {app} app cannot handle payments in production; set: " + "; ".join(missing)
             )
 
 
