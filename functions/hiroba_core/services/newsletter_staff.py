@@ -22,7 +22,7 @@ from pathlib import Path
 from ..access import authorize
 from ..domain.dantai import PREFECTURE_OF_MIYAGI
 from ..domain.subscription import TOPICS, SendStatus
-from ..errors import NotFound, StoreUnavailable
+from ..errors import MailUnavailable, NotFound, StoreUnavailable
 from ..store import newsletter as items
 from ..store.uow import Cancelled
 from . import sending
@@ -135,8 +135,6 @@ def send(store, mailer, issue, data, staff, *, audit=None, budget=SEND_BUDGET_SE
     all once every recipient has a send. Returns (sending.Report or None, first)."""
     authorize_newsletter(staff, "send", department_of(data))
     if mailer is None:
-        from ..errors import MailUnavailable
-
         raise MailUnavailable()
     epoch = int(now if now is not None else time.time())
     at = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
