@@ -21,7 +21,16 @@ from markupsafe import escape
 from hiroba_core import problems
 from hiroba_core.domain.subscription import Preferences
 from hiroba_core.errors import CopyLinkInvalid, FieldError, ValidationFailed
-from hiroba_web import keitai, newsletter_pages, pages, payment_pages, procedure_pages, templates
+from hiroba_core.signatures.verify import Verdict
+from hiroba_web import (
+    keitai,
+    newsletter_pages,
+    pages,
+    payment_pages,
+    procedure_pages,
+    signature_pages,
+    templates,
+)
 from infra.a11y import gate
 from tests.unit.test_components import pelican_environment, render
 
@@ -176,6 +185,46 @@ APP_PAGES = {
             )
         ),
         payment_pages.STATUS_FORM_PAGE,
+    ),
+}
+
+
+def _verdict(valid=True, cause=None, **changes):
+    signed_at = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+    found = {
+        "signer": {
+            "common_name": "宮城 花子 <script>",
+            "organization": "宮城県",
+            "serial": "1A2B3C",
+            "issuer": "テスト 中間認証局",
+        },
+        "signing_time": signed_at,
+        "timestamp": signed_at,
+        "modified_after_signing": False,
+        "chain": ("宮城 花子 <script>", "テスト 中間認証局", "テスト ルート"),
+        "trusted_anchor": "テスト ルート",
+        "revocation": "good",
+        "signatures": 2,
+    }
+    return Verdict(valid, cause, "pdf", **{**found, **changes})
+
+
+APP_PAGES |= {
+    "signature-valid": lambda: signature_pages.verdict_page(_verdict()),
+    "signature-revoked": lambda: signature_pages.verdict_page(
+        _verdict(False, "revoked", revocation="revoked")
+    ),
+    "signature-not-pdf": lambda: signature_pages.verdict_page(Verdict(False, "not-pdf", "pdf")),
+    "signature-errors": lambda: signature_pages.error(
+        problems.from_error(
+            ValidationFailed(
+                [
+                    FieldError(
+                        "signature", "署名ファイルを選んでください", "Choose the signature file"
+                    )
+                ]
+            )
+        )
     ),
 }
 HANDSET_PAGES = {

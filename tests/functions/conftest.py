@@ -74,9 +74,9 @@ def write_consultations(content):
 def content(tmp_path_factory):
     base = tmp_path_factory.mktemp("content")
     shutil.copytree(ROOT / "content" / "registry", base / "registry")
-    # the status inquiry and tax payment pages (their forms post to the procedures API)
+    # the status inquiry, tax payment and 署名検証 pages (their forms post to the procedures API)
     (base / "pages" / "procedures").mkdir(parents=True)
-    for name in ("status.md", "pay-tax.md"):
+    for name in ("status.md", "pay-tax.md", "verify.md"):
         shutil.copy(ROOT / "content" / "pages" / "procedures" / name, base / "pages" / "procedures")
     return write_consultations(base)
 
