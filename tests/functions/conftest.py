@@ -129,6 +129,8 @@ def stack(tmp_path_factory, content):
         env={
             "HIROBA_RATE_LIMIT": "5",
             "HIROBA_PERSONAL_DATA_DAYS": "30",
+            # built newsletter issues the console sends (tests write issue.json there)
+            "HIROBA_NEWSLETTER_ISSUES": str(state / "newsletter"),
             **trust_env(state, shared_pki()),
         },
         content=content,
