@@ -1,19 +1,24 @@
 """Sending one issue of the newsletter: each (issue, subscriber) send exactly once.
 
-For every recipient, in a fixed order:
+The recipients, in a fixed order, go in batches of BATCH (fewer when paced: one second's
+worth), and for each batch:
 
-1. `claim`: write SEND (issue, subscriber) = sending with `attribute_not_exists` — the
-   natural key, so two senders (or a restarted one) can never both take the same send;
-2. hand the message to the transport (SMTP or SES), paced to `rate` messages per second;
-3. `finish`: sending -> sent (or failed when the address was refused: never retried).
+1. `claim_many`: write SEND (issue, subscriber) = sending with `attribute_not_exists` for
+   the whole batch in one transaction — the natural key, so two senders (or a restarted
+   one) can never both take the same send;
+2. hand each copy to the transport (one SMTP connection for the run, or SES), paced to
+   `rate` messages per second; each copy is made from the issue's message composed once
+   (hiroba_core.mail.ListTemplate) with the person's address and links put in;
+3. `finish_many`: sending -> sent (or failed when the address was refused: never retried).
 
 A restart reads the issue's send records and re-drives only recipients without one.
-The at-most-once window: a process killed between 1 and 3 leaves one send in "sending",
-and nobody can know whether the transport took the message. Those are not resent by
-default (never twice) but counted as "uncertain"; `resend_uncertain=True` sends them again
-(never skipped, possibly twice). Sends run one at a time, so a crash leaves at most one
-uncertain send. A transport that refused the connection surely took nothing: the claim is
-released and the next run retries that person.
+The at-most-once window: a process killed between 1 and 3 leaves the batch's sends in
+"sending", and nobody can know whether the transport took those messages. They are not
+resent by default (never twice) but counted as "uncertain"; `resend_uncertain=True` sends
+them again (never skipped, possibly twice). So a crash leaves at most one batch (BATCH
+sends, or one second's when paced) uncertain: the price of one transaction per batch
+instead of two writes per message. A transport that refused the connection surely took
+nothing: the claim is released and the next run retries that person.
 """
 
 import html as html_lib
@@ -27,6 +32,7 @@ from . import newsletter
 
 logger = logging.getLogger(__name__)
 MANAGE_MARK, UNSUBSCRIBE_MARK = "%%HIROBA_MANAGE_URL%%", "%%HIROBA_UNSUBSCRIBE_URL%%"
+BATCH = 20  # sends claimed and finished together (one transaction each): see above
 
 
 @dataclass(frozen=True)
@@ -118,18 +124,19 @@ def _not_taken(error):
     return code in ("TooManyRequestsException", "LimitExceededException", "ThrottlingException")
 
 
-def personalise(issue, settings, subscriber):
-    """Subject, text, html and headers of one person's copy."""
+def marks(settings, subscriber):
+    """The person's own links, for the marks of the issue's parts: (text, HTML) values."""
     urls = newsletter.links(settings, subscriber.id)
-    text = issue.text.replace(MANAGE_MARK, urls["manage"]).replace(
-        UNSUBSCRIBE_MARK, urls["unsubscribe"]
-    )
-    body = None
-    if issue.html:
-        body = issue.html.replace(MANAGE_MARK, html_lib.escape(urls["manage"])).replace(
-            UNSUBSCRIBE_MARK, html_lib.escape(urls["unsubscribe"])
-        )
-    return text, body, newsletter.list_headers(settings, urls["unsubscribe"])
+    return {
+        MANAGE_MARK: (urls["manage"], html_lib.escape(urls["manage"])),
+        UNSUBSCRIBE_MARK: (urls["unsubscribe"], html_lib.escape(urls["unsubscribe"])),
+    }
+
+
+def batch_size(rate):
+    """BATCH, or one second's sends when paced slower: a paced batch does not hold its
+    claims (the uncertain ones after a crash) for longer than a second."""
+    return max(1, min(BATCH, int(rate))) if rate and rate > 0 else BATCH
 
 
 def recipients(store, issue):
@@ -161,43 +168,70 @@ def send_issue(
     pacer = Pacer(rate, clock, sleep)
     people = recipients(store, issue)
     report.recipients = len(people)
-    for index, person in enumerate(people):
-        if budget is not None and clock() - started >= budget:
-            report.left = len(people) - index
-            break
+    due = []
+    for person in people:
         state = recorded.get(person.id)
         if state in (SendStatus.SENT, SendStatus.FAILED):
             report.already += 1
-            continue
-        if state == SendStatus.SENDING and not resend_uncertain:
+        elif state == SendStatus.SENDING and not resend_uncertain:
             report.uncertain += 1
-            continue
-        pacer.wait()
-        if state is None and not store.claim(issue.id, person.id, wall()):
+        else:
+            due.append((person, state))
+    headers = newsletter.list_headers(store.settings, UNSUBSCRIBE_MARK)
+    template = mailer.list_template(issue.subject, issue.text, issue.html, headers)
+    size = batch_size(rate)
+    with mailer.session() as session:
+        for start in range(0, len(due), size):
+            if budget is not None and clock() - started >= budget:
+                report.left = len(due) - start
+                break
+            _send_batch(
+                store,
+                mailer,
+                session,
+                template,
+                issue,
+                due[start : start + size],
+                report,
+                pacer,
+                clock,
+                wall,
+            )
+    report.paced_seconds = pacer.waited
+    report.elapsed = clock() - started
+    return report
+
+
+def _send_batch(store, mailer, session, template, issue, batch, report, pacer, clock, wall):
+    fresh = [person.id for person, state in batch if state is None]
+    claimed = set(store.claim_many(issue.id, fresh, wall()))
+    outcomes, released = {}, []
+    for person, state in batch:
+        if state is None and person.id not in claimed:
             report.already += 1  # another sender took it a moment ago
             continue
-        text, body, headers = personalise(issue, store.settings, person)
-        message = mailer.compose_list(person.email, issue.subject, text, body, headers)
+        pacer.wait()
+        data = template.copy(person.email, marks(store.settings, person))
         before = clock()
         try:
-            mailer.deliver(message)
+            session.deliver(mailer.sender, person.email, data)
         except Exception as error:
-            report.transport_seconds += clock() - before
             name = type(error).__name__
             report.errors[name] = report.errors.get(name, 0) + 1
             if _permanent(error):
-                store.finish(issue.id, person.id, SendStatus.FAILED, wall())
+                outcomes[person.id] = SendStatus.FAILED
                 report.failed += 1
             elif _not_taken(error):
-                store.release(issue.id, person.id)
+                released.append(person.id)
                 report.retry += 1
             else:
                 report.uncertain += 1  # maybe taken: left in "sending", never resent blindly
             logger.warning("newsletter send failed: %s", name)
-            continue
-        report.transport_seconds += clock() - before
-        store.finish(issue.id, person.id, SendStatus.SENT, wall())
-        report.sent += 1
-    report.paced_seconds = pacer.waited
-    report.elapsed = clock() - started
-    return report
+        else:
+            outcomes[person.id] = SendStatus.SENT
+            report.sent += 1
+        finally:
+            report.transport_seconds += clock() - before
+    store.finish_many(issue.id, outcomes, wall())
+    for sid in released:
+        store.release(issue.id, sid)
