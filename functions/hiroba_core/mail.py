@@ -236,6 +236,9 @@ class ListTemplate:
         for index, part in enumerate(self.parts):
             for mark, values in marks.items():
                 part = part.replace(mark, values[index])
-            pieces.append(base64.encodebytes(part.encode()).replace(b"\n", b"\r\n"))
+            # text in MIME's canonical form (CRLF line ends) before base64, as RFC 2045 asks
+            canonical = part.replace("\r\n", "\n").rstrip("\n").replace("\n", "\r\n")
+            canonical = (canonical + "\r\n").encode()  # ends with a line end, as set_content's
+            pieces.append(base64.encodebytes(canonical).replace(b"\n", b"\r\n"))
             pieces.append(self.segments[index + 1])
         return b"".join(pieces)
