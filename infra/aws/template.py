@@ -78,9 +78,44 @@ def documents_bucket():
     }
 
 
+# Residents' attachments (services/attachments.py): uploaded to drafts/ by a presigned POST,
+# moved to applications/ at submit. A draft lives at most 7 days (its resume link), so its
+# files are deleted one day after that whatever happens to the draft.
+ATTACHMENT_DRAFT_DAYS_KEPT = 8
+
+
+def attachments_bucket():
+    """The private bucket of residents' attachments; drafts' files expire."""
+    from infra.aws.site import PRIVATE_BUCKET
+
+    return {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BucketName": Settings.attachments_bucket,
+            **PRIVATE_BUCKET,
+            # only buckets' owners' objects: an upload cannot hand its object to another account
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "draft-attachments-expire",
+                        "Status": "Enabled",
+                        "Prefix": "drafts/",
+                        "ExpirationInDays": ATTACHMENT_DRAFT_DAYS_KEPT,
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    }
+                ]
+            },
+        },
+    }
+
+
 def extra_statements(app):
     """What each app may do beyond its own table."""
     if app == "procedures":
+        attachments = f"arn:${{AWS::Partition}}:s3:::{Settings.attachments_bucket}"
         return [
             {
                 "Sid": "IssuedDocuments",
@@ -89,6 +124,24 @@ def extra_statements(app):
                 "Resource": {
                     "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{Settings.documents_bucket}/documents/*"
                 },
+            },
+            {
+                # the presigned POST is signed with the Lambda role's credentials, so the role
+                # may put drafts' uploads; it reads, copies and deletes its own prefixes only
+                "Sid": "Attachments",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                "Resource": [
+                    {"Fn::Sub": f"{attachments}/drafts/*"},
+                    {"Fn::Sub": f"{attachments}/applications/*"},
+                ],
+            },
+            {
+                "Sid": "AttachmentsList",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": {"Fn::Sub": attachments},
+                "Condition": {"StringLike": {"s3:prefix": ["drafts/*", "applications/*"]}},
             },
             {
                 # the key is chosen by its alias: the 団体's signing key and no other
@@ -413,6 +466,8 @@ def template():
         outputs[f"{policy_id}Arn"] = {"Value": {"Ref": policy_id}}
     resources["DocumentsBucket"] = documents_bucket()
     outputs["DocumentsBucketName"] = {"Value": {"Ref": "DocumentsBucket"}}
+    resources["AttachmentsBucket"] = attachments_bucket()
+    outputs["AttachmentsBucketName"] = {"Value": {"Ref": "AttachmentsBucket"}}
     parameters, conditions, poller_resources = jma_poller()
     resources.update(poller_resources)
     return {
