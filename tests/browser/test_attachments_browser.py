@@ -159,9 +159,7 @@ def no_violations(driver, label):
     assert not findings, "\n".join(map(str, findings))
 
 
-def test_every_state_of_the_attachments_page_passes_the_accessibility_gate(
-    browser, base, files
-):
+def test_every_state_of_the_attachments_page_passes_the_accessibility_gate(browser, base, files):
     gate.preload_axe(browser)
     browser.set_script_timeout(60)
     gate.set_width(browser, 1280)

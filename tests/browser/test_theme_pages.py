@@ -18,10 +18,9 @@ import pytest
 import yaml
 from markupsafe import escape
 
-from hiroba_core import problems
+from hiroba_core import catalogue, problems
 from hiroba_core.domain.subscription import Preferences
 from hiroba_core.errors import CopyLinkInvalid, FieldError, ValidationFailed
-from hiroba_core import catalogue
 from hiroba_web import (
     attachment_pages,
     keitai,
@@ -311,7 +310,9 @@ def test_error_summaries_link_to_the_fields_of_their_form():
     assert "本人確認&lt;script&gt;.pdf" in refused.body
     # its forms post to the bucket: the one origin the page's policy adds
     policy = refused.headers["Content-Security-Policy"]
-    assert "form-action 'self' https://hiroba-attachments.s3.ap-northeast-1.amazonaws.com;" in policy
+    assert (
+        "form-action 'self' https://hiroba-attachments.s3.ap-northeast-1.amazonaws.com;" in policy
+    )
     full = APP_PAGES["attachments-full"]().body
     assert "この書類のファイルは1つまでです" in full and 'enctype="multipart' not in full
 
