@@ -23,7 +23,7 @@ from hiroba_core.store.attachments import AttachmentStore
 from infra.a11y import gate
 from infra.local.stack import LocalStack, SiteServer, free_port, site_handler
 from tests.browser import test_comment_form
-from tests.functions.test_attachments import JPEG, PDF, WINDOWS_EXE
+from tests.functions.test_attachments import JPEG, PDF, TEXT, TOO_BIG, WINDOWS_EXE
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +69,8 @@ def files(tmp_path_factory):
         "本人確認.pdf": PDF,
         "委任状.jpg": JPEG,
         "委任状.pdf": WINDOWS_EXE,  # a Windows program renamed
+        "委任状の文.pdf": TEXT,  # text named .pdf
+        "大きな委任状.pdf": TOO_BIG,  # 10 MB and a byte
     }
     for name, data in made.items():
         (folder / name).write_bytes(data)
@@ -141,6 +143,14 @@ def test_without_script_a_file_goes_to_the_bucket_and_a_renamed_program_is_refus
     message = driver.find_element(By.ID, "attachment-2-error").text
     assert "プログラム（実行ファイル）は添付できません" in message
     assert [o.key for o in store.list(prefix)] == [kept]  # the program is not kept
+    for name, reason in (
+        ("委任状の文.pdf", "PDF、JPEG、PNGのファイルを選んでください"),
+        ("大きな委任状.pdf", "ファイルが大きすぎます。10MB以下のファイルにしてください"),
+    ):
+        attach(driver, "2", files / name)
+        until_text(driver, reason)
+        assert reason in driver.find_element(By.ID, "attachment-2-error").text
+        assert [o.key for o in store.list(prefix)] == [kept]
     # delete the one file: the draft's folder is empty again
     driver.find_element(By.XPATH, "//button[normalize-space()='削除する']").click()
     until_text(driver, "ファイルを削除しました")
