@@ -79,6 +79,9 @@ def test_a_draft_names_only_its_own_keys():
     ):
         with pytest.raises(NotFound):
             attachments._parse(draft, key, "incoming")
+    assert attachments._document(procedure, "2") is procedure.attachments[1]
+    for kind in ("0", "01", "3", "-1", "１", None):
+        assert attachments._document(procedure, kind) is None
     for dantai, draft_id in (("040002", "a" * 32), ("041009", "../x"), ("041009", "short")):
         with pytest.raises(NotFound):
             attachments.Draft(dantai, draft_id, procedure)

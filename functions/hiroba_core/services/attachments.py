@@ -120,7 +120,8 @@ class Draft:
 
 def _document(procedure, kind):
     """The procedure's attachment numbered `kind` (1, 2, …), or None."""
-    if not (isinstance(kind, str) and kind.isascii() and kind.isdigit()):
+    # one spelling per document ("1", never "01"): the per-document count is by this text
+    if not (isinstance(kind, str) and kind.isascii() and kind.isdigit() and kind[0] != "0"):
         return None
     number = int(kind)
     documents = procedure.attachments
