@@ -7,6 +7,7 @@ ConfigurationError naming what is wrong: a deployment that cannot be trusted mus
 answer at all, rather than answer every request with a 500 or with a guessable key.
 """
 
+import json
 import os
 import secrets as _random
 from dataclasses import dataclass
@@ -58,7 +59,15 @@ class Settings:
     jwt_secret: str | None = None
     jwt_jwks_url: str | None = None
     jwt_issuer: str | None = None
-    jwt_audience: str | None = None
+    jwt_audience: str | None = None  # the Cognito app client's id
+    # The staff console (functions/console): Cognito's endpoint (None: AWS's; the local
+    # stack points it at the loopback moto server), the user pool (for signing a member
+    # out everywhere), its own tables and the idle timeout of a session.
+    cognito_endpoint: str | None = None
+    cognito_pool_id: str | None = None
+    console_table: str = "hiroba-console"
+    audit_table: str = "hiroba-audit"
+    session_idle_seconds: int = 30 * 60
     # smtp://host:port, ses, or "" (no confirmation mail)
     mail_transport: str = ""
     mail_from: str = "no-reply@pref.miyagi.example"
@@ -154,6 +163,11 @@ class Settings:
             jwt_jwks_url=env.get("HIROBA_JWT_JWKS_URL") or None,
             jwt_issuer=env.get("HIROBA_JWT_ISSUER") or None,
             jwt_audience=env.get("HIROBA_JWT_AUDIENCE") or None,
+            cognito_endpoint=env.get("HIROBA_COGNITO_ENDPOINT") or None,
+            cognito_pool_id=env.get("HIROBA_COGNITO_POOL_ID") or None,
+            console_table=env.get("HIROBA_CONSOLE_TABLE", cls.console_table),
+            audit_table=env.get("HIROBA_AUDIT_TABLE", cls.audit_table),
+            session_idle_seconds=_int(env, "HIROBA_SESSION_IDLE_SECONDS", cls.session_idle_seconds),
             mail_transport=env.get("HIROBA_MAIL", cls.mail_transport),
             mail_from=env.get("HIROBA_MAIL_FROM", cls.mail_from),
             ses_endpoint=env.get("HIROBA_SES_ENDPOINT") or None,
@@ -173,12 +187,9 @@ class Settings:
             procedures_catalogue=env.get("HIROBA_PROCEDURES_CATALOGUE") or None,
             card_provider=env.get("HIROBA_CARD_PROVIDER") or cls.card_provider,
             card_acquirer_url=env.get("HIROBA_CARD_ACQUIRER_URL", ""),
-            card_acquirer_key=env.get("HIROBA_CARD_ACQUIRER_KEY", ""),
             payeasy_url=env.get("HIROBA_PAYEASY_URL", ""),
-            payeasy_key=env.get("HIROBA_PAYEASY_KEY", ""),
             payeasy_collector=env.get("HIROBA_PAYEASY_COLLECTOR") or cls.payeasy_collector,
-            stripe_secret_key=env.get("HIROBA_STRIPE_SECRET_KEY", ""),
-            stripe_webhook_secret=env.get("HIROBA_STRIPE_WEBHOOK_SECRET", ""),
+            **_payment_keys(env, stage, region),
             card_minutes=_int(env, "HIROBA_CARD_MINUTES", cls.card_minutes),
             payeasy_days=_int(env, "HIROBA_PAYEASY_DAYS", cls.payeasy_days),
             documents_bucket=env.get("HIROBA_DOCUMENTS_BUCKET", cls.documents_bucket),
@@ -205,7 +216,84 @@ class Settings:
                 "HIROBA_SNS_TOPIC_ARN must name the SES notification topic in production:"
                 " without it any signed SNS message could suppress subscribers"
             )
+        if self.production and app == "console":
+            issuer = self.jwt_issuer or ""
+            if not self.cognito_pool_id or not issuer.endswith("/" + self.cognito_pool_id):
+                raise ConfigurationError(
+                    "HIROBA_COGNITO_POOL_ID must name the staff user pool whose issuer is"
+                    " HIROBA_JWT_ISSUER"
+                )
+            if self.jwt_jwks_url != issuer + "/.well-known/jwks.json" or self.cognito_endpoint:
+                raise ConfigurationError(
+                    "in production the JWKS must be the pool's own"
+                    " (HIROBA_JWT_ISSUER + /.well-known/jwks.json) and Cognito AWS's"
+                    " (no HIROBA_COGNITO_ENDPOINT)"
+                )
+        if self.production and app == "procedures":
+            self._require_payment_providers()
         return self
+
+    def _require_payment_providers(self):
+        """Production takes real money: a real card provider, and every provider key
+        stored (HIROBA_PAYMENT_KEYS_ID), random and long enough."""
+        missing = []
+        if self.card_provider != "stripe":
+            missing.append("HIROBA_CARD_PROVIDER=stripe (the sandbox acquirer takes no real money)")
+        if not self.payeasy_url.startswith("https://"):
+            missing.append("HIROBA_PAYEASY_URL (https://…: the Pay-easy collection service)")
+        for name in ("stripe_secret_key", "stripe_webhook_secret", "payeasy_key"):
+            value = getattr(self, name)
+            if value in DEVELOPMENT_SECRETS or len(value) < MIN_SECRET_LENGTH:
+                missing.append(
+                    f"{name} in the secret HIROBA_PAYMENT_KEYS_ID names (the provider's key,"
+                    f" at least {MIN_SECRET_LENGTH} characters)"
+                )
+        if missing:
+            raise ConfigurationError(
+                "the procedures app cannot take payments in production; set: " + "; ".join(missing)
+            )
+
+
+# The payment providers' keys (the sandbox acquirer's and Pay-easy's HMAC keys, Stripe's API
+# key and webhook signing secret): JSON in one secret, {"stripe_secret_key": "…", …}, that
+# only the procedures app may read. Outside production the variables may give them instead.
+PAYMENT_KEY_VARIABLES = {
+    "card_acquirer_key": "HIROBA_CARD_ACQUIRER_KEY",
+    "payeasy_key": "HIROBA_PAYEASY_KEY",
+    "stripe_secret_key": "HIROBA_STRIPE_SECRET_KEY",
+    "stripe_webhook_secret": "HIROBA_STRIPE_WEBHOOK_SECRET",
+}
+
+
+def _payment_keys(env, stage, region):
+    """{setting: key} from HIROBA_PAYMENT_KEYS_ID, or (not in production) the variables."""
+    given = [variable for variable in PAYMENT_KEY_VARIABLES.values() if env.get(variable)]
+    if stage == PRODUCTION and given:
+        raise ConfigurationError(
+            f"HIROBA_STAGE={stage} refuses {', '.join(given)}: the payment providers' keys"
+            " come only from the secret named by HIROBA_PAYMENT_KEYS_ID"
+        )
+    secret_id = env.get("HIROBA_PAYMENT_KEYS_ID")
+    if not secret_id:
+        return {name: env.get(variable, "") for name, variable in PAYMENT_KEY_VARIABLES.items()}
+    try:
+        text = secrets_store.read(
+            secret_id, region=region, endpoint=env.get("HIROBA_SECRETS_ENDPOINT")
+        )
+        stored = json.loads(text)
+    except secrets_store.SecretUnavailable as error:
+        raise ConfigurationError(f"HIROBA_PAYMENT_KEYS_ID: {error}") from None
+    except ValueError:
+        raise ConfigurationError("HIROBA_PAYMENT_KEYS_ID: the secret is not JSON") from None
+    if not isinstance(stored, dict) or not all(isinstance(v, str) for v in stored.values()):
+        raise ConfigurationError('HIROBA_PAYMENT_KEYS_ID: the secret must be {"name": "key", …}')
+    unknown = sorted(set(stored) - set(PAYMENT_KEY_VARIABLES))
+    if unknown:
+        raise ConfigurationError(
+            f"HIROBA_PAYMENT_KEYS_ID: unknown names {', '.join(unknown)}"
+            f" (known: {', '.join(PAYMENT_KEY_VARIABLES)})"
+        )
+    return {name: stored.get(name, "") for name in PAYMENT_KEY_VARIABLES}
 
 
 def _split(text):

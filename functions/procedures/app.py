@@ -11,7 +11,15 @@ from pathlib import Path
 
 from chalice import Chalice, Rate
 
-from chalicelib.routes import applications, attachments, inquiries, payments, signatures, staff
+from chalicelib.routes import (
+    applications,
+    attachments,
+    corrections,
+    inquiries,
+    payments,
+    signatures,
+    staff,
+)
 from hiroba_core.services import payments as payment_service
 from hiroba_web import context
 from hiroba_web import meta as common
@@ -27,6 +35,7 @@ app.register_blueprint(applications.bp)
 app.register_blueprint(inquiries.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(corrections.bp)
 app.register_blueprint(signatures.bp)
 app.register_blueprint(attachments.bp)
 
