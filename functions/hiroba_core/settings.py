@@ -81,6 +81,9 @@ class Settings:
     # unsubscribed record is kept before TTL deletes it, and the SNS topic of SES events.
     newsletter_rate: float = 14.0
     newsletter_retention_days: int = 30
+    # Where the console reads built issues (newsletter/<id>/issue.json of the site): a
+    # folder (make run: output/newsletter) or the site's https URL; "": <site_url>/newsletter.
+    newsletter_issues: str = ""
     sns_topic_arn: str | None = None
     # Local stacks only: signing certificates may also come from this loopback prefix.
     sns_local_cert_prefix: str | None = None
@@ -177,6 +180,7 @@ class Settings:
             newsletter_retention_days=_int(
                 env, "HIROBA_NEWSLETTER_RETENTION_DAYS", cls.newsletter_retention_days
             ),
+            newsletter_issues=env.get("HIROBA_NEWSLETTER_ISSUES", cls.newsletter_issues),
             sns_topic_arn=env.get("HIROBA_SNS_TOPIC_ARN") or None,
             sns_local_cert_prefix=env.get("HIROBA_SNS_LOCAL_CERT_PREFIX") or None,
             inquiry_rate_limit=_int(env, "HIROBA_INQUIRY_RATE_LIMIT", cls.inquiry_rate_limit),
@@ -229,11 +233,11 @@ class Settings:
                     " (HIROBA_JWT_ISSUER + /.well-known/jwks.json) and Cognito AWS's"
                     " (no HIROBA_COGNITO_ENDPOINT)"
                 )
-        if self.production and app == "procedures":
-            self._require_payment_providers()
+        if self.production and app in ("procedures", "console"):  # the console refunds
+            self._require_payment_providers(app)
         return self
 
-    def _require_payment_providers(self):
+    def _require_payment_providers(self, app):
         """Production takes real money: a real card provider, and every provider key
         stored (HIROBA_PAYMENT_KEYS_ID), random and long enough."""
         missing = []
@@ -250,7 +254,7 @@ class Settings:
                 )
         if missing:
             raise ConfigurationError(
-                "the procedures app cannot take payments in production; set: " + "; ".join(missing)
+                f"the {app} app cannot handle payments in production; set: " + "; ".join(missing)
             )
 
 

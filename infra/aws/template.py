@@ -216,8 +216,8 @@ SECRETS = {
         "Hiroba: the X-Hiroba-Origin-Verify value CloudFront sends to API Gateway",
     ),
 }
-# Secrets one app alone reads (its role names them; no other role does): the payment
-# providers' keys, which the procedures app reads from HIROBA_PAYMENT_KEYS_ID.
+# Secrets only some apps read (their roles name them; no other role does): the payment
+# providers' keys, which the procedures app and the console read from HIROBA_PAYMENT_KEYS_ID.
 APP_SECRETS = {
     "procedures": {
         "PaymentKeysSecret": (
@@ -227,6 +227,9 @@ APP_SECRETS = {
         ),
     },
 }
+# The console refunds and reconciles with the same providers (docs/staff.md): it reads the
+# same keys; the public site's publishing app never does.
+APP_SECRETS["console"] = APP_SECRETS["procedures"]
 
 
 def secret_arn(name):

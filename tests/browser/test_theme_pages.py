@@ -21,6 +21,7 @@ from markupsafe import escape
 from hiroba_core import catalogue, problems
 from hiroba_core.domain.subscription import Preferences
 from hiroba_core.errors import CopyLinkInvalid, FieldError, ValidationFailed
+from hiroba_core.signatures.verify import Verdict
 from hiroba_web import (
     attachment_pages,
     keitai,
@@ -28,6 +29,7 @@ from hiroba_web import (
     pages,
     payment_pages,
     procedure_pages,
+    signature_pages,
     templates,
 )
 from infra.a11y import gate
@@ -228,6 +230,46 @@ APP_PAGES = {
     "attachments": _attachments_page,
     "attachments-refused": lambda: _attachments_page(refused=("executable", "2")),
     "attachments-full": lambda: _attachments_page(refused=("kind-full", "2"), full=True),
+}
+
+
+def _verdict(valid=True, cause=None, **changes):
+    signed_at = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+    found = {
+        "signer": {
+            "common_name": "宮城 花子 <script>",
+            "organization": "宮城県",
+            "serial": "1A2B3C",
+            "issuer": "テスト 中間認証局",
+        },
+        "signing_time": signed_at,
+        "timestamp": signed_at,
+        "modified_after_signing": False,
+        "chain": ("宮城 花子 <script>", "テスト 中間認証局", "テスト ルート"),
+        "trusted_anchor": "テスト ルート",
+        "revocation": "good",
+        "signatures": 2,
+    }
+    return Verdict(valid, cause, "pdf", **{**found, **changes})
+
+
+APP_PAGES |= {
+    "signature-valid": lambda: signature_pages.verdict_page(_verdict()),
+    "signature-revoked": lambda: signature_pages.verdict_page(
+        _verdict(False, "revoked", revocation="revoked")
+    ),
+    "signature-not-pdf": lambda: signature_pages.verdict_page(Verdict(False, "not-pdf", "pdf")),
+    "signature-errors": lambda: signature_pages.error(
+        problems.from_error(
+            ValidationFailed(
+                [
+                    FieldError(
+                        "signature", "署名ファイルを選んでください", "Choose the signature file"
+                    )
+                ]
+            )
+        )
+    ),
 }
 HANDSET_PAGES = {
     "status": lambda: procedure_pages.mobile_status_page(_view()),
