@@ -5,6 +5,8 @@ One definition, read by the Chalice apps (hiroba_web), the development server
 browser tests run under the same policy that production sends.
 """
 
+import re
+
 # No inline script or style anywhere: the site's scripts are files under /theme/js/.
 # Pagefind compiles its WebAssembly index in the browser, hence 'wasm-unsafe-eval'.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -72,6 +74,31 @@ ADMIN_SECURITY_HEADERS = {
     **SECURITY_HEADERS,
     "Content-Security-Policy": ADMIN_CONTENT_SECURITY_POLICY,
 }
+
+
+# The attachments page (functions/procedures, routes/attachments.py) is the one page whose
+# forms post elsewhere: each file goes straight to the private bucket with a presigned POST
+# (no script, no file through the apps). Its policy is the site's with that one origin added
+# to form-action; S3 then sends the browser back to the site ('self').
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def with_form_action(origin):
+    """The site's policy, whose forms may also post to `origin` (scheme://host[:port])."""
+    if not _ORIGIN.match(origin or ""):
+        raise ValueError(f"not an origin: {origin!r}")
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+
+def widens_only_form_action(policy):
+    """Whether `policy` is the site's with one origin added to form-action (with_form_action),
+    the only change an app's answer may make to the site's policy."""
+    start = CONTENT_SECURITY_POLICY.index("form-action 'self'") + len("form-action 'self'")
+    head, tail = CONTENT_SECURITY_POLICY[:start], CONTENT_SECURITY_POLICY[start:]
+    if not (policy.startswith(head + " ") and policy.endswith(tail)):
+        return False
+    origin = policy[len(head) + 1 : len(policy) - len(tail)]
+    return bool(_ORIGIN.match(origin))
 
 
 def for_path(path):

@@ -116,6 +116,9 @@ class Settings:
     documents_bucket: str = "hiroba-documents"
     s3_endpoint: str | None = None
     document_days: int = 30
+    # Residents' attachments to applications (services/attachments.py): their private
+    # bucket, in the same S3 (endpoint) as the documents.
+    attachments_bucket: str = "hiroba-attachments"
     # The 団体's signer: "p12" (a PKCS#12 file, development only) or "kms"; "" issues nothing.
     signer: str = ""
     signer_p12: str | None = None
@@ -196,6 +199,7 @@ class Settings:
             documents_bucket=env.get("HIROBA_DOCUMENTS_BUCKET", cls.documents_bucket),
             s3_endpoint=env.get("HIROBA_S3_ENDPOINT") or None,
             document_days=_int(env, "HIROBA_DOCUMENT_DAYS", cls.document_days),
+            attachments_bucket=env.get("HIROBA_ATTACHMENTS_BUCKET", cls.attachments_bucket),
             signer=env.get("HIROBA_SIGNER", cls.signer),
             signer_p12=env.get("HIROBA_SIGNER_P12") or None,
             signer_passphrase_file=env.get("HIROBA_SIGNER_PASSPHRASE_FILE") or None,

@@ -6,6 +6,7 @@ from functools import lru_cache
 from hiroba_core import catalogue as procedure_catalogue
 from hiroba_core.mail import Mailer
 from hiroba_core.settings import Settings
+from hiroba_core.store.attachments import AttachmentStore
 from hiroba_core.store.documents import DocumentStore
 from hiroba_core.store.newsletter import NewsletterStore
 from hiroba_core.store.payments import PaymentsStore
@@ -62,6 +63,11 @@ def catalogue():
 @lru_cache(maxsize=1)
 def documents_store():
     return DocumentStore(settings())
+
+
+@lru_cache(maxsize=1)
+def attachments_store():
+    return AttachmentStore(settings())
 
 
 @lru_cache(maxsize=1)

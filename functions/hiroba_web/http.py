@@ -14,7 +14,7 @@ from chalice import Response
 
 from hiroba_core import problems
 from hiroba_core.errors import DomainError
-from hiroba_core.security_headers import SECURITY_HEADERS
+from hiroba_core.security_headers import SECURITY_HEADERS, widens_only_form_action
 from hiroba_core.validation import parse_json
 
 logger = logging.getLogger("hiroba")
@@ -206,7 +206,14 @@ def security_headers_middleware(event, get_response):
     """Every answer of the app, whatever produced it (a route, a problem, Chalice's own
     405/415/500), carries the one set of security headers (hiroba_core.security_headers)."""
     response = get_response(event)
+    own = next(
+        (v for k, v in (response.headers or {}).items() if k.lower() == "content-security-policy"),
+        None,
+    )
     response.headers = {**(response.headers or {}), **SECURITY_HEADERS}
+    if own and widens_only_form_action(own):
+        # the attachments page: its forms post to the bucket (security_headers.with_form_action)
+        response.headers["Content-Security-Policy"] = own
     return response
 
 

@@ -1,5 +1,6 @@
 """The procedures API: applications (電子申請), status inquiries (申請状況の照会, also for
-feature phones in Shift_JIS), payments of fees and taxes (公金収納) and the staff's tools.
+feature phones in Shift_JIS), payments of fees and taxes (公金収納), the attachments of a draft
+(添付書類) and the staff's tools.
 
 Served under /api/procedures/ on the site's own origin; its table is hiroba-procedures.
 Routes live in chalicelib/routes/; the domain is hiroba_core, shipped with hiroba_web in
@@ -10,7 +11,15 @@ from pathlib import Path
 
 from chalice import Chalice, Rate
 
-from chalicelib.routes import applications, corrections, inquiries, payments, signatures, staff
+from chalicelib.routes import (
+    applications,
+    attachments,
+    corrections,
+    inquiries,
+    payments,
+    signatures,
+    staff,
+)
 from hiroba_core.services import payments as payment_service
 from hiroba_web import context
 from hiroba_web import meta as common
@@ -29,6 +38,7 @@ app.register_blueprint(payments.bp)
 app.register_blueprint(staff.bp)
 app.register_blueprint(corrections.bp)
 app.register_blueprint(signatures.bp)
+app.register_blueprint(attachments.bp)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

@@ -78,11 +78,45 @@ def documents_bucket():
     }
 
 
+# Residents' attachments (services/attachments.py): uploaded to drafts/ by a presigned POST,
+# moved to applications/ at submit. A draft lives at most 7 days (its resume link), so its
+# files are deleted one day after that whatever happens to the draft.
+ATTACHMENT_DRAFT_DAYS_KEPT = 8
+
+
+def attachments_bucket():
+    """The private bucket of residents' attachments; drafts' files expire."""
+    from infra.aws.site import PRIVATE_BUCKET
+
+    return {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BucketName": Settings.attachments_bucket,
+            **PRIVATE_BUCKET,
+            # only buckets' owners' objects: an upload cannot hand its object to another account
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "draft-attachments-expire",
+                        "Status": "Enabled",
+                        "Prefix": "drafts/",
+                        "ExpirationInDays": ATTACHMENT_DRAFT_DAYS_KEPT,
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    }
+                ]
+            },
+        },
+    }
+
+
 def extra_statements(app):
     """What each app may do beyond its tables. The console approves 完了 (which issues the
     signed document, as the procedures app does) and mails 補正依頼 to applicants."""
     if app == "procedures":
-        return _document_statements()
+        return [*_document_statements(), *_attachment_statements()]
     if app == "console":
         return [*_document_statements(), _mail_statement(app)]
     if app != "publishing":
@@ -111,6 +145,30 @@ def _document_statements():
             "Condition": {
                 "ForAnyValue:StringEquals": {"kms:ResourceAliases": DOCUMENT_SIGNING_ALIAS}
             },
+        },
+    ]
+
+
+def _attachment_statements():
+    attachments = f"arn:${{AWS::Partition}}:s3:::{Settings.attachments_bucket}"
+    return [
+        {
+            # the presigned POST is signed with the Lambda role's credentials, so the role
+            # may put drafts' uploads; it reads, copies and deletes its own prefixes only
+            "Sid": "Attachments",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+            "Resource": [
+                {"Fn::Sub": f"{attachments}/drafts/*"},
+                {"Fn::Sub": f"{attachments}/applications/*"},
+            ],
+        },
+        {
+            "Sid": "AttachmentsList",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": {"Fn::Sub": attachments},
+            "Condition": {"StringLike": {"s3:prefix": ["drafts/*", "applications/*"]}},
         },
     ]
 
@@ -575,6 +633,8 @@ def template():
     outputs["StaffConsoleClientId"] = {"Value": {"Ref": "StaffConsoleClient"}}
     resources["DocumentsBucket"] = documents_bucket()
     outputs["DocumentsBucketName"] = {"Value": {"Ref": "DocumentsBucket"}}
+    resources["AttachmentsBucket"] = attachments_bucket()
+    outputs["AttachmentsBucketName"] = {"Value": {"Ref": "AttachmentsBucket"}}
     parameters, conditions, poller_resources = jma_poller()
     resources.update(poller_resources)
     return {

@@ -231,6 +231,7 @@ class LocalStack:
         settings = self.settings()
         tables.ensure_tables(dynamo.client(settings), settings)
         documents.ensure_bucket(documents.client(settings), settings.documents_bucket)
+        documents.ensure_bucket(documents.client(settings), settings.attachments_bucket)
 
     def sync(self, content=None):
         """Load content/consultations/ into the table (again after a content change)."""

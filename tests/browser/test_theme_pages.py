@@ -18,11 +18,12 @@ import pytest
 import yaml
 from markupsafe import escape
 
-from hiroba_core import problems
+from hiroba_core import catalogue, problems
 from hiroba_core.domain.subscription import Preferences
 from hiroba_core.errors import CopyLinkInvalid, FieldError, ValidationFailed
 from hiroba_core.signatures.verify import Verdict
 from hiroba_web import (
+    attachment_pages,
     keitai,
     newsletter_pages,
     pages,
@@ -131,6 +132,46 @@ def _payment(status="started", method="payeasy", **changes):
     }
 
 
+def _attachments_page(refused=None, full=False):
+    """The attachments page of a draft of 住民票の写しの郵送請求 (仙台市): one file attached
+    (its name escaped), the forms of what may still be added (presigned POSTs to the bucket)."""
+    procedure = catalogue.load(None)["sendai-jumin-yuso"]
+    form = {
+        "url": "https://hiroba-attachments.s3.ap-northeast-1.amazonaws.com/",
+        "fields": {"key": "drafts/041009/d/incoming/2/0190a1b2c3d4e5f6a7b8c9/${filename}"},
+    }
+    file = {
+        "id": "0190a1b2c3d4e5f6a7b8c9",
+        "kind": "1",
+        "kind_label": procedure.attachments[0].kind,
+        "name": "本人確認<script>.pdf",
+        "size_label": "1.2MB",
+        "type_label": "PDF",
+    }
+    documents = [
+        {
+            "kind": str(n),
+            "label": a.kind,
+            "count": a.count,
+            "required": a.required,
+            "attached": 1 if n == 1 else int(full),
+            "remaining": 0 if n == 1 or full else 1,
+            "form": None if n == 1 or full else form,
+        }
+        for n, a in enumerate(procedure.attachments, 1)
+    ]
+    files = [file] + ([{**file, "id": "x", "kind": "2", "name": "委任状.jpg"}] if full else [])
+    return attachment_pages.upload_page(
+        procedure,
+        files,
+        documents,
+        [],
+        notice={"added": file["name"]},
+        refused=refused,
+        back_url="/procedures/sendai-jumin-yuso/",
+    )
+
+
 CONSULTATION = SimpleNamespace(title="みやぎ多言語情報ガイドライン（案）", url="/consultations/x/")
 RECEIPT = SimpleNamespace(display="ACEF-GHJK", created_at=NOW)
 SUBSCRIBER = SimpleNamespace(preferences=Preferences(("bousai", "event"), "weekly", "en"))
@@ -186,6 +227,9 @@ APP_PAGES = {
         ),
         payment_pages.STATUS_FORM_PAGE,
     ),
+    "attachments": _attachments_page,
+    "attachments-refused": lambda: _attachments_page(refused=("executable", "2")),
+    "attachments-full": lambda: _attachments_page(refused=("kind-full", "2"), full=True),
 }
 
 
@@ -302,6 +346,17 @@ def test_error_summaries_link_to_the_fields_of_their_form():
     assert 'href="/newsletter/subscribe/#newsletter-email"' in newsletter
     inquiry = APP_PAGES["procedure-errors"]().body
     assert 'href="/procedures/status/#inquiry-reference"' in inquiry
+    refused = APP_PAGES["attachments-refused"]()
+    assert refused.status_code == 422 and 'href="#attachment-2"' in refused.body
+    assert "プログラム（実行ファイル）は添付できません" in refused.body
+    assert "本人確認&lt;script&gt;.pdf" in refused.body
+    # its forms post to the bucket: the one origin the page's policy adds
+    policy = refused.headers["Content-Security-Policy"]
+    assert (
+        "form-action 'self' https://hiroba-attachments.s3.ap-northeast-1.amazonaws.com;" in policy
+    )
+    full = APP_PAGES["attachments-full"]().body
+    assert "この書類のファイルは1つまでです" in full and 'enctype="multipart' not in full
 
 
 def _pay_form(name):

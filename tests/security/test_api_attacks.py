@@ -801,6 +801,7 @@ def test_json_of_the_wrong_shape_is_a_problem_never_a_server_error(stack, staff_
         "number": "x",
         "payment_id": "x",
         "provider": "sandbox-card",
+        "procedure_id": "sendai-jumin-yuso",
     }
     answers = 0
     for path, methods in _routes(app).items():

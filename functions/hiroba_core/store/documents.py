@@ -18,8 +18,11 @@ def client(settings):
     key = (endpoint, settings.region)
     if key not in _clients:
         import boto3
+        from botocore.config import Config
 
-        options = {"region_name": settings.region}
+        # Signature Version 4: what S3 accepts for every bucket (presigned POSTs included;
+        # buckets created since 2020 refuse version 2, which botocore would otherwise use)
+        options = {"region_name": settings.region, "config": Config(signature_version="s3v4")}
         if endpoint:
             options["endpoint_url"] = endpoint
             if not os.environ.get("AWS_ACCESS_KEY_ID"):
