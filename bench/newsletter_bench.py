@@ -10,11 +10,18 @@ and personalising the message, pacing excluded).
 """
 
 import argparse
+import contextlib
 import json
+import socket
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
 
 from hiroba_core import tokens
 from hiroba_core.mail import Mailer, SmtpTransport
@@ -26,8 +33,7 @@ from hiroba_core.store.newsletter import (
     NewsletterStore,
     subscriber_key,
 )
-from infra.local.dynamodb import LocalDynamoDB
-from infra.local.stack import MailSink
+from infra.local.stack import MailSink, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,6 +64,29 @@ def seed(store, settings, count):
             batch = []
 
 
+class DatabaseProcess:
+    """`python -m infra.local.dynamodb` on a free port, stopped at the end."""
+
+    def start(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local.dynamodb", "--port", str(self.port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
+                return self
+            time.sleep(0.1)
+        raise RuntimeError("the DynamoDB-protocol server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscribers", type=int, default=10000)
@@ -80,11 +109,27 @@ def main():
     data["topics"], data["frequency"] = ["kensei"], "weekly"
     issue = sending.Issue.from_dict(data)
     with tempfile.TemporaryDirectory() as folder:
-        database = LocalDynamoDB().start()
+        # the database in a process of its own, as DynamoDB is not in the sender's
+        database = DatabaseProcess().start()
         sink = MailSink(Path(folder) / "mail").start()
         try:
             settings = Settings.from_env({"DYNAMODB_ENDPOINT": database.url})
-            tables.ensure_tables(dynamo.client(settings), settings)
+            # moto answers a Query over 10,000 subscribers in seconds (DynamoDB in
+            # milliseconds): the store's client gets a patient read timeout here
+            dynamo._clients[(settings.dynamodb_endpoint, settings.region)] = boto3.client(
+                "dynamodb",
+                endpoint_url=settings.dynamodb_endpoint,
+                region_name=settings.region,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+                config=Config(read_timeout=120, retries={"max_attempts": 2}),
+            )
+            for attempt in range(10):  # the in-process server's first answers are slow
+                try:
+                    tables.ensure_tables(dynamo.client(settings), settings)
+                    break
+                except botocore.exceptions.BotoCoreError:
+                    time.sleep(1 + attempt)
             store = NewsletterStore(settings)
             started = time.perf_counter()
             seed(store, settings, args.subscribers)

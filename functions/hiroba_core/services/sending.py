@@ -1,24 +1,23 @@
 """Sending one issue of the newsletter: each (issue, subscriber) send exactly once.
 
-The recipients, in a fixed order, go in batches of BATCH (fewer when paced: one second's
-worth), and for each batch:
+For every recipient, in a fixed order:
 
-1. `claim_many`: write SEND (issue, subscriber) = sending with `attribute_not_exists` for
-   the whole batch in one transaction — the natural key, so two senders (or a restarted
-   one) can never both take the same send;
-2. hand each copy to the transport (one SMTP connection for the run, or SES), paced to
-   `rate` messages per second; each copy is made from the issue's message composed once
-   (hiroba_core.mail.ListTemplate) with the person's address and links put in;
-3. `finish_many`: sending -> sent (or failed when the address was refused: never retried).
+1. `claim`: write SEND (issue, subscriber) = sending with `attribute_not_exists` — the
+   natural key, so two senders (or a restarted one) can never both take the same send;
+2. hand the copy to the transport (one SMTP connection for the whole run, or SES), paced
+   to `rate` messages per second; each copy is made from the issue's message composed
+   once (hiroba_core.mail.ListTemplate) with the person's address and links put in;
+3. `finish`: sending -> sent (or failed when the address was refused: never retried),
+   recorded FINISH_BATCH at a time (one BatchWriteItem), and at least every second.
 
 A restart reads the issue's send records and re-drives only recipients without one.
-The at-most-once window: a process killed between 1 and 3 leaves the batch's sends in
-"sending", and nobody can know whether the transport took those messages. They are not
-resent by default (never twice) but counted as "uncertain"; `resend_uncertain=True` sends
-them again (never skipped, possibly twice). So a crash leaves at most one batch (BATCH
-sends, or one second's when paced) uncertain: the price of one transaction per batch
-instead of two writes per message. A transport that refused the connection surely took
-nothing: the claim is released and the next run retries that person.
+The at-most-once window: a process killed between 1 and 3 leaves sends in "sending", and
+nobody can know whether the transport took those messages. They are not resent by default
+(never twice) but counted as "uncertain"; `resend_uncertain=True` sends them again (never
+skipped, possibly twice). A crash leaves at most FINISH_BATCH sends uncertain — handed to
+the transport, not yet recorded — and at most one of them not taken: the price of one
+write per FINISH_BATCH sends instead of one per send. A transport that refused the
+connection surely took nothing: the claim is released and the next run retries that person.
 """
 
 import html as html_lib
@@ -32,7 +31,7 @@ from . import newsletter
 
 logger = logging.getLogger(__name__)
 MANAGE_MARK, UNSUBSCRIBE_MARK = "%%HIROBA_MANAGE_URL%%", "%%HIROBA_UNSUBSCRIBE_URL%%"
-BATCH = 20  # sends claimed and finished together (one transaction each): see above
+FINISH_BATCH = 25  # finished sends recorded together (BatchWriteItem's limit): see above
 
 
 @dataclass(frozen=True)
@@ -133,12 +132,6 @@ def marks(settings, subscriber):
     }
 
 
-def batch_size(rate):
-    """BATCH, or one second's sends when paced slower: a paced batch does not hold its
-    claims (the uncertain ones after a crash) for longer than a second."""
-    return max(1, min(BATCH, int(rate))) if rate and rate > 0 else BATCH
-
-
 def recipients(store, issue):
     """Confirmed subscribers of any of the issue's topics: one entry per person."""
     people = {
@@ -179,59 +172,77 @@ def send_issue(
             due.append((person, state))
     headers = newsletter.list_headers(store.settings, UNSUBSCRIBE_MARK)
     template = mailer.list_template(issue.subject, issue.text, issue.html, headers)
-    size = batch_size(rate)
+    finished = Finished(store, issue.id, clock, wall)
     with mailer.session() as session:
-        for start in range(0, len(due), size):
-            if budget is not None and clock() - started >= budget:
-                report.left = len(due) - start
-                break
-            _send_batch(
-                store,
-                mailer,
-                session,
-                template,
-                issue,
-                due[start : start + size],
-                report,
-                pacer,
-                clock,
-                wall,
-            )
+        try:
+            for index, (person, state) in enumerate(due):
+                if budget is not None and clock() - started >= budget:
+                    report.left = len(due) - index
+                    break
+                pacer.wait()
+                claimed_at = wall()
+                if state is None and not store.claim(issue.id, person.id, claimed_at):
+                    report.already += 1  # another sender took it a moment ago
+                    continue
+                _send_one(
+                    store,
+                    mailer,
+                    session,
+                    template,
+                    issue,
+                    person,
+                    claimed_at,
+                    finished,
+                    report,
+                    clock,
+                )
+        finally:
+            finished.flush()  # what was handed to the transport is recorded, even on error
     report.paced_seconds = pacer.waited
     report.elapsed = clock() - started
     return report
 
 
-def _send_batch(store, mailer, session, template, issue, batch, report, pacer, clock, wall):
-    fresh = [person.id for person, state in batch if state is None]
-    claimed = set(store.claim_many(issue.id, fresh, wall()))
-    outcomes, released = {}, []
-    for person, state in batch:
-        if state is None and person.id not in claimed:
-            report.already += 1  # another sender took it a moment ago
-            continue
-        pacer.wait()
-        data = template.copy(person.email, marks(store.settings, person))
-        before = clock()
-        try:
-            session.deliver(mailer.sender, person.email, data)
-        except Exception as error:
-            name = type(error).__name__
-            report.errors[name] = report.errors.get(name, 0) + 1
-            if _permanent(error):
-                outcomes[person.id] = SendStatus.FAILED
-                report.failed += 1
-            elif _not_taken(error):
-                released.append(person.id)
-                report.retry += 1
-            else:
-                report.uncertain += 1  # maybe taken: left in "sending", never resent blindly
-            logger.warning("newsletter send failed: %s", name)
+class Finished:
+    """Finished sends waiting to be recorded: written FINISH_BATCH at a time, and when
+    the oldest has waited a second (a paced run keeps the uncertain window short)."""
+
+    def __init__(self, store, issue_id, clock, wall):
+        self.store, self.issue_id, self.clock, self.wall = store, issue_id, clock, wall
+        self.outcomes, self.since = {}, None
+
+    def add(self, sid, status, claimed_at):
+        if not self.outcomes:
+            self.since = self.clock()
+        self.outcomes[sid] = (status, claimed_at)
+        if len(self.outcomes) >= FINISH_BATCH or self.clock() - self.since >= 1.0:
+            self.flush()
+
+    def flush(self):
+        if self.outcomes:
+            self.store.finish_many(self.issue_id, self.outcomes, self.wall())
+            self.outcomes = {}
+
+
+def _send_one(store, mailer, session, template, issue, person, claimed_at, finished, report, clock):
+    data = template.copy(person.email, marks(store.settings, person))
+    before = clock()
+    try:
+        session.deliver(mailer.sender, person.email, data)
+    except Exception as error:
+        name = type(error).__name__
+        report.errors[name] = report.errors.get(name, 0) + 1
+        if _permanent(error):
+            finished.add(person.id, SendStatus.FAILED, claimed_at)
+            report.failed += 1
+        elif _not_taken(error):
+            store.release(issue.id, person.id)
+            report.retry += 1
         else:
-            outcomes[person.id] = SendStatus.SENT
-            report.sent += 1
-        finally:
-            report.transport_seconds += clock() - before
-    store.finish_many(issue.id, outcomes, wall())
-    for sid in released:
-        store.release(issue.id, sid)
+            report.uncertain += 1  # maybe taken: left in "sending", never resent blindly
+        logger.warning("newsletter send failed: %s", name)
+    else:
+        finished.add(person.id, SendStatus.SENT, claimed_at)
+        report.sent += 1
+    finally:
+        report.transport_seconds += clock() - before

@@ -27,7 +27,7 @@ from ..domain.subscription import (
 )
 from ..domain.transitions import require_transition, sources
 from ..errors import StoreUnavailable
-from . import mapping
+from . import dynamo, mapping
 from .base import TableStore, serialize
 from .uow import Cancelled
 
@@ -283,58 +283,34 @@ class NewsletterStore(TableStore):
             names={"#t": "type"},
         )
 
-    def claim_many(self, issue_id, sids, now_epoch):
-        """claim() for up to 100 sends in one transaction (TransactWriteItems' limit): the
-        sids claimed, in order. When another sender took one of them meanwhile the whole
-        transaction is cancelled, so each is then claimed on its own."""
-        sids = list(sids)
-        if len(sids) > 1:
-            condition, olds = from_states(SEND_TRANSITIONS, {None}, SendStatus.SENDING)
-            with self.uow() as uow:
-                for sid in sids:
-                    uow.update(
-                        send_key(issue_id, sid),
-                        "SET #t = :type, #s = :sending, claimed_at = :c, expires_at = :x",
-                        condition=condition,
-                        values={
-                            ":type": "send",
-                            ":sending": SendStatus.SENDING.value,
-                            ":c": int(now_epoch),
-                            ":x": int(now_epoch) + SEND_TTL_DAYS * 86400,
-                            **olds,
-                        },
-                        names={"#s": "status", "#t": "type"},
-                        label=sid,
-                    )
-                try:
-                    uow.commit()
-                    return sids
-                except Cancelled:
-                    pass
-        return [sid for sid in sids if self.claim(issue_id, sid, now_epoch)]
-
     def finish_many(self, issue_id, outcomes, now_epoch):
-        """finish() for up to 100 sends ({sid: sent | failed}) in one transaction; one by
-        one when the transaction is cancelled."""
-        if len(outcomes) > 1:
-            with self.uow() as uow:
-                for sid, status in outcomes.items():
-                    condition, olds = from_states(SEND_TRANSITIONS, {SendStatus.SENDING}, status)
-                    uow.update(
-                        send_key(issue_id, sid),
-                        "SET #s = :n, finished_at = :t",
-                        condition=condition,
-                        values={":n": status.value, ":t": int(now_epoch), **olds},
-                        names={"#s": "status"},
-                        label=sid,
-                    )
-                try:
-                    uow.commit()
-                    return
-                except Cancelled:
-                    pass
-        for sid, status in outcomes.items():
-            self.finish(issue_id, sid, status, now_epoch)
+        """Record many finished sends ({sid: (sent | failed, claimed_at)}) with
+        BatchWriteItem, 25 a request. Unconditional puts, because only the claim's holder
+        writes a claimed send (the claim is the lock); each change is checked against the
+        transitions here. One write per 25 sends instead of one per send."""
+        requests = []
+        for sid, (status, claimed_at) in outcomes.items():
+            require_transition(SEND_TRANSITIONS, SendStatus.SENDING, status)
+            item = {
+                **send_key(issue_id, sid),
+                "type": "send",
+                "status": status.value,
+                "claimed_at": int(claimed_at),
+                "finished_at": int(now_epoch),
+                "expires_at": int(claimed_at) + SEND_TTL_DAYS * 86400,
+            }
+            requests.append({"PutRequest": {"Item": dynamo.to_item(item)}})
+        for start in range(0, len(requests), 25):
+            pending = {self.table: requests[start : start + 25]}
+            for attempt in range(8):
+                with dynamo.unavailable_on_failure():
+                    answer = self.client.batch_write_item(RequestItems=pending)
+                pending = answer.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                time.sleep(0.05 * 2**attempt)  # throttled: back off, as the SDKs do
+            else:
+                raise StoreUnavailable()
 
     def finish(self, issue_id, sid, status, now_epoch):
         """sending -> sent | failed."""
