@@ -1,4 +1,4 @@
-"""The procedures API: applications (電子申請), status inquiries (申請状況の照会, also for
+"""The procedures API: applications (電子申請: JSON, and the online form for browsers), status inquiries (申請状況の照会, also for
 feature phones in Shift_JIS), payments of fees and taxes (公金収納) and the staff's tools.
 
 Served under /api/procedures/ on the site's own origin; its table is hiroba-procedures.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from chalice import Chalice, Rate
 
-from chalicelib.routes import applications, inquiries, payments, signatures, staff
+from chalicelib.routes import applications, apply, inquiries, payments, signatures, staff
 from hiroba_core.services import payments as payment_service
 from hiroba_web import context
 from hiroba_web import meta as common
@@ -23,6 +23,7 @@ binary_html(app)  # HTML answers as bytes: UTF-8 pages and Shift_JIS handset pag
 app.api.binary_types.append("application/pdf")  # issued documents (POST /inquiries/document)
 app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "openapi.json"))
 app.register_blueprint(applications.bp)
+app.register_blueprint(apply.bp)
 app.register_blueprint(inquiries.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(staff.bp)
