@@ -188,7 +188,12 @@ OTHER_RULES = [
         "answers.moved_on",
         "今日までの日付",
     ),
-    ("jidosha-jusho-henko", {"answers": {"moved_on": "4月1日"}}, "answers.moved_on", "実際にある日付"),
+    (
+        "jidosha-jusho-henko",
+        {"answers": {"moved_on": "4月1日"}},
+        "answers.moved_on",
+        "実際にある日付",
+    ),
     (
         "jidosha-jusho-henko",
         {"answers": {"moved_on": "2026-02-30"}},
