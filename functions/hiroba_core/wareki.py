@@ -8,6 +8,8 @@ import re
 import unicodedata
 from datetime import date
 
+from .dates import format_date_ja
+
 # (first day of the era, name, the letter people abbreviate it to); newest first
 ERAS = (
     (date(2019, 5, 1), "令和", "R"),
@@ -64,6 +66,6 @@ def format_wareki(day):
     """令和8年4月1日 (the first year of an era is 元年)."""
     era = era_of(day)
     if era is None:
-        return f"{day.year}年{day.month}月{day.day}日"
+        return format_date_ja(day)
     name, year = era
     return f"{name}{'元' if year == 1 else year}年{day.month}月{day.day}日"

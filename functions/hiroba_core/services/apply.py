@@ -196,7 +196,7 @@ def _load(store, procedure, draft_id, now):
     if draft.procedure_id != procedure.id or draft.dantai != procedure.dantai:
         raise NotFound("draft")  # another procedure's (another 団体's) draft: not here
     if draft.expired(now):
-        store.delete_draft(draft_id)  # TTL would, within days; the rule is the deadline
+        store.erase_draft(draft_id, _epoch(now))  # TTL would, in days; the rule is the deadline
         raise DraftGone("timeout")
     if draft.state == drafts.SUBMITTED:
         raise DraftGone("submitted")
@@ -273,12 +273,12 @@ def verify_code(store, catalogue, procedure_id, draft_id, raw, *, now):
             "Enter the 6-digit code from the email",
         )
     if not store.count_code_attempt(draft, drafts.CODE_ATTEMPTS):
-        store.delete_draft(draft.id)
+        store.erase_draft(draft.id, _epoch(now))
         raise DraftGone("attempts")
     if not tokens.code_matches(store.settings.keys, draft.code_hash, draft.id, code):
         left = drafts.CODE_ATTEMPTS - draft.attempts
         if left <= 0:
-            store.delete_draft(draft.id)
+            store.erase_draft(draft.id, _epoch(now))
             raise DraftGone("attempts")
         raise _field(
             "code",
