@@ -127,6 +127,14 @@ class InquiryNotMatched(DomainError):
     for both, so the answer never tells whether a reference number exists."""
 
 
+class ApprovalRequired(DomainError):
+    """完了 and 却下 are proposed by one member of staff and approved by another (決裁)."""
+
+
+class SameApprover(DomainError):
+    """The approver of a proposal is the member of staff who proposed it."""
+
+
 class AlreadyPaid(DomainError):
     """The fee or the tax notice is already paid."""
 

@@ -43,6 +43,16 @@ CATALOGUE = {
         "Idempotency-Key reused with a different body",
     ),
     "invalid-transition": (409, "この状態からは変更できません", "Invalid state change"),
+    "approval-required": (
+        409,
+        "完了・却下には決裁が必要です",
+        "完了 and 却下 need an approver's decision",
+    ),
+    "same-approver": (
+        403,
+        "起案した職員は決裁できません",
+        "The proposer cannot approve their own proposal",
+    ),
     "version-conflict": (
         409,
         "ほかの人が先に更新しました",
@@ -276,6 +286,19 @@ def from_error(error):
                 "確認のメールを送れませんでした。登録はされていません。少し時間をおいてやり直してください。",
                 "The confirmation mail could not be sent; nothing was stored. Please retry later.",
                 headers={"Retry-After": str(error.retry_after)},
+            )
+        case errors.ApprovalRequired():
+            return Problem(
+                "approval-required",
+                "完了・却下は、担当職員が起案し、起案者以外の決裁者が決裁します。",
+                "A change to 完了 or 却下 is proposed by staff and approved by another member"
+                " with the approver role.",
+            )
+        case errors.SameApprover():
+            return Problem(
+                "same-approver",
+                "自分が起案したものは決裁できません。ほかの決裁者に依頼してください。",
+                "You proposed this change; another approver must decide it.",
             )
         case errors.AlreadyPaid():
             return Problem(

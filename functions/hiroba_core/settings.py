@@ -58,7 +58,15 @@ class Settings:
     jwt_secret: str | None = None
     jwt_jwks_url: str | None = None
     jwt_issuer: str | None = None
-    jwt_audience: str | None = None
+    jwt_audience: str | None = None  # the Cognito app client's id
+    # The staff console (functions/console): Cognito's endpoint (None: AWS's; the local
+    # stack points it at the loopback moto server), the user pool (for signing a member
+    # out everywhere), its own tables and the idle timeout of a session.
+    cognito_endpoint: str | None = None
+    cognito_pool_id: str | None = None
+    console_table: str = "hiroba-console"
+    audit_table: str = "hiroba-audit"
+    session_idle_seconds: int = 30 * 60
     # smtp://host:port, ses, or "" (no confirmation mail)
     mail_transport: str = ""
     mail_from: str = "no-reply@pref.miyagi.example"
@@ -154,6 +162,11 @@ class Settings:
             jwt_jwks_url=env.get("HIROBA_JWT_JWKS_URL") or None,
             jwt_issuer=env.get("HIROBA_JWT_ISSUER") or None,
             jwt_audience=env.get("HIROBA_JWT_AUDIENCE") or None,
+            cognito_endpoint=env.get("HIROBA_COGNITO_ENDPOINT") or None,
+            cognito_pool_id=env.get("HIROBA_COGNITO_POOL_ID") or None,
+            console_table=env.get("HIROBA_CONSOLE_TABLE", cls.console_table),
+            audit_table=env.get("HIROBA_AUDIT_TABLE", cls.audit_table),
+            session_idle_seconds=_int(env, "HIROBA_SESSION_IDLE_SECONDS", cls.session_idle_seconds),
             mail_transport=env.get("HIROBA_MAIL", cls.mail_transport),
             mail_from=env.get("HIROBA_MAIL_FROM", cls.mail_from),
             ses_endpoint=env.get("HIROBA_SES_ENDPOINT") or None,
@@ -205,6 +218,19 @@ class Settings:
                 "HIROBA_SNS_TOPIC_ARN must name the SES notification topic in production:"
                 " without it any signed SNS message could suppress subscribers"
             )
+        if self.production and app == "console":
+            issuer = self.jwt_issuer or ""
+            if not self.cognito_pool_id or not issuer.endswith("/" + self.cognito_pool_id):
+                raise ConfigurationError(
+                    "HIROBA_COGNITO_POOL_ID must name the staff user pool whose issuer is"
+                    " HIROBA_JWT_ISSUER"
+                )
+            if self.jwt_jwks_url != issuer + "/.well-known/jwks.json" or self.cognito_endpoint:
+                raise ConfigurationError(
+                    "in production the JWKS must be the pool's own"
+                    " (HIROBA_JWT_ISSUER + /.well-known/jwks.json) and Cognito AWS's"
+                    " (no HIROBA_COGNITO_ENDPOINT)"
+                )
         return self
 
 

@@ -10,26 +10,28 @@ from functools import lru_cache
 
 import jwt
 
+from . import access
+from .domain.dantai import PREFECTURE_OF_MIYAGI, is_valid_code
 from .errors import Forbidden, InvalidToken, Unauthorized
 
-ROLES = ("staff", "admin")  # admin may act for every department
+# What each role may do is in hiroba_core.access (PERMISSIONS); a member of staff belongs to
+# one 団体 and, unless an admin of it, one department.
+ROLES = ("viewer", "staff", "approver", "admin")
 
 
 @dataclass(frozen=True)
 class Staff:
     subject: str
     role: str
-    department: str
+    department: str  # "" for an admin: every department of the 団体
+    dantai: str = PREFECTURE_OF_MIYAGI  # 全国地方公共団体コード
+    username: str = ""  # the sign-in name, for the audit trail and the pages
 
-    def may_act_for(self, department):
-        return self.role == "admin" or self.department == department
-
-    def require(self, department):
-        if not self.may_act_for(department):
-            raise Forbidden()
+    def may_act_for(self, department, dantai=PREFECTURE_OF_MIYAGI):
+        return access.may(self, "change", dantai, department)
 
 
-def mint(secret, subject, role, department, ttl_seconds=3600, now=None):
+def mint(secret, subject, role, department, ttl_seconds=3600, now=None, dantai=None):
     """A development token (HS256); production tokens come from Cognito."""
     issued = int(now if now is not None else time.time())
     claims = {
@@ -39,16 +41,55 @@ def mint(secret, subject, role, department, ttl_seconds=3600, now=None):
         "iat": issued,
         "exp": issued + ttl_seconds,
     }
+    if dantai:
+        claims["dantai"] = dantai
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
 @lru_cache(maxsize=4)
 def _jwks_client(url):
-    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
 
 
+# Cognito groups, the only source of a member's 団体, department and role (only the pool's
+# administrators can change them):
+#   hiroba:<団体コード>:<role>:<department>   e.g. hiroba:041009:staff:gomi
+#   hiroba:<団体コード>:admin                 every department of that 団体
+# and, from before 団体 existed, the prefecture's hiroba-admin and hiroba-staff-<department>.
+GROUP_PREFIX = "hiroba:"
 ADMIN_GROUP = "hiroba-admin"
 STAFF_GROUP = "hiroba-staff-"  # + the department's id: hiroba-staff-johoseisaku
+
+
+def verify_id_token(token, settings):
+    """The claims of a Cognito ID token, checked against the pool's JWKS (RS256), the
+    issuer, the audience (the app client) and `token_use` = id; Unauthorized otherwise.
+    The same code runs in production and locally: only the configured URLs differ (the
+    local pool is moto's, on the loopback server `make run` starts)."""
+    if not (settings.jwt_jwks_url and settings.jwt_issuer and settings.jwt_audience):
+        raise Unauthorized("not configured")
+    try:
+        key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=["RS256"],
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            options={"require": ["exp", "sub", "iss", "aud", "token_use"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("expired") from None
+    except (jwt.PyJWTError, ValueError):
+        raise Unauthorized("invalid") from None
+    if claims.get("token_use") != "id":
+        raise Unauthorized("not an ID token")
+    return claims
+
+
+def staff_from_claims(claims):
+    """The Staff of verified ID-token claims (Forbidden without exactly one role)."""
+    return _from_groups(claims)
 
 
 def verify(authorization, settings):
@@ -56,61 +97,70 @@ def verify(authorization, settings):
 
     Production (Cognito, RS256 from the pool's JWKS): the issuer and the audience (the app
     client) are required and checked, the token must be an ID token (`token_use`), and the
-    role and department come only from `cognito:groups`, which only the pool's
+    role, 団体 and department come only from `cognito:groups`, which only the pool's
     administrators can change; never from `custom:` attributes, which a user can write
     through the app client unless every write permission is taken away.
-    Development (HS256 with HIROBA_JWT_SECRET, refused in production): `role` and
-    `department` claims, as `python -m infra.tools token` mints them."""
+    Development (HS256 with HIROBA_JWT_SECRET, refused in production): `role`,
+    `department` and `dantai` claims, as `python -m infra.tools token` mints them."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized("missing")
     token = authorization[7:].strip()
     try:
-        if settings.jwt_jwks_url:
-            if not (settings.jwt_issuer and settings.jwt_audience):
-                raise Unauthorized("not configured")
-            key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=["RS256"],
-                issuer=settings.jwt_issuer,
-                audience=settings.jwt_audience,
-                options={"require": ["exp", "sub", "iss", "aud", "token_use"]},
-            )
-            if claims.get("token_use") != "id":
-                raise Unauthorized("not an ID token")
-            return _from_groups(claims)
-        if settings.jwt_secret and not settings.production:
-            claims = jwt.decode(
-                token,
-                settings.jwt_secret,
-                algorithms=["HS256"],
-                options={"require": ["exp", "sub"]},
-            )
-        else:
-            raise Unauthorized("not configured")
+        algorithm = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError:
+        raise Unauthorized("invalid") from None
+    if settings.jwt_jwks_url and (algorithm != "HS256" or settings.production):
+        return _from_groups(verify_id_token(token, settings))
+    if not (settings.jwt_secret and not settings.production):
+        raise Unauthorized("not configured")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=["HS256"],
+            options={"require": ["exp", "sub"]},
+        )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("expired") from None
     except (jwt.PyJWTError, ValueError):
         raise Unauthorized("invalid") from None
     role = claims.get("role")
     department = claims.get("department") or ""
+    dantai = claims.get("dantai") or PREFECTURE_OF_MIYAGI
     if role not in ROLES:
         raise Forbidden()
-    return Staff(str(claims["sub"]), role, str(department))
+    return Staff(str(claims["sub"]), role, "" if role == "admin" else str(department), dantai)
+
+
+def _role_of(group):
+    """(dantai, role, department) of one group name, or None."""
+    group = str(group)
+    if group == ADMIN_GROUP:
+        return PREFECTURE_OF_MIYAGI, "admin", ""
+    if group.startswith(STAFF_GROUP) and len(group) > len(STAFF_GROUP):
+        return PREFECTURE_OF_MIYAGI, "staff", group[len(STAFF_GROUP) :]
+    if not group.startswith(GROUP_PREFIX):
+        return None
+    parts = group[len(GROUP_PREFIX) :].split(":")
+    if len(parts) == 2 and parts[1] == "admin":
+        return parts[0], "admin", ""
+    if len(parts) == 3 and parts[1] in ROLES and parts[1] != "admin" and parts[2]:
+        return parts[0], parts[1], parts[2]
+    return None
 
 
 def _from_groups(claims):
     groups = claims.get("cognito:groups") or []
     if not isinstance(groups, list):
         raise Forbidden()
-    subject = str(claims["sub"])
-    if ADMIN_GROUP in groups:
-        return Staff(subject, "admin", "")
-    departments = [g[len(STAFF_GROUP) :] for g in groups if str(g).startswith(STAFF_GROUP)]
-    if len(departments) != 1 or not departments[0]:
-        raise Forbidden()  # none, or several: which department would they act for?
-    return Staff(subject, "staff", departments[0])
+    roles = {r for r in (_role_of(g) for g in groups) if r is not None}
+    if len(roles) != 1:
+        raise Forbidden()  # none, or several: which 団体 and department would they act for?
+    dantai, role, department = roles.pop()
+    if not is_valid_code(dantai):
+        raise Forbidden()
+    username = str(claims.get("cognito:username") or claims.get("email") or "")
+    return Staff(str(claims["sub"]), role, department, dantai, username)
 
 
 def _mac(secret, message):

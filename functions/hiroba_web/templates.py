@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from hiroba_core import catalogue, theme
 from hiroba_core.dates import format_date_ja, format_jst
+from hiroba_core.ids import format_reference
 from hiroba_core.languages import BY_CODE, DEFAULT, LANGUAGES
 from hiroba_core.validation import AGE_GROUPS, MAX_ANSWER, PERSONAL_FIELDS
 
@@ -41,7 +42,7 @@ def environment():
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
     )
     catalogs = theme.load_catalogs(THEME / "translations", LANGUAGES)
 
@@ -92,6 +93,7 @@ def environment():
         neutral_path=lambda output_file: theme.neutral_path(output_file, CODES),
         emergency_region=Markup,
         jst=format_jst,
+        reference=format_reference,  # 到達番号 as people read and quote it
         # the site's Babel-formatted dates (plugins/multilingual) are for its notices; the
         # apps' pages show moments with `jst`, and these only let the frame's templates load
         local_date=format_date_ja,

@@ -10,7 +10,15 @@ from pathlib import Path
 
 from chalice import Chalice, Rate
 
-from chalicelib.routes import applications, apply, inquiries, payments, signatures, staff
+from chalicelib.routes import (
+    applications,
+    apply,
+    corrections,
+    inquiries,
+    payments,
+    signatures,
+    staff,
+)
 from hiroba_core.services import payments as payment_service
 from hiroba_web import context
 from hiroba_web import meta as common
@@ -27,6 +35,7 @@ app.register_blueprint(apply.bp)
 app.register_blueprint(inquiries.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(staff.bp)
+app.register_blueprint(corrections.bp)
 app.register_blueprint(signatures.bp)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ROOT / "functions"
 SHARED = ("hiroba_core", "hiroba_web")
-APPS = ("publishing", "procedures")
+APPS = ("publishing", "procedures", "console")
 # data files the shared library reads at run time: repository path -> path in the build
 DATA = {
     f"content/registry/{name}": f"vendor/hiroba_core/data/{name}"

@@ -7,8 +7,9 @@
                           │                      infra/edge/page_origin.py: page from the bucket,
                           │                      current banner, Shift_JIS header for /m/)
                           ├─ *.css *.js *.jpg … feeds, search index ─▶ bucket
-                          └─ /api/publishing/*, /api/procedures/* ─▶ API Gateway (the apps'
-                             stages; a CloudFront Function strips /api/<app>, no caching)
+                          ├─ /api/publishing/*, /api/procedures/* ─▶ API Gateway (the apps'
+                          │  stages; a CloudFront Function strips /api/<app>, no caching)
+                          └─ /staff/* ─▶ the staff console's stage, path kept, no caching
 
 A CloudFront Function maps directory URLs to index.html. The bucket is private: CloudFront
 reaches it and the function URL with origin access control; the edge function may only read
@@ -96,7 +97,14 @@ API_FUNCTION = f"""function handler(event) {{
   return request;
 }}
 """
-API_APPS = {"publishing": "PublishingApiDomain", "procedures": "ProceduresApiDomain"}
+API_APPS = {
+    "publishing": "PublishingApiDomain",
+    "procedures": "ProceduresApiDomain",
+    "console": "ConsoleApiDomain",
+}
+# the staff console's pages are its own paths (/staff/…), on the site's origin so its
+# cookies are first-party; its behaviour keeps the path (no ApiPathFunction)
+CONSOLE_PREFIX = "/staff/"
 # managed policies: nothing cached, every viewer header but Host sent on (the apps need
 # Idempotency-Key, Authorization, Origin, Sec-Fetch-Site, Content-Type) together with the
 # CloudFront headers, CloudFront-Viewer-Address among them: the viewer's own address, which
@@ -511,6 +519,10 @@ def template():
                 "Type": "String",
                 "Description": "the procedures app's API Gateway domain (chalice package output)",
             },
+            "ConsoleApiDomain": {
+                "Type": "String",
+                "Description": "the staff console's API Gateway domain (chalice package output)",
+            },
             "ApiStage": {"Type": "String", "Default": "api"},
             "OriginVerifySecretName": {
                 "Type": "String",
@@ -588,8 +600,9 @@ def distribution_config():
         }
 
     def api_behaviour(app):
-        return {
-            "PathPattern": f"/api/{app}/*",
+        console = app == "console"
+        value = {
+            "PathPattern": CONSOLE_PREFIX + "*" if console else f"/api/{app}/*",
             "TargetOriginId": f"{app}-api",
             "ViewerProtocolPolicy": "redirect-to-https",
             "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
@@ -605,6 +618,9 @@ def distribution_config():
                 }
             ],
         }
+        if console:
+            del value["FunctionAssociations"]
+        return value
 
     index = [
         {

@@ -79,45 +79,54 @@ def documents_bucket():
 
 
 def extra_statements(app):
-    """What each app may do beyond its own table."""
+    """What each app may do beyond its tables. The console approves 完了 (which issues the
+    signed document, as the procedures app does) and mails 補正依頼 to applicants."""
     if app == "procedures":
-        return [
-            {
-                "Sid": "IssuedDocuments",
-                "Effect": "Allow",
-                "Action": ["s3:PutObject", "s3:GetObject"],
-                "Resource": {
-                    "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{Settings.documents_bucket}/documents/*"
-                },
-            },
-            {
-                # the key is chosen by its alias: the 団体's signing key and no other
-                "Sid": "DocumentSigning",
-                "Effect": "Allow",
-                "Action": ["kms:Sign", "kms:GetPublicKey"],
-                "Resource": {
-                    "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"
-                },
-                "Condition": {
-                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": DOCUMENT_SIGNING_ALIAS}
-                },
-            },
-        ]
+        return _document_statements()
+    if app == "console":
+        return [*_document_statements(), _mail_statement(app)]
     if app != "publishing":
         return []
+    return [_mail_statement(app)]
+
+
+def _document_statements():
     return [
         {
-            # only as the site's own sender: a bug or an injected header cannot make the
-            # Lambda send as anyone else from the account's verified identities
-            "Sid": "ConfirmationMail",
+            "Sid": "IssuedDocuments",
             "Effect": "Allow",
-            "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+            "Action": ["s3:PutObject", "s3:GetObject"],
             "Resource": {
-                "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+                "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{Settings.documents_bucket}/documents/*"
             },
-            "Condition": {"StringEquals": {"ses:FromAddress": mail_from(app)}},
-        }
+        },
+        {
+            # the key is chosen by its alias: the 団体's signing key and no other
+            "Sid": "DocumentSigning",
+            "Effect": "Allow",
+            "Action": ["kms:Sign", "kms:GetPublicKey"],
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"
+            },
+            "Condition": {
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": DOCUMENT_SIGNING_ALIAS}
+            },
+        },
     ]
+
+
+def _mail_statement(app):
+    return {
+        # only as the site's own sender: a bug or an injected header cannot make the
+        # Lambda send as anyone else from the account's verified identities
+        "Sid": "ConfirmationMail",
+        "Effect": "Allow",
+        "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+        "Resource": {
+            "Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
+        },
+        "Condition": {"StringEquals": {"ses:FromAddress": mail_from(app)}},
+    }
 
 
 def stage_settings(app):
@@ -197,19 +206,83 @@ def table_arn(app):
     }
 
 
-def policy(app):
-    """The IAM policy document of one app's Lambda role."""
-    arn = table_arn(app)
-    index = {"Fn::Sub": arn["Fn::Sub"] + "/index/*"}
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
+APPS = ("publishing", "procedures", "console")
+# Whatever could change or remove an audit entry, or the table itself: denied explicitly, so
+# no policy added later can allow it either.
+AUDIT_DENIED = [
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:UpdateTable",
+    "dynamodb:DeleteTable",
+    "dynamodb:UpdateTimeToLive",
+]
+
+
+def _with_index(arn):
+    return [arn, {"Fn::Sub": arn["Fn::Sub"] + "/index/*"}]
+
+
+def table_statements(app):
+    """The tables an app reaches. Each public app: its own table. The console (staff only,
+    behind Cognito and TOTP): its sessions, the audit trail append-only, and the
+    applications and comments it processes (docs/staff.md says why)."""
+    if app != "console":
+        return [
             {
                 "Sid": "OwnTable",
                 "Effect": "Allow",
                 "Action": DYNAMODB_ACTIONS,
-                "Resource": [arn, index],
+                "Resource": _with_index(table_arn(app)),
+            }
+        ]
+    audit = table_arn("audit")
+    return [
+        {
+            "Sid": "Sessions",
+            "Effect": "Allow",
+            "Action": DYNAMODB_ACTIONS,
+            "Resource": _with_index(table_arn("console")),
+        },
+        {
+            "Sid": "AuditAppendOnly",
+            "Effect": "Allow",
+            "Action": ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"],
+            "Resource": [audit],
+        },
+        {"Sid": "AuditNeverChanged", "Effect": "Deny", "Action": AUDIT_DENIED, "Resource": [audit]},
+        {
+            "Sid": "Applications",
+            "Effect": "Allow",
+            "Action": DYNAMODB_ACTIONS,
+            "Resource": _with_index(table_arn("procedures")),
+        },
+        {
+            "Sid": "Comments",
+            "Effect": "Allow",
+            "Action": DYNAMODB_ACTIONS,
+            "Resource": _with_index(table_arn("publishing")),
+        },
+        {
+            # sign-out revokes the member's refresh tokens (hiroba_core.cognito)
+            "Sid": "StaffSignOut",
+            "Effect": "Allow",
+            "Action": ["cognito-idp:AdminUserGlobalSignOut"],
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"
             },
+        },
+    ]
+
+
+def policy(app):
+    """The IAM policy document of one app's Lambda role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            *table_statements(app),
             {
                 "Sid": "Secrets",
                 "Effect": "Allow",
@@ -394,23 +467,75 @@ def jma_poller():
     return parameters, conditions, resources
 
 
+def staff_pool():
+    """The staff's Cognito user pool: TOTP required, the password policy `make run` uses
+    too, accounts made by administrators only, and the console's app client (no secret,
+    USER_PASSWORD_AUTH, no attribute a member could write)."""
+    from infra.local.cognito import PASSWORD_POLICY
+
+    return {
+        "StaffUserPool": {
+            "Type": "AWS::Cognito::UserPool",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "UserPoolName": "hiroba-staff",
+                "MfaConfiguration": "ON",
+                "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
+                "Policies": {"PasswordPolicy": PASSWORD_POLICY},
+                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+                "AccountRecoverySetting": {
+                    "RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]
+                },
+                "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"},
+                "DeletionProtection": "ACTIVE",
+            },
+        },
+        "StaffConsoleClient": {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "ClientName": "hiroba-console",
+                "UserPoolId": {"Ref": "StaffUserPool"},
+                "GenerateSecret": False,
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "PreventUserExistenceErrors": "ENABLED",
+                "EnableTokenRevocation": True,
+                "ReadAttributes": ["email"],
+                "WriteAttributes": [],
+                "IdTokenValidity": 60,
+                "AccessTokenValidity": 60,
+                "RefreshTokenValidity": 8,
+                "TokenValidityUnits": {
+                    "IdToken": "minutes",
+                    "AccessToken": "minutes",
+                    "RefreshToken": "hours",
+                },
+            },
+        },
+    }
+
+
 def template():
     resources, outputs = {}, {}
     for logical_id, (name, description) in SECRETS.items():
         resources[logical_id] = secret_resource(name, description)
         outputs[f"{logical_id}Arn"] = {"Value": {"Ref": logical_id}}
-    for app, table in TABLES.items():
+    for table in TABLES.values():
         resources[table.logical_id] = table.cloudformation()
+        outputs[f"{table.logical_id}Name"] = {"Value": {"Ref": table.logical_id}}
+    for app in APPS:
         policy_id = f"{app.capitalize()}FunctionPolicy"
         resources[policy_id] = {
             "Type": "AWS::IAM::ManagedPolicy",
             "Properties": {
-                "Description": f"Hiroba {app} app: its own DynamoDB table and the functions' secrets",
+                "Description": f"Hiroba {app} app: its DynamoDB tables and the functions' secrets",
                 "PolicyDocument": policy(app),
             },
         }
-        outputs[f"{table.logical_id}Name"] = {"Value": {"Ref": table.logical_id}}
         outputs[f"{policy_id}Arn"] = {"Value": {"Ref": policy_id}}
+    resources.update(staff_pool())
+    outputs["StaffUserPoolId"] = {"Value": {"Ref": "StaffUserPool"}}
+    outputs["StaffConsoleClientId"] = {"Value": {"Ref": "StaffConsoleClient"}}
     resources["DocumentsBucket"] = documents_bucket()
     outputs["DocumentsBucketName"] = {"Value": {"Ref": "DocumentsBucket"}}
     parameters, conditions, poller_resources = jma_poller()

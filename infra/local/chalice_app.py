@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("publishing", "procedures")
+APPS = ("publishing", "procedures", "console")
 
 
 def create_server(name, host="127.0.0.1", port=0):

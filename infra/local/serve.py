@@ -28,6 +28,7 @@ from pathlib import Path
 
 from hiroba_core import languages
 
+from .cognito import MOTO_TOTP_SECRET, STAFF
 from .stack import LocalStack, SiteServer, site_handler
 from .web_editor import with_web_editor
 
@@ -210,14 +211,18 @@ def serve(server, output, apps, overlay=None):
     server.serve_forever()
 
 
-def start_stack(site_url=None):
+def start_stack(site_url="http://127.0.0.1:8000"):
     stack = LocalStack(ROOT / ".hiroba", origin_verify=True, site_url=site_url).start()
     print(
         f"APIs: /api/publishing/ and /api/procedures/ (DynamoDB {stack.dynamodb_endpoint}, "
         f"mail saved to .hiroba/mail/)\n"
-        f"staff token: PYTHONPATH=.:functions HIROBA_JWT_SECRET=$(cat .hiroba/jwt-secret) "
+        f"staff console: {site_url}/staff/ — users {', '.join(u for u, *_ in STAFF)}"
+        f" (docs/staff.md: 団体, role, department), password in .hiroba/staff-password,"
+        f" code from an authenticator with the secret {MOTO_TOTP_SECRET.upper()}"
+        f" or `{sys.executable} -m infra.local.cognito code`\n"
+        f"staff token: HIROBA_JWT_SECRET=$(cat .hiroba/jwt-secret) "
         f"{sys.executable} -m infra.tools token --department koho\n"
-        f"send a newsletter issue: PYTHONPATH=.:functions DYNAMODB_ENDPOINT={stack.dynamodb_endpoint} "
+        f"send a newsletter issue: DYNAMODB_ENDPOINT={stack.dynamodb_endpoint} "
         "HIROBA_SECRET=$(cat .hiroba/secret) "
         f"HIROBA_MAIL={stack.mail.url} {sys.executable} -m infra.tools newsletter send 2026-11-27-weekly\n"
         f"payments: test cards and the ATM at {stack.sandbox.url}/bank/ (docs/payments.md)",

@@ -26,11 +26,13 @@ from hiroba_core import security_headers
 
 from ..edge import headers as edge_headers
 from . import sandbox_payments, test_ca
+from .cognito import StaffPool
 from .dynamodb import LocalDynamoDB
 
 ROOT = Path(__file__).resolve().parents[2]
 
-APPS = ("publishing", "procedures")
+APPS = ("publishing", "procedures", "console")
+CONSOLE_PREFIX = "/staff"  # the console's pages, on the site's origin (CloudFront: /staff/*)
 # what CloudFront adds to every request for the APIs (infra/aws/site.py)
 ORIGIN_VERIFY = "X-Hiroba-Origin-Verify"
 VIEWER_ADDRESS = "CloudFront-Viewer-Address"
@@ -158,14 +160,15 @@ class LocalStack:
         # where residents' browsers reach the site (and the apps behind /api/); None: the
         # apps' default. Notifications go through it when given, as in production.
         self.site_url = site_url
-        self.dynamodb = self.mail = self.sandbox = None
+        self.dynamodb = self.mail = self.sandbox = self.staff_pool = None
         self.apps = {}
 
-    def _local_secret(self, name):
+    def _local_secret(self, name, prefix=""):
         path = self.state_dir / name
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(32), "utf-8")
+            # prefix: what a password policy wants beyond random letters (a digit, a symbol)
+            path.write_text(prefix + secrets.token_urlsafe(32), "utf-8")
             path.chmod(0o600)
         return path.read_text("utf-8").strip()
 
@@ -190,14 +193,22 @@ class LocalStack:
             # the online form's clock: real unless a test moves it (set_clock)
             "HIROBA_CLOCK_FILE": str(self.clock_file),
             **test_ca.settings(self.state_dir / "ca"),
+            **(self.staff_pool.env() if self.staff_pool else {}),
             **self.extra_env,
         }
 
     def start(self):
         if not self.dynamodb_endpoint:
+            # moto checks TOTP codes only when told to (the server runs in this process)
+            os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
             self.dynamodb = LocalDynamoDB().start()
             self.dynamodb_endpoint = self.dynamodb.url
         self.mail = MailSink(self.state_dir / "mail").start()
+        self.staff_pool = StaffPool(
+            self.dynamodb_endpoint,
+            os.environ.get("AWS_DEFAULT_REGION", "ap-northeast-1"),
+            password=self._local_secret("staff-password", prefix="Hb1!"),
+        ).create()
         self.sandbox = sandbox_payments.start(self.payments_key, self.state_dir / "sandbox")
         test_ca.ensure(self.state_dir / "ca")
         self.prepare_tables()
@@ -325,9 +336,17 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         pass  # paths may carry receipt numbers; the apps log what they need
 
+    def _console(self):
+        path = self.path.split("?", 1)[0]
+        return path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")
+
     def _proxy(self):
+        console = self._console()
         parts = self.path.split("/", 3)  # "", "api", app, rest
-        port = self.apps.get(parts[2]) if len(parts) > 2 else None
+        if console:
+            port = self.apps.get("console")
+        else:
+            port = self.apps.get(parts[2]) if len(parts) > 2 else None
         if port is None:
             return self._problem(404, "not-found", "見つかりません。", "No such API.")
         length = int(self.headers.get("Content-Length") or 0)
@@ -345,7 +364,10 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if self.origin_verify:
             headers[ORIGIN_VERIFY] = self.origin_verify
         # as CloudFront does in production (infra/edge/headers.py)
-        path, accept = edge_headers.api_request(self.path, self.headers.get("Accept"))
+        if console:  # the console's paths are its own (/staff/…), as CloudFront forwards them
+            path, accept = self.path, self.headers.get("Accept")
+        else:
+            path, accept = edge_headers.api_request(self.path, self.headers.get("Accept"))
         if accept:
             headers["Accept"] = accept
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -391,7 +413,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.wfile.write(data)
 
     def _route(self, static):
-        if self.path.startswith("/api/"):
+        if self.path.startswith("/api/") or self._console():
             return self._proxy()
         if static is None:
             return self._problem(

@@ -192,8 +192,10 @@ def api(stack):
 
 @pytest.fixture(scope="session")
 def staff_token(stack):
-    def mint(role="staff", department="johoseisaku", ttl=600, now=None):
-        return tokens.mint(stack.jwt_secret, "tester", role, department, ttl, now)
+    def mint(
+        role="staff", department="johoseisaku", ttl=600, now=None, dantai=None, subject="tester"
+    ):
+        return tokens.mint(stack.jwt_secret, subject, role, department, ttl, now, dantai)
 
     return mint
 
@@ -257,3 +259,35 @@ def procedures_db(stack):
     """A boto3 client on the test DynamoDB server and the procedures table's name."""
     settings = stack.settings()
     return dynamo.client(settings), settings.procedures_table
+
+
+# ---------------------------------------------------------------- the staff console
+
+
+@pytest.fixture(scope="session")
+def console_url(stack):
+    return stack.apps["console"].url
+
+
+@pytest.fixture
+def browser(console_url):
+    from .console_client import Console
+
+    return Console(console_url)
+
+
+@pytest.fixture(scope="session")
+def signed_in(stack, console_url):
+    """A signed-in Console per user name (one sign-in per test session)."""
+    found = {}
+
+    def get(username):
+        if username not in found:
+            from .console_client import Console
+
+            client = Console(console_url)
+            client.sign_in(username, stack.staff_pool.password)
+            found[username] = client
+        return found[username]
+
+    return get

@@ -12,7 +12,7 @@ from infra.aws import template
 from infra.aws.package import package
 from infra.local.stack import ROOT
 
-APPS = ("publishing", "procedures")
+APPS = ("publishing", "procedures", "console")
 HEALTH_EVENT = {
     "resource": "/health",
     "path": "/health",
@@ -131,18 +131,38 @@ def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
         assert expiry["Properties"]["Environment"]["Variables"]["HIROBA_STAGE"] == "production"
 
 
+# the tables each app may reach: the public apps their own; the staff console its sessions,
+# the audit trail and the applications and comments it processes (docs/staff.md)
+REACH = {
+    "publishing": {"hiroba-publishing"},
+    "procedures": {"hiroba-procedures"},
+    "console": {"hiroba-console", "hiroba-audit", "hiroba-procedures", "hiroba-publishing"},
+}
+TABLE_NAMES = {"hiroba-publishing", "hiroba-procedures", "hiroba-console", "hiroba-audit"}
+
+
 @pytest.mark.parametrize("app", APPS)
-def test_each_app_policy_names_only_its_own_table(app):
+def test_each_app_policy_names_only_the_tables_it_must_reach(app):
     text = json.dumps(template.policy(app))
-    own = f"table/hiroba-{app}"
-    assert own in text
-    for other in APPS:
-        if other != app:
-            assert f"hiroba-{other}" not in text
+    for name in TABLE_NAMES:
+        assert (f"table/{name}" in text) == (name in REACH[app]), name
     for statement in template.policy(app)["Statement"]:
         if any(a.startswith("dynamodb:") for a in statement["Action"]):
-            assert all(own in json.dumps(r) for r in statement["Resource"])
             assert "*" not in statement["Action"]
+            assert any(f"table/{n}" in json.dumps(statement["Resource"]) for n in REACH[app])
+
+
+def test_the_audit_trail_can_be_appended_to_and_never_changed():
+    statements = template.policy("console")["Statement"]
+    on_audit = [s for s in statements if "table/hiroba-audit" in json.dumps(s["Resource"])]
+    allowed = {a for s in on_audit if s["Effect"] == "Allow" for a in s["Action"]}
+    denied = {a for s in on_audit if s["Effect"] == "Deny" for a in s["Action"]}
+    assert allowed == {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"}
+    assert {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} <= denied
+    # and no statement on every table (a "*" resource) allows them either
+    for statement in statements:
+        if statement["Effect"] == "Allow":
+            assert "dynamodb:DeleteItem" not in statement["Action"]
 
 
 def test_infra_template_is_generated_from_the_table_definitions():
@@ -155,7 +175,7 @@ def test_infra_template_is_generated_from_the_table_definitions():
     assert result.returncode == 0, result.stderr
     resources = template.template()["Resources"]
     tables = {k: v for k, v in resources.items() if v["Type"] == "AWS::DynamoDB::Table"}
-    assert set(tables) == {"PublishingTable", "ProceduresTable"}
+    assert set(tables) == {"PublishingTable", "ProceduresTable", "ConsoleTable", "AuditTable"}
     for table in tables.values():
         assert table["Properties"]["TimeToLiveSpecification"] == {
             "AttributeName": "expires_at",

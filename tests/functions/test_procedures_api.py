@@ -746,9 +746,33 @@ def test_status_changes_are_version_checked_and_follow_the_transitions(procedure
     assert "「受付」から「完了」には変更できません" in refused["detail"]
     assert "「審査中」「却下」「取下げ」にだけ変更できます" in refused["detail"]
     assert refused["allowed"] == ["in_review", "rejected", "withdrawn"]
-    for status, version in (("in_review", 2), ("returned", 3), ("in_review", 4), ("completed", 5)):
+    for status, version in (("in_review", 2), ("returned", 3), ("in_review", 4)):
         assert put(status, version).status == 200
-    final = problem(put("in_review", 6), "invalid-transition", 409)
+    # 完了 is proposed by one member and approved by another (the two-person rule)
+    problem(put("completed", 5), "approval-required", 409)
+    base = f"/staff/applications/{accepted['reference']}"
+    reply = procedures.request(
+        "POST", base + "/proposal", {"status": "completed", "version": 5}, token
+    )
+    assert reply.status == 200 and reply.json()["status"] == "in_review", reply
+    approver = auth(staff_token(role="approver", department="zeimu"))  # subject "tester" too
+    same = procedures.request(
+        "POST", base + "/approval", {"status": "completed", "version": 6}, approver
+    )
+    problem(same, "same-approver", 403)
+    another = auth(staff_token(role="approver", department="zeimu", subject="kacho"))
+    problem(
+        procedures.request(
+            "POST", base + "/approval", {"status": "completed", "version": 6}, token
+        ),
+        "forbidden",
+        403,
+    )  # staff may propose, not approve
+    reply = procedures.request(
+        "POST", base + "/approval", {"status": "completed", "version": 6}, another
+    )
+    assert reply.status == 200 and reply.json()["status"] == "completed", reply
+    final = problem(put("in_review", 7), "invalid-transition", 409)
     assert final["allowed"] == [] and "変更できません" in final["detail"]
     data = inquire(procedures, fields(accepted)).json()
     assert (data["status"], data["status_label"]) == ("completed", "完了")
@@ -811,11 +835,16 @@ def test_status_change_requests_are_validated(procedures, staff_token):
 
 def test_a_withdrawal_and_a_rejection(procedures, staff_token):
     token = auth(staff_token(department="keiyaku"))
+    approver = auth(staff_token(role="approver", department="keiyaku", subject="kacho"))
     for status in ("withdrawn", "rejected"):
         accepted = applied(procedures, body("nyusatsu-taimen-yoyaku"))
-        path = f"/staff/applications/{accepted['reference']}/status"
-        assert (
-            procedures.request("PUT", path, {"status": status, "version": 1}, token).status == 200
-        )
+        base = f"/staff/applications/{accepted['reference']}"
+        change = {"status": status, "version": 1}
+        if status == "rejected":  # 却下 needs the two-person rule
+            assert procedures.request("POST", base + "/proposal", change, token).status == 200
+            change = {"status": status, "version": 2}
+            assert procedures.request("POST", base + "/approval", change, approver).status == 200
+        else:
+            assert procedures.request("PUT", base + "/status", change, token).status == 200
         data = inquire(procedures, fields(accepted)).json()
         assert data["status"] == status and data["status_label"] in ("取下げ", "却下")

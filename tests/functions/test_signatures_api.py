@@ -139,11 +139,19 @@ def test_the_verify_api_refuses_bad_input_with_4xx(procedures):
 
 
 def _complete(procedures, staff_token, accepted, department="zeimu"):
+    """To 完了 as staff do it: two changes, a proposal, and another member's approval."""
     token = auth(staff_token(department=department))
-    path = f"/staff/applications/{accepted['reference']}/status"
-    for version, status in enumerate(("accepted", "in_review", "completed"), 1):
-        reply = procedures.request("PUT", path, {"status": status, "version": version}, token)
+    base = f"/staff/applications/{accepted['reference']}"
+    for version, status in enumerate(("accepted", "in_review"), 1):
+        change = {"status": status, "version": version}
+        reply = procedures.request("PUT", base + "/status", change, token)
         assert reply.status == 200, reply
+    decision = {"status": "completed", "version": 3}
+    reply = procedures.request("POST", base + "/proposal", decision, token)
+    assert reply.status == 200, reply
+    approver = auth(staff_token(role="approver", department=department, subject="kacho"))
+    reply = procedures.request("POST", base + "/approval", {**decision, "version": 4}, approver)
+    assert reply.status == 200, reply
 
 
 def test_a_completed_tax_certificate_is_issued_signed_and_downloaded(

@@ -61,7 +61,19 @@ def test_token_signed_with_another_key_is_401(api):
 
 
 def test_wrong_role_is_403(api, staff_token):
-    problem(api.request("GET", LIST, headers=auth(staff_token(role="viewer"))), "forbidden", 403)
+    problem(api.request("GET", LIST, headers=auth(staff_token(role="guest"))), "forbidden", 403)
+    # a viewer reads, and may not moderate
+    viewer = auth(staff_token(role="viewer"))
+    assert api.request("GET", LIST, headers=viewer).status == 200
+    path = LIST + "/nothing/visibility"
+    reply = api.request("PUT", path, {"hidden": True, "version": 1}, headers=viewer)
+    problem(reply, "forbidden", 403)
+
+
+def test_another_dantai_is_404(api, staff_token):
+    # consultations are 宮城県's: an admin of 仙台市 does not learn they exist
+    sendai_admin = auth(staff_token(role="admin", department="", dantai="041009"))
+    problem(api.request("GET", LIST, headers=sendai_admin), "not-found", 404)
 
 
 def test_other_department_is_403_but_admin_may(api, staff_token):

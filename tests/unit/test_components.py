@@ -82,13 +82,16 @@ def _leaf_strings(value):
 
 def test_the_apps_write_no_html_of_their_own():
     """Every page an app answers is a template of the theme (hiroba_web.templates): no HTML
-    in the code of functions/hiroba_web, where escaping would be each caller's job."""
+    in the code of functions/hiroba_web or of the apps' routes, where escaping would be
+    each caller's job, and no app with templates of its own."""
     markup = re.compile(
         r"</?(?:a|p|div|span|h[1-6]|form|input|button|select|option|textarea|label|fieldset"
         r"|legend|ul|ol|li|dl|dt|dd|table|tr|td|th|strong|br|hr|html|head|body|main)\b[^>]*>"
     )
-    wrong = []
-    for path in sorted((TEMPLATES.parents[1] / "functions" / "hiroba_web").glob("*.py")):
+    functions = TEMPLATES.parents[1] / "functions"
+    wrong = [str(folder) for folder in functions.glob("*/chalicelib/templates")]
+    code = [*functions.glob("hiroba_web/*.py"), *functions.glob("*/chalicelib/**/*.py")]
+    for path in sorted(code):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             text = node.value if isinstance(node, ast.Constant) else None
             if isinstance(text, str) and markup.search(text):

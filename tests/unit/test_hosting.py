@@ -386,11 +386,15 @@ def test_api_origins_carry_the_origin_verify_secret_and_the_viewers_address():
                 },
             }
         ]
-        behaviour = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == f"/api/{app}/*")
+        pattern = "/staff/*" if app == "console" else f"/api/{app}/*"
+        behaviour = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == pattern)
         # managed AllViewerExceptHostHeader: every viewer header but Host, and the
         # CloudFront headers, CloudFront-Viewer-Address among them
         assert behaviour["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
         assert behaviour["CachePolicyId"] == site.CACHING_DISABLED
+    # the console keeps its paths (/staff/…): no function strips a prefix
+    console = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/staff/*")
+    assert console["TargetOriginId"] == "console-api" and "FunctionAssociations" not in console
     # no other origin gets the secret
     others = [o for o in config["Origins"] if not o["Id"].endswith("-api")]
     assert others and not any("OriginCustomHeaders" in o for o in others)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("publishing", "procedures")
+APPS = ("publishing", "procedures", "console")
 # What a module of the core may not import: it runs in the site build, in each Lambda and
 # in the operators' tools, so it stays free of the frameworks of any one of them.
 FRAMEWORKS = {"pelican", "chalice", "jinja2", "feedgenerator", "selenium", "moto", "aiosmtpd"}

@@ -15,6 +15,8 @@ and version, so two members of staff can never both change one version.
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ..errors import InvalidTransition, SameApprover
+from .dantai import PREFECTURE_OF_MIYAGI
 from .transitions import require_transition
 
 
@@ -55,6 +57,8 @@ TRANSITIONS = frozenset(
     }
 )
 FINAL = frozenset(s for s in S if not any(old == s for old, _ in TRANSITIONS))
+# Reached only by a proposal of one member of staff and the approval of another (決裁).
+NEEDS_APPROVAL = frozenset({S.COMPLETED, S.REJECTED})
 
 
 def label(status):
@@ -102,6 +106,9 @@ class Application:
     # (the status inquiry never reads it) or once expired.
     applicant: dict | None = None
     dantai: str = ""  # 全国地方公共団体コード of the procedure's 団体, fixed when received
+    # A 完了 or 却下 proposed by staff and waiting for an approver who is not the proposer
+    # (the two-person rule, 決裁): {"status", "by", "by_name", "at", "note"}, or None.
+    proposal: dict | None = None
     paid_payment: str = ""  # the payment that paid the fee (set by the store, conditionally)
 
     def __post_init__(self):
@@ -109,13 +116,42 @@ class Application:
             self.history = [Change(self.status, self.received_at)]
 
     @property
+    def owner(self):
+        """The 団体 the application belongs to (received before 団体 existed: the prefecture,
+        whose procedures were the only ones then)."""
+        return self.dantai or PREFECTURE_OF_MIYAGI
+
+    @property
     def updated_at(self):
         return self.history[-1].at
 
-    def transition(self, new, at, by="", note=""):
-        """Change the status (InvalidTransition when not allowed); returns the new Change."""
+    def check_transition(self, new):
+        """The status `new` (InvalidTransition when it cannot follow the current one)."""
         new = ApplicationStatus(new)
         require_transition(TRANSITIONS, self.status, new, LABELS)
+        return new
+
+    def propose(self, new, at, by, by_name="", note=""):
+        """Propose 完了 or 却下 for an approver to decide (InvalidTransition otherwise)."""
+        new = self.check_transition(new)
+        if new not in NEEDS_APPROVAL:
+            raise InvalidTransition(self.status.value, new.value)
+        self.proposal = {"status": new.value, "by": by, "by_name": by_name, "at": at, "note": note}
+        self.version += 1
+
+    def approve(self, at, by, note=""):
+        """Carry out the proposal; SameApprover when `by` proposed it (two-person rule)."""
+        if not self.proposal:
+            raise InvalidTransition(self.status.value, "approval")
+        if self.proposal["by"] == by:
+            raise SameApprover()
+        proposal, self.proposal = self.proposal, None
+        text = "\n".join(t for t in (proposal.get("note", ""), note) if t)
+        return self.transition(proposal["status"], at, by=by, note=text)
+
+    def transition(self, new, at, by="", note=""):
+        """Change the status (InvalidTransition when not allowed); returns the new Change."""
+        new = self.check_transition(new)
         change = Change(new, at, by, note)
         self.status = new
         self.version += 1

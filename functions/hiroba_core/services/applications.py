@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .. import tokens
+from ..access import authorize, may
 from ..domain import Application
-from ..domain.application import LABELS, ApplicationStatus, next_statuses
+from ..domain.application import LABELS, NEEDS_APPROVAL, ApplicationStatus, next_statuses
 from ..domain.procedure import Procedure, check
 from ..errors import (
+    ApprovalRequired,
     FieldError,
     InquiryNotMatched,
+    InvalidToken,
     NotFound,
     RateLimited,
     StoreUnavailable,
@@ -372,13 +375,13 @@ def list_applications(store, catalogue, procedure_id, staff, *, cursor=None, lim
     procedure = catalogue.get(procedure_id)
     if procedure is None:
         raise NotFound("procedure")
-    staff.require(procedure.department)
+    authorize(staff, "view_personal", procedure.dantai, procedure.department)
     _, epoch, _ = _now(now)
     found, next_cursor = store.list_applications(
         procedure_id, now_epoch=epoch, after=cursor or "", limit=size
     )
     # the same rule as a status change: staff act for the department that received it
-    found = [a for a in found if staff.may_act_for(a.department)]
+    found = [a for a in found if may(staff, "view_personal", a.owner, a.department)]
     return procedure, found, next_cursor
 
 
@@ -422,24 +425,220 @@ def _status_change(raw):
     return status, version, note
 
 
-def change_status(store, reference_text, staff, raw, now=None, issuer=None):
+def _for_staff(store, reference_text, staff, permission, now=None):
+    """The application (with what the applicant wrote) if `staff` may `permission` it."""
+    reference = parse_reference(reference_text) if isinstance(reference_text, str) else None
+    _, epoch, _ = _now(now)
+    application = store.get_application_for_staff(reference, epoch) if reference else None
+    if application is None:
+        raise NotFound("application")
+    authorize(staff, permission, application.owner, application.department)
+    return application
+
+
+def application_for_staff(store, reference_text, staff, audit=None, now=None):
+    """One application with the applicant's data, for any role of its department; the
+    view of personal data is recorded (`audit(uow, action, target, detail)`)."""
+    application = _for_staff(store, reference_text, staff, "view_personal", now)
+    if audit is not None:
+        with store.uow() as uow:
+            audit(uow, "view-personal", format_reference(application.reference), "")
+            uow.commit()
+    return application
+
+
+def audited(audit, action, target, detail):
+    """`audit` (the console's hook, or None) bound to one record, for the store to add to
+    the transaction of the change it audits."""
+    return None if audit is None else (lambda uow: audit(uow, action, target, detail))
+
+
+def change_status(store, reference_text, staff, raw, now=None, audit=None, issuer=None):
     """Move an application to a new status: only staff of its department, only from the
     version they read, only along TRANSITIONS; the change is appended to the history.
+    完了 and 却下 are not changes but proposals (propose / approve: the two-person rule).
     On 完了, `issuer` (services.documents.Issuer) issues the procedure's document first:
     if it cannot, nothing changes."""
     status, version, note = _status_change(raw)
     _, _, at = _now(now)
-    reference = parse_reference(reference_text)
-    application = store.get_application(reference) if reference else None
-    if application is None:
-        raise NotFound("application")
-    staff.require(application.department)
+    application = _for_staff(store, reference_text, staff, "change", now)
+    if application.check_transition(status) in NEEDS_APPROVAL:
+        raise ApprovalRequired()
     if version != application.version:
         raise VersionConflict()
     old_status, old_version = application.status, application.version
     change = application.transition(status, at, by=staff.subject, note=note)
     if issuer is not None and application.status == ApplicationStatus.COMPLETED:
         issuer(application)  # before the commit: a document that cannot be signed changes nothing
-    store.save_change(application, old_status, old_version, change)
+    store.save_change(
+        application,
+        old_status,
+        old_version,
+        change,
+        audit=audited(
+            audit,
+            "correction" if status == ApplicationStatus.RETURNED else "change",
+            format_reference(application.reference),
+            f"{old_status.value} → {status}",
+        ),
+    )
     logger.info("application status changed to %s", application.status.value)
+    return application
+
+
+def propose(store, reference_text, staff, raw, now=None, audit=None):
+    """Propose 完了 or 却下 (staff of the department): an approver decides it."""
+    status, version, note = _status_change(raw)
+    _, _, at = _now(now)
+    application = _for_staff(store, reference_text, staff, "propose", now)
+    if version != application.version:
+        raise VersionConflict()
+    old_version = application.version
+    application.propose(status, at, by=staff.subject, by_name=staff.username, note=note)
+    store.save_proposal(
+        application,
+        old_version,
+        audit=audited(audit, "propose", format_reference(application.reference), status),
+    )
+    return application
+
+
+def approve(store, reference_text, staff, raw, now=None, audit=None, issuer=None):
+    """Approve the proposal (an approver or admin who did not propose it): the status
+    changes, with the proposer's and the approver's notes in the history. On 完了,
+    `issuer` (services.documents.Issuer) issues the procedure's document first: if it
+    cannot, nothing changes."""
+    _, version, note = _status_change({**raw, "status": ApplicationStatus.COMPLETED.value})
+    _, _, at = _now(now)
+    application = _for_staff(store, reference_text, staff, "approve", now)
+    if version != application.version:
+        raise VersionConflict()
+    proposer = (application.proposal or {}).get("by", "")
+    old_status, old_version = application.status, application.version
+    change = application.approve(at, by=staff.subject, note=note)
+    if issuer is not None and application.status == ApplicationStatus.COMPLETED:
+        issuer(application)
+    store.save_decision(
+        application,
+        old_status,
+        old_version,
+        change,
+        proposer,
+        audit=audited(
+            audit, "approve", format_reference(application.reference), change.status.value
+        ),
+    )
+    return application
+
+
+# ---------------------------------------------------------------- 補正依頼 (corrections)
+
+CORRECTION_PURPOSE = "application-correction"
+CORRECTION_DAYS = 14  # how long the link in the mail works
+MAX_CORRECTION = 2000
+
+
+def request_correction(store, reference_text, staff, raw, *, mailer, now=None, audit=None):
+    """補正依頼: the application goes back to the applicant (in_review → returned) with what
+    to correct, mailed to the applicant's address with a link to correct it (sealed: the
+    reference and the version it may correct, valid CORRECTION_DAYS)."""
+    text = normalize(raw.get("note") if isinstance(raw.get("note"), str) else "", multiline=True)
+    version = raw.get("version")
+    errors = []
+    if not text or len(text) > MAX_CORRECTION:
+        errors.append(
+            FieldError(
+                "note",
+                f"補正してほしい内容を{MAX_CORRECTION}文字以内で入力してください",
+                f"Say what to correct, in {MAX_CORRECTION} characters or fewer",
+            )
+        )
+    if not (type(version) is int and version >= 1):
+        errors.append(
+            FieldError("version", "読み込んだときの版の番号を指定してください", "Give the version")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    now_dt, epoch, at = _now(now)
+    application = _for_staff(store, reference_text, staff, "change", now)
+    address = (application.applicant or {}).get("email")
+    if not address:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "note",
+                    "申請者のメールアドレスがないため、補正依頼をメールで送れません。電話などで連絡してください",
+                    "The applicant gave no email address; contact them another way",
+                )
+            ]
+        )
+    if version != application.version:
+        raise VersionConflict()
+    old_status, old_version = application.status, application.version
+    change = application.transition(ApplicationStatus.RETURNED, at, by=staff.subject, note=text)
+    store.save_change(
+        application,
+        old_status,
+        old_version,
+        change,
+        audit=audited(
+            audit, "correction", format_reference(application.reference), "in_review → returned"
+        ),
+    )
+    token = tokens.seal(
+        store.settings.keys,
+        CORRECTION_PURPOSE,
+        {"r": application.reference, "v": application.version},
+        now=epoch,
+    )
+    link = f"{store.settings.site_url}/api/procedures/corrections?token={token}"
+    body = (
+        f"申請（到達番号 {format_reference(application.reference)}）について、"
+        "担当課から補正（内容の修正）のお願いがあります。\n\n"
+        f"■ 補正してほしい内容\n{text}\n\n"
+        f"次のリンクから、同じ申請の内容を修正して送信してください（{CORRECTION_DAYS}日間有効です）。\n"
+        f"{link}\n\n"
+        "このメールに心当たりがない場合は、破棄してください。\n"
+    )
+    sent = mailer.send(address, "【宮城県】申請の補正のお願い", body)
+    logger.info("correction requested mail_sent=%s", bool(sent))
+    return application, bool(sent)
+
+
+def correction_for(store, catalogue, token, now=None):
+    """(application with its answers, procedure, what to correct) for a correction link:
+    InvalidToken when forged, expired, or the application is no longer waiting for it."""
+    _, epoch, _ = _now(now)
+    data = tokens.unseal(
+        store.settings.keys, CORRECTION_PURPOSE, token, CORRECTION_DAYS * 86400, epoch
+    )
+    application = store.get_application_for_staff(data.get("r", ""), epoch)
+    if (
+        application is None
+        or application.status != ApplicationStatus.RETURNED
+        or application.version != data.get("v")
+        or application.applicant is None
+    ):
+        raise InvalidToken()
+    procedure = catalogue.get(application.procedure_id)
+    if procedure is None:
+        raise InvalidToken()
+    return application, procedure, application.history[-1].note
+
+
+def correct(store, catalogue, token, raw, now=None):
+    """The applicant's corrected answers come back into the same application, which goes
+    back to review (returned → in_review, by the applicant); the link works once."""
+    now_dt, epoch, at = _now(now)
+    application, procedure, _ = correction_for(store, catalogue, token, now)
+    answers = raw.get("answers") if isinstance(raw.get("answers"), dict) else {}
+    intake = check(procedure, {"applicant": application.applicant, "answers": answers}, now_dt)
+    old_status, old_version = application.status, application.version
+    application.answers = intake.answers
+    change = application.transition(ApplicationStatus.IN_REVIEW, at, note="申請者が補正しました")
+    try:
+        store.save_correction(application, old_status, old_version, change)
+    except VersionConflict:
+        raise InvalidToken() from None  # corrected already (the link works once)
+    logger.info("application corrected")
     return application

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from .. import tokens
+from ..access import authorize
 from ..dates import JST, format_jst
 from ..domain.application import ApplicationStatus
 from ..domain.payment import (
@@ -726,7 +727,7 @@ def refund(store, payment_id, staff, raw, *, idempotency_key, now=None):
         )
     check_idempotency_key(idempotency_key)
     payment = get(store, payment_id)
-    staff.require(payment.department)
+    authorize(staff, "refund", payment.dantai, payment.department)
     record = store.get_idempotency(
         items.IDEMPOTENCY_SCOPE, f"refund:{payment.id}:{idempotency_key}"
     )
@@ -846,6 +847,13 @@ def refund_view(made):
         "created_at": made.created_at,
         "history": [c.as_dict() for c in made.history],
     }
+
+
+def get_for_staff(store, payment_id, staff):
+    """A payment for staff: of their 団体 (another's is 404) and their department."""
+    payment = get(store, payment_id)
+    authorize(staff, "view", payment.dantai, payment.department)
+    return payment
 
 
 def staff_view(payment, refunds):
@@ -976,8 +984,7 @@ def read_reconciliation_query(query, staff):
     department = query.get("department") or None
     if staff.role != "admin":
         department = department or staff.department
-    if department:
-        staff.require(department)
+    authorize(staff, "export", dantai, department)
     return dantai, day, department
 
 

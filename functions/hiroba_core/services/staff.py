@@ -3,24 +3,28 @@
 import csv
 import io
 
+from ..access import authorize
 from ..domain import CommentStatus
+from ..domain.dantai import PREFECTURE_OF_MIYAGI
 from ..errors import FieldError, NotFound, ValidationFailed, VersionConflict
 from ..ids import format_receipt
 from ..validation import PERSONAL_FIELDS, normalize
+from .applications import audited
 
 MAX_RESPONSE = 8000
 
 
-def _consultation_for(store, consultation_id, staff):
+def _consultation_for(store, consultation_id, staff, permission):
+    """Consultations are the prefecture's (the publishing site is 宮城県's own)."""
     consultation = store.get_consultation(consultation_id)
     if consultation is None:
         raise NotFound("consultation")
-    staff.require(consultation.department)
+    authorize(staff, permission, PREFECTURE_OF_MIYAGI, consultation.department)
     return consultation
 
 
-def list_comments(store, consultation_id, staff):
-    consultation = _consultation_for(store, consultation_id, staff)
+def list_comments(store, consultation_id, staff, permission="view_personal"):
+    consultation = _consultation_for(store, consultation_id, staff, permission)
     return consultation, store.list_comments(consultation_id, with_personal=True)
 
 
@@ -52,7 +56,7 @@ def csv_cell(value):
 def export_csv(store, consultation_id, staff):
     """The comments as CSV text starting with a BOM, so Excel opens it as UTF-8. Every
     cell is neutralised (csv_cell): residents' text is never a formula in staff's Excel."""
-    consultation, comments = list_comments(store, consultation_id, staff)
+    consultation, comments = list_comments(store, consultation_id, staff, "export")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     questions = list(consultation.questions)
@@ -74,8 +78,20 @@ def export_csv(store, consultation_id, staff):
     return "\ufeff" + buffer.getvalue()
 
 
-def _change(store, consultation_id, comment_id, staff, version, change):
-    _consultation_for(store, consultation_id, staff)
+def consultations_for(store, staff):
+    """The prefecture's consultations whose comments `staff` may see (their department's;
+    every one for the prefecture's admins; none for another 団体)."""
+    from ..access import may
+
+    return [
+        c
+        for c in store.list_consultations()
+        if may(staff, "view", PREFECTURE_OF_MIYAGI, c.department)
+    ]
+
+
+def _change(store, consultation_id, comment_id, staff, version, change, audit=None, action=""):
+    _consultation_for(store, consultation_id, staff, "moderate")
     if not (type(version) is int and version >= 1):
         # as in the procedures app: a change without the version read would overwrite
         # whatever another member of staff did in between (a lost update)
@@ -95,21 +111,26 @@ def _change(store, consultation_id, comment_id, staff, version, change):
         raise VersionConflict()
     old_status, old_version = comment.status, comment.version
     change(comment)
-    store.save_comment_change(comment, old_status, old_version)
+    store.save_comment_change(
+        comment,
+        old_status,
+        old_version,
+        audit=audited(audit, action, f"{consultation_id}/{format_receipt(comment.receipt)}", ""),
+    )
     return comment
 
 
-def set_hidden(store, consultation_id, comment_id, staff, hidden, version):
+def set_hidden(store, consultation_id, comment_id, staff, hidden, version, audit=None):
     def change(comment):
         if hidden:
             comment.hide()
         else:
             comment.restore()
 
-    return _change(store, consultation_id, comment_id, staff, version, change)
+    return _change(store, consultation_id, comment_id, staff, version, change, audit, "moderate")
 
 
-def record_response(store, consultation_id, comment_id, staff, response, version):
+def record_response(store, consultation_id, comment_id, staff, response, version, audit=None):
     text = normalize(response, multiline=True) if isinstance(response, str) else ""
     if not text or len(text) > MAX_RESPONSE:
         raise ValidationFailed(
@@ -121,7 +142,16 @@ def record_response(store, consultation_id, comment_id, staff, response, version
                 )
             ]
         )
-    return _change(store, consultation_id, comment_id, staff, version, lambda c: c.answer(text))
+    return _change(
+        store,
+        consultation_id,
+        comment_id,
+        staff,
+        version,
+        lambda c: c.answer(text),
+        audit,
+        "respond",
+    )
 
 
 def published_results(store, consultation_id):

@@ -34,7 +34,7 @@ class TableStore:
             if start:
                 kwargs["ExclusiveStartKey"] = start
             with dynamo.unavailable_on_failure():
-                page = self.client.query(TableName=self.table, **kwargs)
+                page = self.client.query(**{"TableName": self.table, **kwargs})
             items += [dynamo.from_item(i) for i in page.get("Items", [])]
             start = page.get("LastEvaluatedKey")
             if not start:
@@ -44,16 +44,22 @@ class TableStore:
         """The record an earlier request with this Idempotency-Key left (services/intake.py)."""
         return self._get(mapping.idempotency_key(scope, key), consistent=True)
 
-    def _write_status(self, key, old, new, also="", values=None, names=None):
+    def _write_status(
+        self, key, old, new, also="", values=None, names=None, *, remove="", requires="", audit=None
+    ):
         """Write a change of status: `new` = (status, version) as the domain's transition()
-        left them, plus the SET clauses in `also`, only while the item still has the `old`
-        (status, version) that was read; VersionConflict when somebody changed it first."""
+        left them, plus the SET clauses in `also` (and REMOVE `remove`), only while the item
+        still has the `old` (status, version) that was read and `requires` holds;
+        VersionConflict when somebody changed it first. `audit(uow)` adds its records
+        (the audit trail) to the same transaction, so a change is never unaudited."""
         (old_status, old_version), (new_status, new_version) = old, new
         with self.uow() as uow:
             uow.update(
                 key,
-                "SET #s = :s, #v = :v" + (f", {also}" if also else ""),
-                condition="#s = :old AND #v = :oldv",
+                "SET #s = :s, #v = :v"
+                + (f", {also}" if also else "")
+                + (f" REMOVE {remove}" if remove else ""),
+                condition="#s = :old AND #v = :oldv" + (f" AND {requires}" if requires else ""),
                 values={
                     ":s": new_status.value,
                     ":v": new_version,
@@ -64,6 +70,8 @@ class TableStore:
                 names={"#s": "status", "#v": "version", **(names or {})},
                 label="status",
             )
+            if audit is not None:
+                audit(uow)
             try:
                 uow.commit()
             except Cancelled:

@@ -152,6 +152,7 @@ def application_from_item(item, personal=None):
         history=[Change.from_dict(c) for c in item.get("history", [])],
         applicant=personal.get("applicant") if personal else None,
         dantai=item.get("dantai", ""),  # "" for applications received before 団体 existed
+        proposal=item.get("proposal") or None,
         paid_payment=item.get("paid_payment", ""),
     )
 
@@ -235,6 +236,14 @@ class DraftStore:
 class ProceduresStore(TableStore, DraftStore):
     app = "procedures"
 
+    def get_application_for_staff(self, reference, now_epoch):
+        """The application with what the applicant wrote (unless expired): for staff."""
+        item = self._get(application_key(reference), consistent=True)
+        if not item:
+            return None
+        personal = self._get(applicant_key(reference), consistent=True)
+        return application_from_item(item, _unexpired(personal, now_epoch))
+
     def get_application(self, reference):
         """The application without its applicant (what the status inquiry may see)."""
         item = self._get(application_key(reference), consistent=True)
@@ -248,15 +257,57 @@ class ProceduresStore(TableStore, DraftStore):
         personal = self._get(applicant_key(reference), consistent=True)
         return application_from_item(item, _unexpired(personal, now_epoch))
 
-    def save_change(self, application, old_status, old_version, change):
-        """Write a status change (application.transition) and append it to the history."""
+    def save_change(self, application, old_status, old_version, change, audit=None):
+        """Write a status change (application.transition) and append it to the history;
+        `audit(uow)` adds the audit record to the same transaction."""
         self._write_status(
             application_key(application.reference),
             (old_status, old_version),
             (application.status, application.version),
             also="history = list_append(history, :h)",
             values={":h": [change.as_dict()]},
+            audit=audit,
         )
+
+    def save_proposal(self, application, old_version, audit=None):
+        """A proposed 完了/却下 (the two-person rule), from the version read."""
+        self._write_status(
+            application_key(application.reference),
+            (application.status, old_version),
+            (application.status, application.version),
+            also="proposal = :p",
+            values={":p": dict(application.proposal)},
+            audit=audit,
+        )
+
+    def save_decision(self, application, old_status, old_version, change, proposer, audit=None):
+        """The approved change: only while the proposal that was read is still there."""
+        self._write_status(
+            application_key(application.reference),
+            (old_status, old_version),
+            (application.status, application.version),
+            also="history = list_append(history, :h)",
+            values={":h": [change.as_dict()], ":proposer": proposer},
+            names={"#by": "by"},
+            remove="proposal",
+            requires="proposal.#by = :proposer",
+            audit=audit,
+        )
+
+    def save_correction(self, application, old_status, old_version, change):
+        """The applicant's corrected answers (補正) replace the old ones, with the change
+        back to review, in one transaction."""
+
+        def answers(uow):
+            uow.update(
+                applicant_key(application.reference),
+                "SET answers = :a",
+                condition="attribute_exists(pk)",
+                values={":a": dict(application.answers)},
+                label="applicant",
+            )
+
+        self.save_change(application, old_status, old_version, change, audit=answers)
 
     def list_applications(self, procedure_id, *, now_epoch, after="", limit=100):
         """(applications oldest first, each with what the applicant wrote unless expired,

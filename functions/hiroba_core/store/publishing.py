@@ -47,8 +47,9 @@ class PublishingStore(TableStore):
         item = self._get(mapping.receipt_key(number))
         return mapping.receipt_from_item(item) if item else None
 
-    def save_comment_change(self, comment, old_status, old_version):
-        """Write a change made by comment.transition() (hide, restore, answer)."""
+    def save_comment_change(self, comment, old_status, old_version, audit=None):
+        """Write a change made by comment.transition() (hide, restore, answer); `audit(uow)`
+        adds the audit record to the same transaction."""
         self._write_status(
             mapping.comment_key(comment.consultation_id, comment.id),
             (old_status, old_version),
@@ -56,6 +57,7 @@ class PublishingStore(TableStore):
             also="#r = :r",
             values={":r": comment.response or ""},
             names={"#r": "response"},
+            audit=audit,
         )
 
     # ------------------------------------------------------------ writing outside a UoW

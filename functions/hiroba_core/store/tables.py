@@ -79,6 +79,23 @@ TABLES = {
         "HIROBA_PROCEDURES_TABLE",
         "hiroba-procedures",
     ),
+    # the staff console's sessions and the two-person rule's proposals
+    "console": TableDef(
+        "console",
+        "ConsoleTable",
+        "console_table",
+        "HIROBA_CONSOLE_TABLE",
+        "hiroba-console",
+    ),
+    # the audit trail: appended to by the console, never updated or deleted (its IAM policy
+    # has no UpdateItem or DeleteItem on it; every put is `attribute_not_exists`)
+    "audit": TableDef(
+        "console",
+        "AuditTable",
+        "audit_table",
+        "HIROBA_AUDIT_TABLE",
+        "hiroba-audit",
+    ),
 }
 
 

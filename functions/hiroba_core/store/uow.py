@@ -30,17 +30,22 @@ class UnitOfWork:
         self._writes, self._labels = [], []  # rollback by default
         return False
 
-    def _add(self, kind, body, label, condition, values, names):
-        body = {"TableName": self.table, **body, **dynamo.conditions(condition, values, names)}
+    def _add(self, kind, body, label, condition, values, names, table=None):
+        body = {
+            "TableName": table or self.table,
+            **body,
+            **dynamo.conditions(condition, values, names),
+        }
         self._writes.append({kind: body})
         self._labels.append(label or f"{kind}{len(self._labels)}")
 
-    def put(self, item, condition=None, values=None, names=None, label=None):
-        self._add("Put", {"Item": dynamo.to_item(item)}, label, condition, values, names)
+    def put(self, item, condition=None, values=None, names=None, label=None, table=None):
+        self._add("Put", {"Item": dynamo.to_item(item)}, label, condition, values, names, table)
 
-    def put_new(self, item, label=None):
-        """Put that fails when an item with the same key exists."""
-        self.put(item, condition="attribute_not_exists(pk)", label=label)
+    def put_new(self, item, label=None, table=None):
+        """Put that fails when an item with the same key exists (`table`: another table
+        than the store's, in the same transaction: the audit trail's entry of a change)."""
+        self.put(item, condition="attribute_not_exists(pk)", label=label, table=table)
 
     def update(self, key, expression, condition=None, values=None, names=None, label=None):
         body = {"Key": dynamo.to_item(key), "UpdateExpression": expression}

@@ -48,6 +48,30 @@ def change_status(reference):
     return json_response(service.staff_view(application))
 
 
+@bp.route("/staff/applications/{reference}/proposal", methods=["POST"], content_types=[JSON])
+@api
+def propose(reference):
+    who = auth.staff(bp.current_request)
+    application = service.propose(
+        context.procedures_store(), reference, who, read_body(bp.current_request)
+    )
+    return json_response(service.staff_view(application))
+
+
+@bp.route("/staff/applications/{reference}/approval", methods=["POST"], content_types=[JSON])
+@api
+def approve(reference):
+    who = auth.staff(bp.current_request)
+    application = service.approve(
+        context.procedures_store(),
+        reference,
+        who,
+        read_body(bp.current_request),
+        issuer=context.document_issuer(),
+    )
+    return json_response(service.staff_view(application))
+
+
 # ---------------------------------------------------------------- payments
 
 
@@ -56,8 +80,7 @@ def change_status(reference):
 def get_payment(payment_id):
     who = auth.staff(bp.current_request)
     store = context.payments_store()
-    payment = payments.get(store, payment_id)
-    who.require(payment.department)
+    payment = payments.get_for_staff(store, payment_id, who)
     return json_response(payments.staff_view(payment, store.list_refunds(payment.id)))
 
 

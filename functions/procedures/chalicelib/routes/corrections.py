@@ -1,0 +1,82 @@
+"""補正 (corrections): the link in the 補正依頼 mail opens the application's answers as a
+form; the corrected answers come back into the same application. A page of the theme (app/correction.html), no script."""
+
+from chalice import Blueprint
+
+from hiroba_core import problems
+from hiroba_core.errors import InvalidToken, ValidationFailed
+from hiroba_core.ids import format_reference
+from hiroba_core.services import applications as service
+from hiroba_web import context
+from hiroba_web.http import FORM, read_body
+from hiroba_web.pages import html
+
+bp = Blueprint(__name__)
+ACTION = "/api/procedures/corrections"
+
+
+def _gone():
+    return html(
+        "app/message.html",
+        status=400,
+        title="このリンクは使えません",
+        text="リンクが正しくないか、有効期限（14日間）が切れているか、すでに補正が済んでいます。"
+        "担当課にお問い合わせください。",
+    )
+
+
+def _form(token, application, procedure, request_text, errors=(), answers=None):
+    return html(
+        "app/correction.html",
+        status=422 if errors else 200,
+        title="申請内容の補正",
+        action=ACTION,
+        token=token,
+        application=application,
+        procedure=procedure,
+        request_text=request_text,
+        answers=application.answers if answers is None else answers,
+        errors=errors,
+        messages={e.field.split(".")[-1]: e.message for e in errors},
+    )
+
+
+@bp.route("/corrections", methods=["GET"])
+def correction_form():
+    token = (bp.current_request.query_params or {}).get("token", "")
+    store = context.procedures_store()
+    try:
+        application, procedure, request_text = service.correction_for(
+            store, context.catalogue(), token
+        )
+    except InvalidToken:
+        return _gone()
+    return _form(token, application, procedure, request_text)
+
+
+@bp.route("/corrections", methods=["POST"], content_types=[FORM])
+def correct():
+    try:
+        raw = read_body(bp.current_request, accepted=(FORM,))
+    except problems.Problem:
+        return _gone()
+    token = raw.get("token") if isinstance(raw.get("token"), str) else ""
+    store = context.procedures_store()
+    try:
+        application = service.correct(store, context.catalogue(), token, raw)
+    except InvalidToken:
+        return _gone()
+    except ValidationFailed as failed:
+        application, procedure, request_text = service.correction_for(
+            store, context.catalogue(), token
+        )
+        return _form(token, application, procedure, request_text, failed.errors, raw["answers"])
+    return html(
+        "app/message.html",
+        title="補正を受け付けました",
+        text=f"到達番号 {format_reference(application.reference)} の申請は、ふたたび審査中になりました。"
+        "状況は",
+        link_text="申請状況の照会",
+        link_href="/procedures/status/",
+        after="で確かめられます。",
+    )
