@@ -409,8 +409,9 @@ def test_a_procedure_that_needs_a_signature_has_no_form(procedures):
     assert Resident(procedures).get("/apply/kojin-joho-kaiji").status == 404
 
 
-def test_the_clock_file_is_only_for_development():
-    from hiroba_core.settings import ConfigurationError, Settings
+def test_the_clock_file_is_only_for_development(stack):
+    from hiroba_core.settings import PRODUCTION, Settings, clock_file
 
-    with pytest.raises(ConfigurationError, match="HIROBA_CLOCK_FILE"):
-        Settings.from_env({"HIROBA_STAGE": "production", "HIROBA_CLOCK_FILE": "/tmp/clock"})
+    env = {**stack.env(), "HIROBA_CLOCK_FILE": "/tmp/clock"}
+    assert Settings.from_env(env).clock_file == "/tmp/clock"
+    assert clock_file(env, PRODUCTION) is None  # production never reads it
