@@ -81,7 +81,7 @@ fix: $(STAMP)
 test: $(STAMP) $(BROWSER_STAMP) $(DOCUMENT_FONT)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist worksteal
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from chalice import Chalice
 
-from chalicelib.routes import applications, comments, session
+from chalicelib.routes import applications, comments, newsletter, payments, session
 from hiroba_web import context
 from hiroba_web import meta as common
 from hiroba_web.http import binary_html, protect
@@ -24,3 +24,5 @@ app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "
 app.register_blueprint(session.bp)
 app.register_blueprint(applications.bp)
 app.register_blueprint(comments.bp)
+app.register_blueprint(payments.bp)
+app.register_blueprint(newsletter.bp)

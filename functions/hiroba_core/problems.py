@@ -16,6 +16,7 @@ MEDIA_TYPE = "application/problem+json"
 # slug -> (status, title, title_en)
 CATALOGUE = {
     "bad-json": (400, "リクエストの形式が正しくありません", "Malformed request body"),
+    "bad-form": (400, "フォームの形式が正しくありません", "Malformed form"),
     "validation": (422, "入力内容に誤りがあります", "The submission has errors"),
     "suspected-bot": (
         400,
@@ -355,6 +356,14 @@ def bad_json():
         "bad-json",
         "送信内容をJSONとして読み取れませんでした。",
         "The body is not valid JSON (an object is expected).",
+    )
+
+
+def bad_form():
+    return Problem(
+        "bad-form",
+        "送信されたフォームを読み取れませんでした。ページを開き直して、もう一度送ってください。",
+        "The posted form could not be read (multipart/form-data is expected).",
     )
 
 

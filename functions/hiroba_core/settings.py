@@ -7,6 +7,7 @@ ConfigurationError naming what is wrong: a deployment that cannot be trusted mus
 answer at all, rather than answer every request with a 500 or with a guessable key.
 """
 
+import json
 import os
 import secrets as _random
 from dataclasses import dataclass
@@ -80,6 +81,9 @@ class Settings:
     # unsubscribed record is kept before TTL deletes it, and the SNS topic of SES events.
     newsletter_rate: float = 14.0
     newsletter_retention_days: int = 30
+    # Where the console reads built issues (newsletter/<id>/issue.json of the site): a
+    # folder (make run: output/newsletter) or the site's https URL; "": <site_url>/newsletter.
+    newsletter_issues: str = ""
     sns_topic_arn: str | None = None
     # Local stacks only: signing certificates may also come from this loopback prefix.
     sns_local_cert_prefix: str | None = None
@@ -177,6 +181,7 @@ class Settings:
             newsletter_retention_days=_int(
                 env, "HIROBA_NEWSLETTER_RETENTION_DAYS", cls.newsletter_retention_days
             ),
+            newsletter_issues=env.get("HIROBA_NEWSLETTER_ISSUES", cls.newsletter_issues),
             sns_topic_arn=env.get("HIROBA_SNS_TOPIC_ARN") or None,
             sns_local_cert_prefix=env.get("HIROBA_SNS_LOCAL_CERT_PREFIX") or None,
             inquiry_rate_limit=_int(env, "HIROBA_INQUIRY_RATE_LIMIT", cls.inquiry_rate_limit),
@@ -187,12 +192,9 @@ class Settings:
             procedures_catalogue=env.get("HIROBA_PROCEDURES_CATALOGUE") or None,
             card_provider=env.get("HIROBA_CARD_PROVIDER") or cls.card_provider,
             card_acquirer_url=env.get("HIROBA_CARD_ACQUIRER_URL", ""),
-            card_acquirer_key=env.get("HIROBA_CARD_ACQUIRER_KEY", ""),
             payeasy_url=env.get("HIROBA_PAYEASY_URL", ""),
-            payeasy_key=env.get("HIROBA_PAYEASY_KEY", ""),
             payeasy_collector=env.get("HIROBA_PAYEASY_COLLECTOR") or cls.payeasy_collector,
-            stripe_secret_key=env.get("HIROBA_STRIPE_SECRET_KEY", ""),
-            stripe_webhook_secret=env.get("HIROBA_STRIPE_WEBHOOK_SECRET", ""),
+            **_payment_keys(env, stage, region),
             card_minutes=_int(env, "HIROBA_CARD_MINUTES", cls.card_minutes),
             payeasy_days=_int(env, "HIROBA_PAYEASY_DAYS", cls.payeasy_days),
             documents_bucket=env.get("HIROBA_DOCUMENTS_BUCKET", cls.documents_bucket),
@@ -232,7 +234,71 @@ class Settings:
                     " (HIROBA_JWT_ISSUER + /.well-known/jwks.json) and Cognito AWS's"
                     " (no HIROBA_COGNITO_ENDPOINT)"
                 )
+        if self.production and app in ("procedures", "console"):  # the console refunds
+            self._require_payment_providers(app)
         return self
+
+    def _require_payment_providers(self, app):
+        """Production takes real money: a real card provider, and every provider key
+        stored (HIROBA_PAYMENT_KEYS_ID), random and long enough."""
+        missing = []
+        if self.card_provider != "stripe":
+            missing.append("HIROBA_CARD_PROVIDER=stripe (the sandbox acquirer takes no real money)")
+        if not self.payeasy_url.startswith("https://"):
+            missing.append("HIROBA_PAYEASY_URL (https://…: the Pay-easy collection service)")
+        for name in ("stripe_secret_key", "stripe_webhook_secret", "payeasy_key"):
+            value = getattr(self, name)
+            if value in DEVELOPMENT_SECRETS or len(value) < MIN_SECRET_LENGTH:
+                missing.append(
+                    f"{name} in the secret HIROBA_PAYMENT_KEYS_ID names (the provider's key,"
+                    f" at least {MIN_SECRET_LENGTH} characters)"
+                )
+        if missing:
+            raise ConfigurationError(
+                f"the {app} app cannot handle payments in production; set: " + "; ".join(missing)
+            )
+
+
+# The payment providers' keys (the sandbox acquirer's and Pay-easy's HMAC keys, Stripe's API
+# key and webhook signing secret): JSON in one secret, {"stripe_secret_key": "…", …}, that
+# only the procedures app may read. Outside production the variables may give them instead.
+PAYMENT_KEY_VARIABLES = {
+    "card_acquirer_key": "HIROBA_CARD_ACQUIRER_KEY",
+    "payeasy_key": "HIROBA_PAYEASY_KEY",
+    "stripe_secret_key": "HIROBA_STRIPE_SECRET_KEY",
+    "stripe_webhook_secret": "HIROBA_STRIPE_WEBHOOK_SECRET",
+}
+
+
+def _payment_keys(env, stage, region):
+    """{setting: key} from HIROBA_PAYMENT_KEYS_ID, or (not in production) the variables."""
+    given = [variable for variable in PAYMENT_KEY_VARIABLES.values() if env.get(variable)]
+    if stage == PRODUCTION and given:
+        raise ConfigurationError(
+            f"HIROBA_STAGE={stage} refuses {', '.join(given)}: the payment providers' keys"
+            " come only from the secret named by HIROBA_PAYMENT_KEYS_ID"
+        )
+    secret_id = env.get("HIROBA_PAYMENT_KEYS_ID")
+    if not secret_id:
+        return {name: env.get(variable, "") for name, variable in PAYMENT_KEY_VARIABLES.items()}
+    try:
+        text = secrets_store.read(
+            secret_id, region=region, endpoint=env.get("HIROBA_SECRETS_ENDPOINT")
+        )
+        stored = json.loads(text)
+    except secrets_store.SecretUnavailable as error:
+        raise ConfigurationError(f"HIROBA_PAYMENT_KEYS_ID: {error}") from None
+    except ValueError:
+        raise ConfigurationError("HIROBA_PAYMENT_KEYS_ID: the secret is not JSON") from None
+    if not isinstance(stored, dict) or not all(isinstance(v, str) for v in stored.values()):
+        raise ConfigurationError('HIROBA_PAYMENT_KEYS_ID: the secret must be {"name": "key", …}')
+    unknown = sorted(set(stored) - set(PAYMENT_KEY_VARIABLES))
+    if unknown:
+        raise ConfigurationError(
+            f"HIROBA_PAYMENT_KEYS_ID: unknown names {', '.join(unknown)}"
+            f" (known: {', '.join(PAYMENT_KEY_VARIABLES)})"
+        )
+    return {name: stored.get(name, "") for name in PAYMENT_KEY_VARIABLES}
 
 
 def clock_file(env, stage):

@@ -29,6 +29,7 @@ context.start("procedures")
 protect(app, context.settings)
 binary_html(app)  # HTML answers as bytes: UTF-8 pages and Shift_JIS handset pages alike
 app.api.binary_types.append("application/pdf")  # issued documents (POST /inquiries/document)
+app.api.binary_types.append("multipart/form-data")  # the 署名検証 form posts files
 app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "openapi.json"))
 app.register_blueprint(applications.bp)
 app.register_blueprint(apply.bp)

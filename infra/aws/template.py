@@ -158,6 +158,20 @@ SECRETS = {
         "Hiroba: the X-Hiroba-Origin-Verify value CloudFront sends to API Gateway",
     ),
 }
+# Secrets only some apps read (their roles name them; no other role does): the payment
+# providers' keys, which the procedures app and the console read from HIROBA_PAYMENT_KEYS_ID.
+APP_SECRETS = {
+    "procedures": {
+        "PaymentKeysSecret": (
+            "hiroba/payment-keys",
+            "Hiroba: the payment providers' keys, JSON {stripe_secret_key, stripe_webhook_secret,"
+            " payeasy_key}; the procedures app refuses to start in production until all are set",
+        ),
+    },
+}
+# The console refunds and reconciles with the same providers (docs/staff.md): it reads the
+# same keys; the public site's publishing app never does.
+APP_SECRETS["console"] = APP_SECRETS["procedures"]
 
 
 def secret_arn(name):
@@ -174,6 +188,24 @@ def secret_resource(name, description):
             "Name": name,
             "Description": description,
             "GenerateSecretString": {"PasswordLength": 48, "ExcludePunctuation": True},
+        },
+    }
+
+
+def payment_keys_resource(name, description):
+    """The keys come from the providers (an operator stores them): the secret starts with
+    a random Pay-easy key and empty Stripe keys, which production refuses."""
+    return {
+        "Type": "AWS::SecretsManager::Secret",
+        "Properties": {
+            "Name": name,
+            "Description": description,
+            "GenerateSecretString": {
+                "SecretStringTemplate": '{"stripe_secret_key": "", "stripe_webhook_secret": ""}',
+                "GenerateStringKey": "payeasy_key",
+                "PasswordLength": 48,
+                "ExcludePunctuation": True,
+            },
         },
     }
 
@@ -287,7 +319,10 @@ def policy(app):
                 "Sid": "Secrets",
                 "Effect": "Allow",
                 "Action": ["secretsmanager:GetSecretValue"],
-                "Resource": [secret_arn(name) for name, _ in SECRETS.values()],
+                "Resource": [
+                    secret_arn(name)
+                    for name, _ in (*SECRETS.values(), *APP_SECRETS.get(app, {}).values())
+                ],
             },
             {
                 "Sid": "Logs",
@@ -519,6 +554,8 @@ def template():
     resources, outputs = {}, {}
     for logical_id, (name, description) in SECRETS.items():
         resources[logical_id] = secret_resource(name, description)
+    for logical_id, (name, description) in APP_SECRETS["procedures"].items():
+        resources[logical_id] = payment_keys_resource(name, description)
         outputs[f"{logical_id}Arn"] = {"Value": {"Ref": logical_id}}
     for table in TABLES.values():
         resources[table.logical_id] = table.cloudformation()

@@ -211,8 +211,10 @@ def serve(server, output, apps, overlay=None):
     server.serve_forever()
 
 
-def start_stack(site_url="http://127.0.0.1:8000"):
-    stack = LocalStack(ROOT / ".hiroba", origin_verify=True, site_url=site_url).start()
+def start_stack(site_url="http://127.0.0.1:8000", output=None):
+    # the console sends the issues this build made (and lists them from the folder)
+    env = {"HIROBA_NEWSLETTER_ISSUES": str(output / "newsletter")} if output else {}
+    stack = LocalStack(ROOT / ".hiroba", origin_verify=True, site_url=site_url, env=env).start()
     print(
         f"APIs: /api/publishing/ and /api/procedures/ (DynamoDB {stack.dynamodb_endpoint}, "
         f"mail saved to .hiroba/mail/)\n"
@@ -251,7 +253,7 @@ def main():
         return 0 if ok else 1
     # a terminated run (not only Ctrl-C) stops the apps and servers it started
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    stack = None if args.no_api else start_stack(f"http://{args.host}:{args.port}")
+    stack = None if args.no_api else start_stack(f"http://{args.host}:{args.port}", output)
     apps = stack.apps if stack else {}
     overlay = ROOT / ".hiroba" / "pages"
     shutil.rmtree(overlay, ignore_errors=True)

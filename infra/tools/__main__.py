@@ -9,7 +9,6 @@ from pathlib import Path
 
 from hiroba_core import catalogue, paper_counts, tokens
 from hiroba_core.content import model
-from hiroba_core.content.escape import markdown_lines, markdown_text
 from hiroba_core.dates import JST, format_jst
 from hiroba_core.domain import Consultation
 from hiroba_core.mail import Mailer
@@ -61,34 +60,16 @@ def cmd_token(args, settings):
 
 
 def cmd_results(args, settings):
-    consultation, rows = staff_service.published_results(PublishingStore(settings), args.id)
-    labels = {q.id: q.label for q in consultation.questions}
-    lines = [
-        f"Title: {consultation.title}の結果",
-        f"Slug: {consultation.id}-kekka",
-        f"Summary: 「{consultation.title}」に寄せられた意見の概要と県の考え方です。",
-        f"Department: {consultation.department}",
-        f"Date: {datetime.now(JST):%Y-%m-%d}",
-        "",
-        f"[{consultation.title}](/consultations/{consultation.id}/)に寄せられたご意見の概要と、"
-        "それに対する県の考え方です。個人が特定される情報は掲載していません。",
-        "",
-        f"ご意見をいただいた件数は{len(rows)}件です（県の考え方を記録したもの）。",
-        "",
-    ]
-    for number, (answers, response) in enumerate(rows, start=1):
-        lines += [f"## ご意見{number}", ""]
-        for qid, text in answers.items():
-            lines += [f"### {markdown_text(labels.get(qid, qid))}", "", *_quote(text), ""]
-        lines += ["### 県の考え方", "", *response.splitlines(), ""]
+    store = PublishingStore(settings)
+    consultation, rows = staff_service.published_results(store, args.id)
+    counts = staff_service.result_counts(store, args.id)
+    text = staff_service.results_markdown(
+        consultation, rows, counts, f"{datetime.now(JST):%Y-%m-%d}"
+    )
     target = Path(args.content) / "consultations" / "results" / f"{consultation.id}-kekka.md"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("\n".join(lines).rstrip() + "\n", "utf-8")
+    target.write_text(text, "utf-8")
     print(f"wrote {target}")
-
-
-def _quote(text):
-    return [f"> {line}" if line.strip() else ">" for line in markdown_lines(text)]
 
 
 INDICATOR_DATA = Path("documents") / "open-data"

@@ -37,9 +37,16 @@ SETTINGS = {
         ["bousai", "kanko"], plugin_settings.list_of_text, "分類のスラッグのリスト"
     ),
     # pages /m/ has its own version of (the status inquiry: a Shift_JIS form) or none of
-    # (paying taxes: the card and Pay-easy pages need a full browser)
+    # (paying taxes: the card and Pay-easy pages need a full browser; 署名検証: uploading files)
     "MOBILE_SKIP_TEMPLATES": Setting(
-        ["home", "search", "a11y-results", "procedure-status", "procedure-pay-tax"],
+        [
+            "home",
+            "search",
+            "a11y-results",
+            "procedure-status",
+            "procedure-pay-tax",
+            "procedure-verify",
+        ],
         plugin_settings.list_of_text,
         "テンプレート名のリスト",
     ),

@@ -364,6 +364,7 @@ class NewsletterGenerator(Generator):
         data = {
             "id": issue.id,
             "kind": issue.kind,
+            "department": issue.department,  # who may send it from the staff console
             "topics": list(issue.topics or settings["NEWSLETTER_TOPICS"]),
             "frequency": "weekly" if issue.kind == "weekly" else "immediate",
             "lang": settings["DEFAULT_LANG"],

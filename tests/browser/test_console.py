@@ -135,3 +135,38 @@ def test_console_pages_pass_the_accessibility_gate(browser, base, stack, procedu
     assert not gate.keyboard_problems(browser, base, f"/staff/applications/{reference}")
     browser.get(base + "/staff/")
     sign_out(browser)
+
+
+def test_payment_newsletter_and_results_pages_pass_the_accessibility_gate(
+    browser, base, stack, procedures
+):
+    from datetime import datetime
+
+    from hiroba_core.dates import JST
+    from tests.functions.conftest import Api
+    from tests.functions.test_console_newsletter import built_issue
+    from tests.functions.test_payments import _paid
+
+    payment = _paid(procedures, Api(stack.sandbox.url))["payment_id"]
+    issue = built_issue(stack)
+    today = datetime.now(JST).date().isoformat()
+    gate.set_width(browser, 1280)
+    sign_in(browser, base, "miyagi-admin", stack.staff_pool.password)
+    pages = [
+        "/staff/payments",
+        f"/staff/payments/{payment}",
+        "/staff/reconciliation",
+        f"/staff/reconciliation?date={today}",
+        "/staff/reconciliation?date=2026-13-45",  # the form with its error summary
+        "/staff/newsletter",
+        f"/staff/newsletter/issues/{issue}",
+        f"/staff/newsletter/issues/{issue}/send",
+        "/staff/consultations/open-one/results",
+        "/staff/consultations/closed-one/results",
+    ]
+    result = gate.audit(browser, base, pages)
+    assert not result.findings, "\n".join(map(str, result.findings))
+    assert not result.reflow_failures
+    assert not gate.keyboard_problems(browser, base, f"/staff/payments/{payment}")
+    browser.get(base + "/staff/")
+    sign_out(browser)

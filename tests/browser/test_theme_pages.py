@@ -23,6 +23,7 @@ from hiroba_core.domain.draft import Draft
 from hiroba_core.domain.subscription import Preferences
 from hiroba_core.errors import CopyLinkInvalid, FieldError, ValidationFailed
 from hiroba_core.services import applications, apply
+from hiroba_core.signatures.verify import Verdict
 from hiroba_web import (
     apply_pages,
     keitai,
@@ -30,6 +31,7 @@ from hiroba_web import (
     pages,
     payment_pages,
     procedure_pages,
+    signature_pages,
     templates,
 )
 from infra.a11y import gate
@@ -277,6 +279,46 @@ APPLY_PAGES = {
     "apply-submitted": lambda: _gone("submitted"),
 }
 APP_PAGES.update(APPLY_PAGES)
+
+
+def _verdict(valid=True, cause=None, **changes):
+    signed_at = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+    found = {
+        "signer": {
+            "common_name": "宮城 花子 <script>",
+            "organization": "宮城県",
+            "serial": "1A2B3C",
+            "issuer": "テスト 中間認証局",
+        },
+        "signing_time": signed_at,
+        "timestamp": signed_at,
+        "modified_after_signing": False,
+        "chain": ("宮城 花子 <script>", "テスト 中間認証局", "テスト ルート"),
+        "trusted_anchor": "テスト ルート",
+        "revocation": "good",
+        "signatures": 2,
+    }
+    return Verdict(valid, cause, "pdf", **{**found, **changes})
+
+
+APP_PAGES |= {
+    "signature-valid": lambda: signature_pages.verdict_page(_verdict()),
+    "signature-revoked": lambda: signature_pages.verdict_page(
+        _verdict(False, "revoked", revocation="revoked")
+    ),
+    "signature-not-pdf": lambda: signature_pages.verdict_page(Verdict(False, "not-pdf", "pdf")),
+    "signature-errors": lambda: signature_pages.error(
+        problems.from_error(
+            ValidationFailed(
+                [
+                    FieldError(
+                        "signature", "署名ファイルを選んでください", "Choose the signature file"
+                    )
+                ]
+            )
+        )
+    ),
+}
 HANDSET_PAGES = {
     "status": lambda: procedure_pages.mobile_status_page(_view()),
     "errors": lambda: procedure_pages.mobile_error(_inquiry_problem()),

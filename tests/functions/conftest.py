@@ -74,9 +74,9 @@ def write_consultations(content):
 def content(tmp_path_factory):
     base = tmp_path_factory.mktemp("content")
     shutil.copytree(ROOT / "content" / "registry", base / "registry")
-    # the status inquiry and tax payment pages (their forms post to the procedures API)
+    # the status inquiry, tax payment and 署名検証 pages (their forms post to the procedures API)
     (base / "pages" / "procedures").mkdir(parents=True)
-    for name in ("status.md", "pay-tax.md"):
+    for name in ("status.md", "pay-tax.md", "verify.md"):
         shutil.copy(ROOT / "content" / "pages" / "procedures" / name, base / "pages" / "procedures")
     return write_consultations(base)
 
@@ -129,6 +129,8 @@ def stack(tmp_path_factory, content):
         env={
             "HIROBA_RATE_LIMIT": "5",
             "HIROBA_PERSONAL_DATA_DAYS": "30",
+            # built newsletter issues the console sends (tests write issue.json there)
+            "HIROBA_NEWSLETTER_ISSUES": str(state / "newsletter"),
             **trust_env(state, shared_pki()),
         },
         content=content,

@@ -127,10 +127,82 @@ def _consultation_list(stack, signed_in, method, path):
     assert "open-one" in signed_in("miyagi-admin").get(path).text
 
 
+def _a_payment(stack):
+    """A paid card payment of 宮城県's 税務課 (zeimu)."""
+    from .conftest import Api
+    from .test_payments import _paid
+
+    procedures, sandbox = Api(stack.apps["procedures"].url), Api(stack.sandbox.url)
+    return _paid(procedures, sandbox)["payment_id"]
+
+
+def _payment(stack, signed_in, method, path, form=None):
+    pid = _a_payment(stack)
+    target = path.replace("{payment_id}", pid)
+
+    def call(client):
+        if method == "GET":
+            found = client.get(target)
+            if "?" in target:  # the search: straight to the payment's page, refused there
+                assert found.status == 303, found
+                found = client.get(found.location)
+            return found
+        page = client.get("/staff/")
+        form_data = {"idempotency_key": "console-route-test", "amount": "1", "reason": "x"}
+        return client.post(target, {"csrf": page.csrf(), **form_data})
+
+    assert call(signed_in("sendai-admin")).status == 404
+    assert call(signed_in("keiyaku-staff")).status == 403
+
+
+def _reconciliation(stack, signed_in, method, path):
+    """Only the member's own 団体, and their department unless an admin."""
+    from datetime import datetime
+
+    from hiroba_core.dates import JST
+
+    pid = _a_payment(stack)
+    query = f"?date={datetime.now(JST).date().isoformat()}"
+    assert signed_in("miyagi-admin").get(path + query).text.count(pid) >= 1
+    assert pid not in signed_in("sendai-admin").get(path + query).text
+    assert pid not in signed_in("keiyaku-staff").get(path + query).text
+    assert signed_in("keiyaku-staff").get(path + query + "&department=zeimu").status == 403
+    assert signed_in("gomi-staff").get(path + query + "&department=kumin").status == 403
+
+
+def _newsletter(stack, signed_in, method, path):
+    """The newsletter is 宮城県's, its 広報課's (koho): 仙台市 finds none, 税務課 is refused."""
+    from .test_console_newsletter import built_issue
+
+    target = path.replace("{issue_id}", built_issue(stack))
+
+    def call(client):
+        if method == "GET":
+            return client.get(target)
+        return client.post(target, {"csrf": client.get("/staff/").csrf()})
+
+    assert call(signed_in("sendai-admin")).status == 404
+    assert call(signed_in("zeimu-kacho")).status == 403  # an approver, of another department
+    assert call(signed_in("zeimu-staff")).status == 403
+
+
 GUARDED = {
+    ("GET", "/staff/newsletter"): _newsletter,
+    ("GET", "/staff/newsletter/issues/{issue_id}"): _newsletter,
+    ("GET", "/staff/newsletter/issues/{issue_id}/send"): _newsletter,
+    ("POST", "/staff/newsletter/issues/{issue_id}/send"): _newsletter,
+    ("GET", "/staff/payments"): lambda s, si, m, p: _payment(
+        s, si, m, p + "?payment_id={payment_id}"
+    ),
+    ("GET", "/staff/payments/{payment_id}"): _payment,
+    ("POST", "/staff/payments/{payment_id}/refunds"): _payment,
+    ("GET", "/staff/reconciliation"): _reconciliation,
+    ("GET", "/staff/reconciliation.csv"): _reconciliation,
     ("GET", "/staff/consultations"): _consultation_list,
     ("GET", "/staff/consultations/{consultation_id}"): _comments,
     ("GET", "/staff/consultations/{consultation_id}/export.csv"): _comments,
+    ("GET", "/staff/consultations/{consultation_id}/results"): _comments,
+    ("GET", "/staff/consultations/{consultation_id}/results.md"): _comments,
     ("POST", "/staff/consultations/{consultation_id}/comments/{comment_id}/visibility"): (
         lambda *a: _comments(*a, form={"hidden": "1"})
     ),

@@ -116,6 +116,16 @@ def test_package_imports_in_a_clean_python(app, clean_python, tmp_path):
     assert variables["HIROBA_STAGE"] == "production"
     assert variables["HIROBA_SECRET_ID"] == template.SECRETS["FunctionSecret"][0]
     assert variables["HIROBA_ORIGIN_VERIFY_ID"] == template.SECRETS["OriginVerifySecret"][0]
+    # only the procedures app and the console (refunds, 収納消込) name and may read the
+    # payment providers' keys; the publishing app never
+    payment_keys = template.APP_SECRETS["procedures"]["PaymentKeysSecret"][0]
+    readable = json.dumps(policy)
+    if app in ("procedures", "console"):
+        assert variables["HIROBA_PAYMENT_KEYS_ID"] == payment_keys
+        assert variables["HIROBA_CARD_PROVIDER"] == "stripe"
+        assert payment_keys in readable
+    else:
+        assert "HIROBA_PAYMENT_KEYS_ID" not in variables and payment_keys not in readable
     if app == "procedures":
         # the payments' expiry runs every five minutes on an EventBridge (CloudWatch Events)
         # schedule, in the app's own role

@@ -506,7 +506,7 @@ def _paid(procedures, sandbox):
 
 def test_partial_and_full_refunds_with_a_reason(procedures, sandbox, staff_token):
     view = _paid(procedures, sandbox)
-    pid, auth = view["payment_id"], {"Authorization": f"Bearer {staff_token(department='zeimu')}"}
+    pid, auth = view["payment_id"], {"Authorization": f"Bearer {staff_token('approver', 'zeimu')}"}
     path = f"/staff/payments/{pid}/refunds"
     key = {"Idempotency-Key": str(uuid.uuid4())}
     first = procedures.request(
@@ -555,7 +555,7 @@ def test_reconciliation_lists_matches_and_every_mismatch(stack, procedures, sand
         csv.writer(file, lineterminator="\r\n").writerow(
             ["payment", "ghost-payment", "pay_ghost", 400, datetime.now(UTC).isoformat()]
         )
-    auth = {"Authorization": f"Bearer {staff_token(department='zeimu')}"}
+    auth = {"Authorization": f"Bearer {staff_token('approver', 'zeimu')}"}
     refund = procedures.request(
         "POST",
         f"/staff/payments/{view['payment_id']}/refunds",

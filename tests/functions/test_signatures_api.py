@@ -5,8 +5,10 @@ the applicant downloads with the inquiry code and that verifies as valid; the KM
 signs through moto's KMS over HTTP."""
 
 import base64
+import html
 import io
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -111,6 +113,87 @@ def test_each_case_gets_its_verdict_at_the_intake_and_from_the_verify_api(
     assert all(s["trusted_anchor"] == "テスト ルート" and s["signing_time"] for s in signers)
 
 
+def multipart(files):
+    """A browser's multipart/form-data body for {name: bytes} (b"": a field left empty)."""
+    boundary = "----hiroba" + uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{name}.bin"'
+        f"\r\nContent-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+        for name, data in files.items()
+    ]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
+
+
+def verify_page(procedures, files):
+    body, boundary = multipart(files)
+    return procedures.request(
+        "POST",
+        "/signatures/verify",
+        raw=body,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Accept": "text/html,application/xhtml+xml,*/*",
+            "X-Forwarded-For": Api.client_ip(),
+        },
+    )
+
+
+def test_the_verify_page_shows_each_case_with_its_reason(procedures, pki):
+    """The public 署名検証 form (multipart, no script) gets the verdict as a page: valid or
+    not and why, signer, chain and anchor, revocation, changes after signing."""
+    for name, signature, cause in cases(pki):
+        files = {k: base64.b64decode(v) for k, v in signature.items()}
+        reply = verify_page(procedures, files)
+        assert reply.status == 200, (name, reply)
+        assert reply.headers["content-type"].startswith("text/html")
+        page = reply.text()
+        assert '<header class="hiroba-header">' in page  # a page of the site
+        if cause is None:
+            assert "署名は有効です" in page, name
+            assert "宮城 花子" in page and "テスト ルート" in page
+            assert "失効していません" in page and "変更されていません" in page
+            continue
+        assert "署名は有効ではありません" in page, name
+        ja, en = verify.CAUSES[cause]
+        assert ja in html.unescape(page) and en in html.unescape(page), name
+        if cause == "modified":
+            assert "変更されています" in page
+        if cause == "revoked":
+            assert "失効しています" in page
+        if cause == "untrusted":
+            assert "つながりません" in page
+
+
+def test_the_verify_page_says_what_to_choose_and_refuses_what_it_cannot_read(procedures, pki):
+    signed = pki.good.sign_pdf(pki.document)
+    nothing = verify_page(procedures, {"pdf": b"", "file": b"", "signature": b""})
+    assert nothing.status == 422
+    assert 'href="/procedures/verify/#verify-pdf"' in nothing.text()
+    half = verify_page(procedures, {"pdf": b"", "file": b"data", "signature": b""})
+    assert half.status == 422 and 'href="/procedures/verify/#verify-signature"' in half.text()
+    both = verify_page(procedures, {"pdf": signed, "file": b"data", "signature": b"sig"})
+    assert both.status == 422 and "組を選んでください" in both.text()
+    big = verify_page(procedures, {"pdf": b"%PDF-1.7\n" + bytes(2 * 1024 * 1024)})
+    assert big.status == 422 and "2MB以内" in big.text()
+    huge = verify_page(procedures, {"pdf": bytes(3 * 1024 * 1024 + 1)})
+    assert huge.status == 413
+    broken = procedures.request(
+        "POST",
+        "/signatures/verify",
+        raw=b"no parts here",
+        headers={
+            "Content-Type": "multipart/form-data; boundary=x",
+            "Accept": "application/json",
+            "X-Forwarded-For": Api.client_ip(),
+        },
+    )
+    assert problem(broken, "bad-form", 400)["detail_en"]
+    # a text a certificate or file could carry is shown as text, never as markup
+    assert "<script" not in verify_page(procedures, {"pdf": b"<script>alert(1)</script>"}).text()
+
+
 def test_a_signature_is_required_and_its_shape_checked(procedures):
     missing = problem(post(procedures, "/applications", SIGNED), "validation", 422)
     assert missing["errors"][0]["field"] == "signature"
@@ -183,6 +266,10 @@ def test_a_completed_tax_certificate_is_issued_signed_and_downloaded(
     assert verdict["chain"][-1] == "ひろば テスト用ルート認証局"
     changed = post(procedures, "/signatures/verify", {"pdf": b64(tampered(pdf))}).json()
     assert (changed["valid"], changed["cause"]) == (False, "modified")
+    # and the public 署名検証 page says the same of the issued document and of a tampered copy
+    shown = verify_page(procedures, {"pdf": pdf}).text()
+    assert "署名は有効です" in shown and "宮城県知事（テスト用 職責証明書）" in shown
+    assert "署名は有効ではありません" in verify_page(procedures, {"pdf": tampered(pdf)}).text()
 
     # a wrong inquiry code gets the inquiry's own 404, and no document
     wrong = fields(accepted, inquiry_code="AAAAA-AAAAA")

@@ -116,6 +116,9 @@ def production(stack, cognito):
     aws(stack, "ssm").put_parameter(
         Name=f"/hiroba/origin-verify-{suffix}", Value=origin, Type="SecureString"
     )
+    aws(stack, "secretsmanager").create_secret(
+        Name=f"hiroba/payment-keys-{suffix}", SecretString=json.dumps(payment_keys())
+    )
     env = production_env(stack, cognito, suffix)
     apps = {name: AppProcess(name, env).start() for name in ("publishing", "procedures")}
     yield {
@@ -146,6 +149,21 @@ def production_env(stack, cognito, suffix):
         "HIROBA_JWT_JWKS_URL": cognito.url,
         "HIROBA_JWT_ISSUER": ISSUER,
         "HIROBA_JWT_AUDIENCE": AUDIENCE,
+        # payments take real money: Stripe, Pay-easy over https, keys only from the secret
+        "HIROBA_CARD_ACQUIRER_KEY": "",
+        "HIROBA_PAYEASY_KEY": "",
+        "HIROBA_PAYMENT_KEYS_ID": f"hiroba/payment-keys-{suffix}",
+        "HIROBA_CARD_PROVIDER": "stripe",
+        "HIROBA_PAYEASY_URL": "https://payeasy.example.jp/",
+    }
+
+
+def payment_keys():
+    """What an operator stores under hiroba/payment-keys (random stand-ins of each key)."""
+    return {
+        "stripe_secret_key": "sk_live_" + secrets.token_urlsafe(40),
+        "stripe_webhook_secret": "whsec_" + secrets.token_urlsafe(32),
+        "payeasy_key": secrets.token_urlsafe(36),
     }
 
 

@@ -34,7 +34,7 @@ from infra.local.stack import ROOT, AppProcess
 from tests.functions.conftest import Api, valid
 from tests.newsletter.test_subscriptions import post_sns, sns_message
 
-from .conftest import TOPIC, aws, production_env
+from .conftest import TOPIC, aws, payment_keys, production_env
 
 OLD_PUBLIC_SECRET = "hiroba-local-development-secret"  # in the repository until issue #11
 LIST = "/staff/consultations/open-one/comments"
@@ -110,6 +110,9 @@ def test_production_refuses_to_start_without_a_stored_secret(stack, cognito):
     result = _import_app("procedures", base)
     assert result.returncode != 0 and "known development value" in result.stderr
     manager.put_secret_value(SecretId=f"hiroba/secret-{suffix}", SecretString="k" * 40)
+    manager.create_secret(
+        Name=f"hiroba/payment-keys-{suffix}", SecretString=json.dumps(payment_keys())
+    )
     assert _import_app("procedures", base).returncode == 0
     # the publishing app also needs the SES topic: without it any signed SNS message counts
     no_topic = _import_app("publishing", {**base, "HIROBA_SNS_TOPIC_ARN": ""})
@@ -119,6 +122,56 @@ def test_production_refuses_to_start_without_a_stored_secret(stack, cognito):
     assert hs256.returncode != 0 and "HIROBA_JWT_SECRET" in hs256.stderr
     local = _import_app("procedures", {**base, "HIROBA_SITEURL": "http://127.0.0.1:8000"})
     assert local.returncode != 0 and "HIROBA_SITEURL" in local.stderr
+
+
+def test_production_takes_payments_only_with_stored_provider_keys(stack, cognito):
+    """The payment providers' keys come from Secrets Manager (HIROBA_PAYMENT_KEYS_ID) and
+    nowhere else in production; the sandbox acquirer, a missing or short key, or a key in a
+    plain variable stop the procedures app at cold start, naming what to set."""
+    suffix = uuid.uuid4().hex[:8]
+    base = production_env(stack, cognito, suffix)
+    manager, ssm = aws(stack, "secretsmanager"), aws(stack, "ssm")
+    manager.create_secret(Name=f"hiroba/secret-{suffix}", SecretString="k" * 40)
+    ssm.put_parameter(Name=f"/hiroba/origin-verify-{suffix}", Value="o" * 40, Type="SecureString")
+    # nothing stored under the payment keys' id yet
+    unread = _import_app("procedures", base)
+    assert unread.returncode != 0 and "HIROBA_PAYMENT_KEYS_ID" in unread.stderr
+    # as the stack creates the secret: a Pay-easy key, Stripe's still empty
+    keys = payment_keys()
+    manager.create_secret(
+        Name=f"hiroba/payment-keys-{suffix}",
+        SecretString=json.dumps(
+            {
+                "stripe_secret_key": "",
+                "stripe_webhook_secret": "",
+                "payeasy_key": keys["payeasy_key"],
+            }
+        ),
+    )
+    empty = _import_app("procedures", base)
+    assert empty.returncode != 0
+    assert "stripe_secret_key" in empty.stderr and "stripe_webhook_secret" in empty.stderr
+    assert "payeasy_key" not in empty.stderr.split("set:", 1)[1]
+    manager.put_secret_value(
+        SecretId=f"hiroba/payment-keys-{suffix}", SecretString=json.dumps(keys)
+    )
+    assert _import_app("procedures", base).returncode == 0
+    # the sandbox acquirer takes no real money
+    sandbox = _import_app("procedures", {**base, "HIROBA_CARD_PROVIDER": "sandbox-card"})
+    assert sandbox.returncode != 0 and "HIROBA_CARD_PROVIDER=stripe" in sandbox.stderr
+    # a key in a plain variable is refused, even beside the stored ones
+    plain = _import_app("procedures", {**base, "HIROBA_STRIPE_SECRET_KEY": "sk_live_" + "x" * 40})
+    assert plain.returncode != 0 and "HIROBA_STRIPE_SECRET_KEY" in plain.stderr
+    # a name the app does not know is a typo, not a key to ignore
+    manager.put_secret_value(
+        SecretId=f"hiroba/payment-keys-{suffix}",
+        SecretString=json.dumps({**keys, "stripe_secretkey": "x"}),
+    )
+    typo = _import_app("procedures", base)
+    assert typo.returncode != 0 and "stripe_secretkey" in typo.stderr
+    # the publishing app never needs (nor, deployed, may read) the payment keys
+    no_payments = {k: v for k, v in base.items() if k != "HIROBA_PAYMENT_KEYS_ID"}
+    assert _import_app("publishing", no_payments).returncode == 0
 
 
 def test_make_run_keeps_random_keys_of_its_own_checkout(tmp_path):

@@ -61,6 +61,7 @@ from ..store import payments as items
 from ..store.uow import Cancelled
 from ..validation import check_idempotency_key, is_email, normalize
 from .intake import Draft, Intake
+from .staff import csv_cell
 
 logger = logging.getLogger(__name__)
 IDEMPOTENCY_TTL = 24 * 3600
@@ -711,9 +712,11 @@ def _read_refund(raw, payment):
     return amount, reason
 
 
-def refund(store, payment_id, staff, raw, *, idempotency_key, now=None):
+def refund(store, payment_id, staff, raw, *, idempotency_key, now=None, audit=None):
     """A full (no amount) or partial refund of a successful payment, by staff of its
-    department, with a reason; one per Idempotency-Key. Returns (Refund, Payment, replayed)."""
+    department, with a reason; one per Idempotency-Key. Returns (Refund, Payment, replayed).
+    `audit(uow, action, target, detail)` (the console's hook) adds the audit entry to the
+    refund's own transaction: a replayed key refunds and records nothing again."""
     now, epoch, at = _now(now)
     if not idempotency_key:
         raise ValidationFailed(
@@ -772,6 +775,8 @@ def refund(store, payment_id, staff, raw, *, idempotency_key, now=None):
             },
             label="idempotency",
         )
+        if audit is not None:  # who refunded how much; the reason stays on the refund
+            audit(uow, "refund", payment.id, f"{amount}円 {made.id}")
         try:
             uow.commit()
         except Cancelled as cancelled:
@@ -989,10 +994,12 @@ def read_reconciliation_query(query, staff):
 
 
 def reconciliation_csv(rows):
+    """The rows as CSV, every cell neutralised against spreadsheet formulas (a payable's
+    description is written by whoever made it)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, RECONCILIATION_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 

@@ -63,6 +63,7 @@ class Report:
     uncertain: int = 0  # left in "sending" by a crash: see the module's docstring
     failed: int = 0  # refused by the transport for good
     retry: int = 0  # the transport was unreachable: the next run sends these
+    left: int = 0  # not tried: the run's time budget ended first (the next run sends these)
     elapsed: float = 0.0
     transport_seconds: float = 0.0
     paced_seconds: float = 0.0
@@ -146,18 +147,24 @@ def send_issue(
     *,
     rate,
     resend_uncertain=False,
+    budget=None,
     clock=time.monotonic,
     sleep=time.sleep,
     wall=time.time,
 ):
-    """Send `issue` to every matching subscriber exactly once; returns a Report."""
+    """Send `issue` to every matching subscriber exactly once; returns a Report. With a
+    `budget` (seconds) the run stops claiming when it is spent (a console request must
+    answer before its timeout): the rest are `left` for the next run, unclaimed."""
     started = clock()
     report = Report()
     recorded = store.sends(issue.id)
     pacer = Pacer(rate, clock, sleep)
     people = recipients(store, issue)
     report.recipients = len(people)
-    for person in people:
+    for index, person in enumerate(people):
+        if budget is not None and clock() - started >= budget:
+            report.left = len(people) - index
+            break
         state = recorded.get(person.id)
         if state in (SendStatus.SENT, SendStatus.FAILED):
             report.already += 1

@@ -4,6 +4,7 @@ import csv
 import io
 
 from ..access import authorize
+from ..content.escape import markdown_lines, markdown_text
 from ..domain import CommentStatus
 from ..domain.dantai import PREFECTURE_OF_MIYAGI
 from ..errors import FieldError, NotFound, ValidationFailed, VersionConflict
@@ -165,3 +166,52 @@ def published_results(store, consultation_id):
         if c.status == CommentStatus.ANSWERED
     ]
     return consultation, rows
+
+
+def result_counts(store, consultation_id):
+    """{status value: count} of a consultation's comments, and "total" (hidden ones are
+    spam or abuse, not opinions: not in the total)."""
+    counts = {status.value: 0 for status in CommentStatus}
+    for comment in store.list_comments(consultation_id):
+        counts[comment.status.value] += 1
+    counts["total"] = counts["received"] + counts["answered"]
+    return counts
+
+
+def consultation_results(store, consultation_id, staff):
+    """What staff need to publish a consultation's results (意見募集の結果): the
+    consultation, its counts and its answered comments; the department's, for export."""
+    consultation = _consultation_for(store, consultation_id, staff, "export")
+    _, rows = published_results(store, consultation_id)
+    return consultation, result_counts(store, consultation_id), rows
+
+
+def results_markdown(consultation, rows, counts, day):
+    """The results page an editor commits as content/consultations/results/<id>-kekka.md
+    (the consultation's page links to it): residents' answers escaped so that they show
+    as typed, never as markup; no personal data; `day` the page's date (YYYY-MM-DD)."""
+    labels = {q.id: q.label for q in consultation.questions}
+    lines = [
+        f"Title: {consultation.title}の結果",
+        f"Slug: {consultation.id}-kekka",
+        f"Summary: 「{consultation.title}」に寄せられた意見の概要と県の考え方です。",
+        f"Department: {consultation.department}",
+        f"Date: {day}",
+        "",
+        f"[{consultation.title}](/consultations/{consultation.id}/)に寄せられたご意見の概要と、"
+        "それに対する県の考え方です。個人が特定される情報は掲載していません。",
+        "",
+        f"ご意見をいただいた件数は{counts['total']}件です。"
+        f"このうち、県の考え方とともに掲載するものは{len(rows)}件です。",
+        "",
+    ]
+    for number, (answers, response) in enumerate(rows, start=1):
+        lines += [f"## ご意見{number}", ""]
+        for qid, text in answers.items():
+            lines += [f"### {markdown_text(labels.get(qid, qid))}", "", *_quote(text), ""]
+        lines += ["### 県の考え方", "", *response.splitlines(), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _quote(text):
+    return [f"> {line}" if line.strip() else ">" for line in markdown_lines(text)]

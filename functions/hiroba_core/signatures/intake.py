@@ -73,9 +73,52 @@ def read(value, prefix="signature"):
 
 def check(value, trust, prefix="signature"):
     """The Verdict of the signed file in `value` (see read)."""
+    return _verify(*read(value, prefix), trust)
+
+
+def check_uploaded(files, trust):
+    """The Verdict of files a form uploaded ({name: bytes}; an empty choice is b""): a
+    signed PDF in `pdf`, or a file in `file` and its signature in `signature`, each within
+    the same limits as the JSON's; ValidationFailed naming the form's fields otherwise."""
+    pdf, data, signature = (files.get(name) or b"" for name in ("pdf", "file", "signature"))
+    if pdf and not (data or signature):
+        _require_size("pdf", pdf, MAX_FILE)
+        return _verify("pdf", pdf, None, trust)
+    errors = []
+    if pdf or not (data or signature):
+        errors.append(
+            FieldError(
+                "pdf" if not (data or signature) else "file",
+                "署名したPDFか、ファイルとその署名ファイルの組を選んでください",
+                "Choose a signed PDF, or a file and its signature file",
+            )
+        )
+    elif not data:
+        errors.append(
+            FieldError("file", "署名したファイルを選んでください", "Choose the signed file")
+        )
+    elif not signature:
+        errors.append(
+            FieldError("signature", "署名ファイルを選んでください", "Choose the signature file")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    _require_size("file", data, MAX_FILE)
+    _require_size("signature", signature, MAX_SIGNATURE)
+    return _verify("detached", data, signature, trust)
+
+
+def _require_size(name, data, limit):
+    if len(data) > limit:
+        size = f"{limit // 1024 // 1024}MB" if limit >= 1024 * 1024 else f"{limit // 1024}KB"
+        raise ValidationFailed(
+            [FieldError(name, f"ファイルは{size}以内にしてください", f"{name}: at most {size}")]
+        )
+
+
+def _verify(kind, data, signature, trust):
     from . import verify  # pyHanko only where a signature is checked
 
-    kind, data, signature = read(value, prefix)
     if kind == "pdf":
         return verify.verify_pdf(data, trust)
     return verify.verify_detached(data, signature, trust)

@@ -3,8 +3,10 @@
 SUBSCRIBER#<sid>   SUBSCRIBER   address, preferences, status, version; gsi1pk=SUBSCRIBERS
                                 only while confirmed (a sparse index: the mailing list);
                                 unsubscribed: no address, deleted by TTL (expires_at);
-                                suppressed: no address, no TTL (never mailed again)
+                                suppressed: no address, no TTL (never mailed again);
+                                gsi1pk=SUPPRESSED / <at>#<sid> (the console's list)
 ISSUE#<issue>      SEND#<sid>   one send: sending | sent | failed (natural key, TTL)
+ISSUE#<issue>      STARTED      who sent the issue from the console, when (natural key, TTL)
 
 <sid> is tokens.subscriber_id(address): no address appears in a key or an index.
 
@@ -30,6 +32,7 @@ from .base import TableStore, serialize
 from .uow import Cancelled
 
 LIST_KEY = "SUBSCRIBERS"
+SUPPRESSED_KEY = "SUPPRESSED"
 SEND_TTL_DAYS = 400  # a send record outlives the weekly and yearly re-runs of an issue
 CHANGE = "change"  # the label of a state change in its unit of work
 
@@ -40,6 +43,22 @@ def subscriber_key(sid):
 
 def send_key(issue_id, sid):
     return {"pk": f"ISSUE#{issue_id}", "sk": f"SEND#{sid}"}
+
+
+def issue_started_key(issue_id):
+    return {"pk": f"ISSUE#{issue_id}", "sk": "STARTED"}
+
+
+def issue_started_item(issue_id, by, at, now_epoch):
+    """The marker of an issue's send from the console, written with attribute_not_exists
+    (with its audit entry, in one transaction): the second press of the button finds it."""
+    return {
+        **issue_started_key(issue_id),
+        "type": "issue-send",
+        "by": by,
+        "at": at,
+        "expires_at": int(now_epoch) + SEND_TTL_DAYS * 86400,
+    }
 
 
 def subscriber_from_item(item):
@@ -195,14 +214,16 @@ class NewsletterStore(TableStore):
         return self._subscriber_change(
             sid,
             SubscriberStatus.SUPPRESSED,
-            "SET #s = :s, suppressed_reason = :r, suppressed_at = :t, #t = :type"
-            " ADD version :one REMOVE email, gsi1pk, gsi1sk, expires_at",
+            "SET #s = :s, suppressed_reason = :r, suppressed_at = :t, #t = :type,"
+            " gsi1pk = :l, gsi1sk = :at ADD version :one REMOVE email, expires_at",
             {
                 ":s": SubscriberStatus.SUPPRESSED.value,
                 ":r": reason,
                 ":t": now_iso,
                 ":type": "subscriber",
                 ":one": 1,
+                ":l": SUPPRESSED_KEY,
+                ":at": f"{now_iso}#{sid}",
             },
             names={"#t": "type"},
         )
@@ -216,7 +237,22 @@ class NewsletterStore(TableStore):
         )
         return [subscriber_from_item(i) for i in items]
 
+    def suppressed(self):
+        """(suppressed_at, reason) of every suppressed address, newest first: no address
+        is left to show (the sparse index's other list)."""
+        items = self._query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :l",
+            ExpressionAttributeValues={":l": serialize(SUPPRESSED_KEY)},
+            ScanIndexForward=False,
+        )
+        return [(i.get("suppressed_at", ""), i.get("suppressed_reason", "")) for i in items]
+
     # ------------------------------------------------------------ sends
+
+    def issue_started(self, issue_id):
+        """The console's marker of an issue's send (issue_started_item), or None."""
+        return self._get(issue_started_key(issue_id), consistent=True)
 
     def sends(self, issue_id):
         """sid -> SendStatus of every recorded send of an issue (strongly consistent)."""

@@ -2,8 +2,11 @@
 prefecture's response (県の考え方) per comment, and the CSV export. Consultations are the
 prefecture's: staff of another 団体 find none."""
 
+from datetime import UTC, datetime
+
 from chalice import Blueprint, Response
 
+from hiroba_core.dates import JST
 from hiroba_core.services import staff as service
 from hiroba_web import console as web
 from hiroba_web import context
@@ -94,6 +97,58 @@ def export(session, consultation_id):
         headers={
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="{consultation_id}-comments.csv"',
+            **NO_STORE,
+        },
+    )
+
+
+# ---------------------------------------------------------------- 意見募集の結果
+
+
+def _results(session, consultation_id):
+    consultation, counts, rows = service.consultation_results(
+        context.publishing_store(), consultation_id, session.staff
+    )
+    closed = consultation.state(datetime.now(UTC)) == "closed"
+    return consultation, counts, rows, closed
+
+
+@bp.route("/staff/consultations/{consultation_id}/results", methods=["GET"])
+@web.guarded(bp, "export")
+def results(session, consultation_id):
+    """The counts and the answered comments as they will be published, and the file an
+    editor commits: only once the consultation has closed."""
+    consultation, counts, rows, closed = _results(session, consultation_id)
+    return web.page(
+        "results.html",
+        title=f"意見募集の結果: {consultation.title}",
+        session=session,
+        consultation=consultation,
+        counts=counts,
+        rows=rows,
+        closed=closed,
+    )
+
+
+@bp.route("/staff/consultations/{consultation_id}/results.md", methods=["GET"])
+@web.guarded(bp, "export")
+def results_file(session, consultation_id):
+    consultation, counts, rows, closed = _results(session, consultation_id)
+    if not closed:  # results of a consultation still taking comments would be incomplete
+        return web.error_page(
+            409,
+            "募集中です",
+            "意見の募集が終わってから、結果を書き出してください。",
+            session,
+        )
+    web.record(session.staff, "export", consultation_id, "意見募集の結果")
+    text = service.results_markdown(consultation, rows, counts, f"{datetime.now(JST):%Y-%m-%d}")
+    return Response(
+        body=text,
+        status_code=200,
+        headers={
+            "Content-Type": "text/markdown; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{consultation.id}-kekka.md"',
             **NO_STORE,
         },
     )
