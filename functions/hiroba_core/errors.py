@@ -94,6 +94,20 @@ class CopyLinkInvalid(InvalidToken):
     """A "send me a copy" link that was tampered with or is more than a day old."""
 
 
+class DraftGone(DomainError):
+    """An application being written is no longer there: its time ran out (`timeout`: 30
+    minutes between pages, 90 on a form page), the code was wrong too often (`attempts`),
+    or there is none for this browser (`missing`: no cookie, or TTL deleted it)."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ResumeLinkInvalid(InvalidToken):
+    """A 一時保存 resume link that was altered or is more than 7 days old."""
+
+
 class SignatureInvalid(DomainError):
     """A notification (SNS) whose signature or signing certificate could not be trusted."""
 

@@ -77,6 +77,7 @@ CATALOGUE = {
         "This link is invalid or has expired",
     ),
     "invalid-signature": (403, "通知の署名を確認できません", "The signature could not be verified"),
+    "draft-gone": (410, "入力の有効時間が過ぎました", "The form has timed out"),
     "already-paid": (409, "すでに納付済みです", "Already paid"),
     "not-payable": (409, "お支払いいただくものはありません", "Nothing to pay"),
     "refund-too-large": (409, "返金できる額を超えています", "More than can be refunded"),
@@ -128,6 +129,33 @@ class Problem(Exception):
             data["errors"] = [e.as_dict() for e in self.errors]
         data.update(self.extra)
         return data
+
+
+# why a draft is gone: (detail, detail_en), said on the page that explains it
+DRAFT_GONE = {
+    "timeout": (
+        "画面を切り替えずに30分（入力画面では90分）が過ぎたため、入力した内容を消去しました。"
+        "個人情報を守るための決まりです。お手数ですが、最初から申請してください。",
+        "More than 30 minutes passed without a page change (90 on a form page), so what you"
+        " entered was deleted to protect your data. Please start again.",
+    ),
+    "attempts": (
+        "確認コードを5回まちがえたため、この申請の入力を取り消しました。"
+        "メールアドレスの入力からやり直してください。",
+        "The code was wrong 5 times, so this application was cancelled. Enter your email"
+        " address again to start over.",
+    ),
+    "submitted": (
+        "この申請はすでに送信しました。到達番号と問合せ番号は、確認したメールアドレスにお送りしています。",
+        "This application was already sent; the numbers were mailed to your verified address.",
+    ),
+    "missing": (
+        "入力中の申請が見つかりません。時間切れで消去されたか、ブラウザのクッキーが"
+        "無効になっています。最初から申請してください。",
+        "No application in progress was found: it timed out, or cookies are off in this"
+        " browser. Please start again.",
+    ),
+}
 
 
 def _jst(moment):
@@ -223,6 +251,16 @@ def from_error(error):
                 "invalid-token",
                 "リンクが正しくないか、有効期限（24時間）が切れています。控えが必要な場合は、受付番号を控えて担当課にお問い合わせください。",
                 "The link is invalid or has expired (links to receive a copy are valid for 24 hours).",
+            )
+        case errors.DraftGone():
+            return Problem("draft-gone", *DRAFT_GONE[error.reason])
+        case errors.ResumeLinkInvalid():
+            return Problem(
+                "invalid-token",
+                "この再開用のリンクは正しくないか、有効期限（7日間）が切れています。"
+                "入力した内容は消えました。お手数ですが、最初から申請してください。",
+                "The resume link is invalid or more than 7 days old; the saved answers are"
+                " gone. Please start the application again.",
             )
         case errors.InvalidToken():
             return Problem(

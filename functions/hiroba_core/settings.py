@@ -133,6 +133,10 @@ class Settings:
     trust_intermediates: tuple = ()
     trust_crls: tuple = ()
     trust_fetch_crls: bool = False
+    # Development and tests only (never read in production): a file holding seconds to add
+    # to the clock of the online form (its 30- and 90-minute timeouts), so a test moves
+    # time instead of sleeping.
+    clock_file: str | None = None
 
     @property
     def keys(self):
@@ -211,6 +215,7 @@ class Settings:
             trust_intermediates=_split(env.get("HIROBA_TRUST_INTERMEDIATES")),
             trust_crls=_split(env.get("HIROBA_TRUST_CRLS")),
             trust_fetch_crls=env.get("HIROBA_TRUST_FETCH_CRLS") == "1",
+            clock_file=clock_file(env, stage),
         )
 
     def require_for(self, app):
@@ -298,6 +303,11 @@ def _payment_keys(env, stage, region):
             f" (known: {', '.join(PAYMENT_KEY_VARIABLES)})"
         )
     return {name: stored.get(name, "") for name in PAYMENT_KEY_VARIABLES}
+
+
+def clock_file(env, stage):
+    """HIROBA_CLOCK_FILE, except in production, where the clock is the clock."""
+    return None if stage == PRODUCTION else env.get("HIROBA_CLOCK_FILE") or None
 
 
 def _split(text):

@@ -301,3 +301,20 @@ def derived_code(secret, purpose, message, alphabet, length):
         number, digit = divmod(number, len(alphabet))
         chars.append(alphabet[digit])
     return "".join(chars)
+
+
+# ---------------------------------------------------------------- the online form's codes
+
+
+def code_hash(secret, draft_id, code):
+    """What a draft keeps of the six-digit code mailed to the resident: a keyed hash bound
+    to the draft, so a code is worth nothing for another draft."""
+    return _mac(secret, f"draft-code:{draft_id}:{code}").hex()
+
+
+def code_matches(keys, expected, draft_id, code):
+    """Whether `code` is the draft's code under any key, in constant time."""
+    found = False
+    for key in key_list(keys):
+        found |= matches(expected, code_hash(key, draft_id, code))
+    return found

@@ -1,7 +1,9 @@
 """Per-process singletons (one Lambda container, one local server): settings, stores, mail."""
 
 import os
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from hiroba_core import catalogue as procedure_catalogue
 from hiroba_core.mail import Mailer
@@ -28,6 +30,23 @@ def start(app_name):
     if os.environ.get("HIROBA_PACKAGING"):
         return None
     return settings().require_for(app_name)
+
+
+def now():
+    """The time the online form's deadlines are measured with: the clock, moved by the
+    seconds in HIROBA_CLOCK_FILE when a test (never production: settings refuse it) set it."""
+    moment = datetime.now(UTC)
+    path = settings().clock_file
+    if path and Path(path).is_file():
+        text = Path(path).read_text("utf-8").strip()
+        moment += timedelta(seconds=float(text or 0))
+    return moment
+
+
+@lru_cache(maxsize=1)
+def dantai():
+    """The 団体 registry ({code: Dantai}) beside the catalogue, read once per process."""
+    return procedure_catalogue.load_dantai(settings().procedures_catalogue)
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +114,7 @@ def document_issuer():
         procedures_store(),
         documents_store(),
         catalogue(),
-        procedure_catalogue.load_dantai(settings().procedures_catalogue),
+        dantai(),
         _signer,
         signer.timestamper(settings()),
     )

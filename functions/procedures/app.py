@@ -1,6 +1,6 @@
-"""The procedures API: applications (電子申請), status inquiries (申請状況の照会, also for
-feature phones in Shift_JIS), payments of fees and taxes (公金収納), the attachments of a draft
-(添付書類) and the staff's tools.
+"""The procedures API: applications (電子申請: JSON, and the online form for browsers),
+status inquiries (申請状況の照会, also for feature phones in Shift_JIS), payments of fees and
+taxes (公金収納), the attachments of a draft (添付書類) and the staff's tools.
 
 Served under /api/procedures/ on the site's own origin; its table is hiroba-procedures.
 Routes live in chalicelib/routes/; the domain is hiroba_core, shipped with hiroba_web in
@@ -13,6 +13,7 @@ from chalice import Chalice, Rate
 
 from chalicelib.routes import (
     applications,
+    apply,
     attachments,
     corrections,
     inquiries,
@@ -33,6 +34,7 @@ app.api.binary_types.append("application/pdf")  # issued documents (POST /inquir
 app.api.binary_types.append("multipart/form-data")  # the 署名検証 form posts files
 app.register_blueprint(common.blueprint(Path(__file__).parent / "chalicelib" / "openapi.json"))
 app.register_blueprint(applications.bp)
+app.register_blueprint(apply.bp)
 app.register_blueprint(inquiries.bp)
 app.register_blueprint(payments.bp)
 app.register_blueprint(staff.bp)

@@ -190,6 +190,8 @@ class LocalStack:
             # issued documents in the S3 of the same moto server, signed by the test CA's
             # 団体 certificate; signatures checked against the test root (infra/local/test_ca.py)
             "HIROBA_S3_ENDPOINT": self.dynamodb_endpoint or "",
+            # the online form's clock: real unless a test moves it (set_clock)
+            "HIROBA_CLOCK_FILE": str(self.clock_file),
             **test_ca.settings(self.state_dir / "ca"),
             **(self.staff_pool.env() if self.staff_pool else {}),
             **self.extra_env,
@@ -219,6 +221,14 @@ class LocalStack:
         self.sandbox.card_notify_url = f"{procedures}/payments/notifications/sandbox-card"
         self.sandbox.bank_notify_url = f"{procedures}/payments/notifications/payeasy"
         return self
+
+    @property
+    def clock_file(self):
+        return self.state_dir / "clock"
+
+    def set_clock(self, seconds):
+        """Move the apps' form clock `seconds` ahead of the real one (0: back to real)."""
+        self.clock_file.write_text(str(seconds), "utf-8")
 
     def settings(self):
         from hiroba_core.settings import Settings

@@ -19,10 +19,13 @@ import yaml
 from markupsafe import escape
 
 from hiroba_core import catalogue, problems
+from hiroba_core.domain.draft import Draft
 from hiroba_core.domain.subscription import Preferences
 from hiroba_core.errors import CopyLinkInvalid, FieldError, ValidationFailed
+from hiroba_core.services import applications, apply
 from hiroba_core.signatures.verify import Verdict
 from hiroba_web import (
+    apply_pages,
     attachment_pages,
     keitai,
     newsletter_pages,
@@ -231,6 +234,95 @@ APP_PAGES = {
     "attachments-refused": lambda: _attachments_page(refused=("executable", "2")),
     "attachments-full": lambda: _attachments_page(refused=("kind-full", "2"), full=True),
 }
+# the online form (電子申請): a draft of 粗大ごみの収集申込 by an agent, with resident text
+# that must stay text; a page with every kind of control; errors on each page
+APPLY_NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+CATALOGUE = catalogue.load()
+SODAI = CATALOGUE["sendai-sodai-gomi"]
+KOZA = CATALOGUE["nyusatsu-taimen-yoyaku"]  # a choice, a date and a long text
+FEE = CATALOGUE["tomiya-jumin-yuso"]
+
+
+def _draft(procedure=SODAI, **values):
+    return Draft(
+        id="d",
+        procedure_id=procedure.id,
+        dantai=procedure.dantai,
+        email="hanako@example.jp",
+        code_hash="",
+        deadline=APPLY_NOW + apply.drafts.FORM_PAGE,
+        state="filling",
+        values={"applicant_kind": "代理人", "applicant.name": "宮城 花子<script>", **values},
+    )
+
+
+def _step(procedure, slug, draft=None, errors=()):
+    draft = draft or _draft(procedure)
+    step = next(s for s in apply.steps_of(procedure, draft) if s.slug == slug)
+    return apply_pages.step_page(procedure, draft, step, APPLY_NOW, errors)
+
+
+def _apply_errors(*fields):
+    return [FieldError(f, "入力してください<script>", "Enter it") for f in fields]
+
+
+def _check():
+    draft = _draft(**{"answers.items": "<script>alert(1)</script>"})
+    rows = [
+        apply.Row(name, name, draft.values.get(name, ""), step.slug)
+        for step in apply.steps_of(SODAI, draft)
+        for name in step.fields
+    ]
+    errors = _apply_errors("answers.preferred_date")
+    return apply_pages.check_page(SODAI, draft, rows, errors, APPLY_NOW)
+
+
+def _completed(procedure, fee):
+    accepted = applications.Accepted("ACEFGHJKMNPR", "ACEFGHJKMN", procedure, NOW, fee)
+    return apply.Completed(accepted, "hanako@example.jp", True)
+
+
+def _gone(reason):
+    from hiroba_core.errors import DraftGone
+
+    return apply_pages.gone_page(problems.from_error(DraftGone(reason)), SODAI.id)
+
+
+APPLY_PAGES = {
+    "apply-start": lambda: apply_pages.start_page(SODAI, None),
+    "apply-start-error": lambda: apply_pages.start_page(
+        SODAI, None, "a<script>", _apply_errors("email"), 422
+    ),
+    "apply-code": lambda: apply_pages.code_page(SODAI, _draft(), APPLY_NOW),
+    "apply-code-error": lambda: apply_pages.code_page(
+        SODAI, _draft(), APPLY_NOW, _apply_errors("code"), 422
+    ),
+    "apply-verify": lambda: apply_pages.verify_link_page(SODAI, TOKEN),
+    "apply-who": lambda: _step(SODAI, "who"),
+    "apply-agent-error": lambda: _step(
+        SODAI, "agent", errors=_apply_errors("agent.name", "agent.kana")
+    ),
+    "apply-name": lambda: _step(SODAI, "name", errors=_apply_errors("applicant.kana")),
+    "apply-contact": lambda: _step(SODAI, "contact"),
+    "apply-choice-error": lambda: _step(
+        KOZA, "q-category", errors=_apply_errors("answers.category")
+    ),
+    "apply-date": lambda: _step(KOZA, "q-preferred_date"),
+    "apply-long-text": lambda: _step(KOZA, "q-message"),
+    "apply-check": _check,
+    "apply-complete": lambda: apply_pages.complete_page(SODAI, _completed(SODAI, 0), None),
+    "apply-complete-fee": lambda: apply_pages.complete_page(
+        FEE,
+        _completed(FEE, 600),
+        payment_pages.pay_form({"kind": "application", "reference": "ACEF"}, 600),
+    ),
+    "apply-saved": lambda: apply_pages.saved_page(SODAI, _draft()),
+    "apply-resume": lambda: apply_pages.resume_page(SODAI, TOKEN),
+    "apply-timeout": lambda: _gone("timeout"),
+    "apply-attempts": lambda: _gone("attempts"),
+    "apply-submitted": lambda: _gone("submitted"),
+}
+APP_PAGES.update(APPLY_PAGES)
 
 
 def _verdict(valid=True, cause=None, **changes):

@@ -188,12 +188,23 @@ OTHER_RULES = [
         "answers.moved_on",
         "今日までの日付",
     ),
-    ("jidosha-jusho-henko", {"answers": {"moved_on": "2026/4/1"}}, "answers.moved_on", "年-月-日"),
+    (
+        "jidosha-jusho-henko",
+        {"answers": {"moved_on": "4月1日"}},
+        "answers.moved_on",
+        "実際にある日付",
+    ),
     (
         "jidosha-jusho-henko",
         {"answers": {"moved_on": "2026-02-30"}},
         "answers.moved_on",
-        "年-月-日",
+        "実際にある日付",
+    ),
+    (  # 平成32年 never was (it is 令和2年): a typo, not a date
+        "jidosha-jusho-henko",
+        {"answers": {"moved_on": "平成32年1月1日"}},
+        "answers.moved_on",
+        "実際にある日付",
     ),
     (
         "nyusatsu-taimen-yoyaku",

@@ -801,7 +801,8 @@ def test_json_of_the_wrong_shape_is_a_problem_never_a_server_error(stack, staff_
         "number": "x",
         "payment_id": "x",
         "provider": "sandbox-card",
-        "procedure_id": "sendai-jumin-yuso",
+        "procedure_id": "sendai-sodai-gomi",  # the online form (its pages take forms only)
+        "slug": "who",
     }
     answers = 0
     for path, methods in _routes(app).items():

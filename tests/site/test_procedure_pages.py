@@ -101,16 +101,21 @@ def test_a_procedure_page_says_what_you_need_the_fee_how_long_and_who_to_ask(sit
     assert 'href="mailto:denshi-shinsei@pref.miyagi.example"' in html
     assert 'href="/procedures/category/zeikin/"' in html
     assert 'href="/procedures/life-event/jigyosha/"' in html
-    # how to apply until the online form comes: the department, no placeholder
-    assert 'id="procedure-apply"' in html and "電話かメールで連絡して申し込めます" in html
-    assert "準備中" not in html
+    # 「申請する」: the online form of the procedures app, no placeholder
+    assert 'id="procedure-apply"' in html and "準備中" not in html
+    assert '<a class="hiroba-button" href="/api/procedures/apply/nozei-shomei">申請する</a>' in html
+    english = main_of(read(site, "en/procedures/nozei-shomei"))
+    assert 'href="/api/procedures/apply/nozei-shomei">Apply online</a>' in english
+    assert "(the application form is in Japanese)" in english
     municipal = main_of(read(site, "procedures/sendai-jumin-yuso"))
     assert "仙台市 青葉区役所 区民部 戸籍住民課" in municipal
     assert "本人確認書類の写し（マイナンバーカード、運転免許証など）（1件、必須）" in municipal
     assert 'href="/procedures/dantai/041009/"' in municipal
     signed = [pid for pid, p in PROCEDURES.items() if p.signature]
-    for pid in signed:
-        assert "マイナンバーカードなどの電子証明書" in read(site, f"procedures/{pid}")
+    for pid in signed:  # applied for with a signed file: the department says how
+        page = read(site, f"procedures/{pid}")
+        assert "マイナンバーカードなどの電子証明書" in page
+        assert "電話かメールで連絡して申し込めます" in page and "/api/procedures/apply/" not in page
 
 
 def test_every_procedure_has_a_japanese_and_an_english_page_and_a_fallback_elsewhere(site):

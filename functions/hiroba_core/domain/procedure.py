@@ -13,6 +13,7 @@ from datetime import date
 from ..dates import JST
 from ..errors import FieldError, ValidationFailed
 from ..validation import is_email, normalize
+from ..wareki import parse_date
 
 MAX_TEXT = 2000
 # applicant field -> (Japanese label, English label, maximum length)
@@ -49,13 +50,24 @@ LIFE_EVENTS = {
 }
 # who may apply: the person concerned (本人) and, where the procedure allows, an agent
 APPLICANT_KINDS = {"本人": "The person concerned", "代理人": "An agent"}
+AGENT = "代理人"
+# what an agent (代理人) tells about themselves, besides the verified e-mail address:
+# field -> (Japanese label, English label, maximum length), checked like APPLICANT_FIELDS
+AGENT_FIELDS = {
+    "name": ("代理人の氏名", "agent's name", 100),
+    "kana": ("代理人の氏名のふりがな", "agent's name in kana", 100),
+    "relationship": ("ご本人との関係", "relationship to the applicant", 50),
+    "address": ("代理人の住所", "agent's address", 200),
+    "phone": ("代理人の電話番号", "agent's phone number", 20),
+    "email": ("代理人のメールアドレス", "agent's email address", 254),
+}
+AGENT_REQUIRED = ("name", "kana", "relationship", "address", "phone")
 MAX_ATTACHMENTS = 5  # files per application, whatever the kinds
 
 _KANA = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\u309d\u309e\u30fd\u30fe 　]+$")
 _PHONE = re.compile(r"^[0-9()\- ]+$")
 # what people type between digit groups: hyphens of every width, the long vowel mark, spaces
 _DASHES = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -144,10 +156,10 @@ def _text(errors, name, label, label_en, value, maximum, required, multiline=Fal
     return text
 
 
-def _applicant_field(errors, name, text):
+def _applicant_field(errors, name, text, fields=APPLICANT_FIELDS, prefix="applicant"):
     """Field-specific formats; returns the stored form or None after adding a FieldError."""
-    label, label_en, _ = APPLICANT_FIELDS[name]
-    key = f"applicant.{name}"
+    label, label_en, _ = fields[name]
+    key = f"{prefix}.{name}"
     if name == "kana" and not _KANA.match(text):
         errors.append(
             FieldError(
@@ -229,16 +241,13 @@ def _number(errors, question, value):
 
 def _date(errors, question, text, today):
     key, label, label_en = f"answers.{question.id}", question.label, question.label_en
-    try:
-        day = date.fromisoformat(text) if _DATE.match(text) else None
-    except ValueError:
-        day = None
+    day = parse_date(text)  # 和暦 (令和8年4月1日, R8.4.1) or 西暦 (2026-04-01)
     if day is None:
         errors.append(
             FieldError(
                 key,
-                f"{label}は 2026-04-01 のように年-月-日で入力してください",
-                f"Enter the {label_en} as year-month-day, like 2026-04-01",
+                f"{label}は 令和8年4月1日 か 2026-04-01 のように、実際にある日付で入力してください",
+                f"Enter the {label_en} as a real date, like 2026-04-01",
             )
         )
     elif question.when == "past" and day > today:
@@ -293,17 +302,51 @@ def _answer(errors, question, value, today):
     return text
 
 
-def _applicant(errors, procedure, raw):
-    applicant = {}
-    for name, mode in procedure.applicant.items():
-        label, label_en, maximum = APPLICANT_FIELDS[name]
-        key = f"applicant.{name}"
+def _fields(errors, raw, modes, fields, prefix):
+    found = {}
+    for name, mode in modes.items():
+        label, label_en, maximum = fields[name]
+        key = f"{prefix}.{name}"
         text = _text(errors, key, label, label_en, raw.get(name), maximum, mode == "required")
         if text is not None:
-            value = _applicant_field(errors, name, text)
+            value = _applicant_field(errors, name, text, fields, prefix)
             if value is not None:
-                applicant[name] = value
-    return applicant
+                found[name] = value
+    return found
+
+
+def _applicant(errors, procedure, raw, by_agent=False):
+    modes = dict(procedure.applicant)
+    if by_agent and "email" in modes:
+        modes["email"] = "optional"  # the agent's own, verified address is the contact
+    return _fields(errors, raw, modes, APPLICANT_FIELDS, "applicant")
+
+
+def _applicant_kind(errors, procedure, raw):
+    """本人 unless the procedure takes agents and `applicant_kind` says 代理人."""
+    kind = raw.get("applicant_kind")
+    if kind in (None, "", "本人"):
+        return "本人"
+    if kind == AGENT and AGENT in procedure.applicants:
+        return AGENT
+    errors.append(
+        FieldError(
+            "applicant_kind",
+            "申請する人を「" + "」か「".join(procedure.applicants) + "」から選んでください",
+            "Choose who applies: " + ", ".join(APPLICANT_KINDS[k] for k in procedure.applicants),
+        )
+    )
+    return None
+
+
+def _agent(errors, raw):
+    modes = {name: "required" if name in AGENT_REQUIRED else "optional" for name in AGENT_FIELDS}
+    if raw is not None and not isinstance(raw, dict):
+        errors.append(
+            FieldError("agent", "代理人の情報を入力してください", "Enter the agent's details")
+        )
+        return {}
+    return _fields(errors, raw or {}, modes, AGENT_FIELDS, "agent")
 
 
 def check(procedure, raw, now):
@@ -311,9 +354,10 @@ def check(procedure, raw, now):
     `applicant` and `answers` are objects; one that is not is a single error of its own."""
     errors = []
     applicant, answers = {}, {}
+    kind = _applicant_kind(errors, procedure, raw)
     applicant_raw = raw.get("applicant")
     if applicant_raw is None or isinstance(applicant_raw, dict):
-        applicant = _applicant(errors, procedure, applicant_raw or {})
+        applicant = _applicant(errors, procedure, applicant_raw or {}, by_agent=kind == AGENT)
     else:
         errors.append(
             FieldError(
@@ -329,6 +373,10 @@ def check(procedure, raw, now):
                 answers[question.id] = value
     else:
         errors.append(FieldError("answers", "申請の内容を入力してください", "Enter the answers"))
+    if kind == AGENT:
+        # 代理人申請: the agent's details beside the principal's (their 委任状 is an
+        # attachment of the procedure, added by the attachments step)
+        applicant = {**applicant, "kind": AGENT, "agent": _agent(errors, raw.get("agent"))}
     if errors:
         raise ValidationFailed(errors)
     return Intake(procedure, applicant, answers)

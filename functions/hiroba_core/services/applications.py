@@ -126,11 +126,14 @@ def _procedure(catalogue, raw):
     raise ValidationFailed([error])
 
 
-def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None, trust=None):
+def submit(
+    store, catalogue, raw, *, client, idempotency_key=None, now=None, trust=None, contact=None
+):
     """Receive an application: (Accepted, replayed). Exactly one per Idempotency-Key.
     A procedure with `signature = true` needs raw["signature"] (signatures.intake) to
     verify against `trust` (None: nothing is trusted); the signer is recorded with the
-    applicant's data."""
+    applicant's data. `contact` is the address the online form verified (services.apply):
+    kept with the applicant's data as the one address receipts and notices go to."""
     settings = store.settings
     now, epoch, received_at = _now(now)
     intake = Intake(
@@ -152,9 +155,11 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None, tru
     if record:
         # checked as of the first receipt: a date "from tomorrow" sent at 23:59 and
         # retried after midnight is still the same request, answered the same way
-        first = check(procedure, raw, datetime.fromisoformat(record["received_at"]))
+        first = _with_contact(
+            check(procedure, raw, datetime.fromisoformat(record["received_at"])), contact
+        )
         return intake.answer_again(record, tokens.body_hash(first.canonical())), True
-    checked = check(procedure, raw, now)
+    checked = _with_contact(check(procedure, raw, now), contact)
     digest = tokens.body_hash(checked.canonical())
     if procedure.signature:
         verdict = signed_files.require(raw, trust)
@@ -186,6 +191,12 @@ def submit(store, catalogue, raw, *, client, idempotency_key=None, now=None, tru
     if not replayed:
         logger.info("application received procedure=%s", procedure.id)
     return accepted, replayed
+
+
+def _with_contact(checked, contact):
+    if contact:
+        checked.applicant = {**checked.applicant, "contact": contact}
+    return checked
 
 
 # ---------------------------------------------------------------- 申請状況の照会

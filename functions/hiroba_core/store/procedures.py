@@ -11,18 +11,29 @@ APPLICATION#<ref>  APPLICANT     what the applicant wrote: their personal data a
 IDEMPOTENCY#applications#<sha256 of key>  IDEMPOTENCY   body hash, reference, TTL 24 h
 RATE#intake#<client hash>#<window>   RATE   accepted applications per client, TTL
 RATE#inquiry#<client hash>#<window>  RATE   status inquiries per client, TTL
+DRAFT#<sha256 of the draft id>  DRAFT  an application being written (domain/draft.py): the
+                                 verified address, the code's keyed hash, what was typed,
+                                 the deadline; TTL expires_at = the deadline (30/90 minutes,
+                                 7 days when saved). The id itself (the cookie) is not kept.
+RATE#apply-start#<client hash>#<window>, RATE#apply-mail#<address hash>#<window>  RATE
+                                 drafts started per client, codes mailed per address, TTL
 
 The status inquiry reads only the APPLICATION item (GetItem by reference): personal data is
 never read for it.
 """
 
+import hashlib
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from ..domain.application import Application, ApplicationStatus, Change
+from ..domain.draft import Draft
 from . import dynamo
 from .base import TableStore, serialize
+from .uow import Cancelled
 
-APPLICATION, APPLICANT = "APPLICATION", "APPLICANT"
+APPLICATION, APPLICANT, DRAFT = "APPLICATION", "APPLICANT", "DRAFT"
+GONE = "gone"  # a draft erased before its TTL: the key, nothing else
 IDEMPOTENCY_SCOPE = "applications"
 
 
@@ -70,6 +81,56 @@ def applicant_to_item(application, expires_at):
     }
 
 
+def draft_key(draft_id):
+    return {"pk": f"DRAFT#{hashlib.sha256(draft_id.encode()).hexdigest()}", "sk": DRAFT}
+
+
+def _epoch(moment):
+    return int(moment.timestamp())
+
+
+def draft_to_item(draft):
+    return {
+        **draft_key(draft.id),
+        "type": "draft",
+        "procedure_id": draft.procedure_id,
+        "dantai": draft.dantai,
+        "email": draft.email,
+        "code_hash": draft.code_hash,
+        "state": draft.state,
+        "attempts": draft.attempts,
+        "sends": draft.sends,
+        "sent_at": _epoch(draft.sent_at) if draft.sent_at else None,
+        "values": dict(draft.values),
+        "reference": draft.reference or None,
+        "version": draft.version,
+        "deadline": _epoch(draft.deadline),
+        "expires_at": _epoch(draft.deadline),  # TTL: DynamoDB deletes it after the deadline
+    }
+
+
+def _moment(epoch):
+    return datetime.fromtimestamp(int(epoch), UTC)
+
+
+def draft_from_item(draft_id, item):
+    return Draft(
+        id=draft_id,
+        procedure_id=item["procedure_id"],
+        dantai=item["dantai"],
+        email=item["email"],
+        code_hash=item["code_hash"],
+        deadline=_moment(item["deadline"]),
+        state=item["state"],
+        attempts=int(item.get("attempts", 0)),
+        sends=int(item.get("sends", 1)),
+        sent_at=_moment(item["sent_at"]) if item.get("sent_at") else None,
+        values={k: _plain(v) for k, v in item.get("values", {}).items()},
+        reference=item.get("reference") or "",
+        version=int(item["version"]),
+    )
+
+
 def _plain(value):
     """DynamoDB numbers come back as Decimal; answers hold only integers."""
     return int(value) if isinstance(value, Decimal) else value
@@ -106,7 +167,73 @@ def remembered(application):
     }
 
 
-class ProceduresStore(TableStore):
+class DraftChanged(Exception):
+    """The draft was changed (another tab, a double click) or deleted since it was read."""
+
+
+class DraftStore:
+    """The drafts' part of ProceduresStore (mixed in): one item per draft, written only
+    over the version that was read."""
+
+    def create_draft(self, draft, rate=()):
+        """Write a new draft with the rate counters `rate` ((uow -> label) callables) in the
+        same transaction; Cancelled names the counter that was full."""
+        with self.uow() as uow:
+            uow.put_new(draft_to_item(draft), label="draft")
+            for count in rate:
+                count(uow)
+            uow.commit()
+
+    def get_draft(self, draft_id):
+        item = self._get(draft_key(draft_id), consistent=True)
+        return draft_from_item(draft_id, item) if item and item.get("state") != GONE else None
+
+    def save_draft(self, draft):
+        """Write the draft over the version read (then one more); DraftChanged otherwise."""
+        read = draft.version
+        draft.version += 1
+        with self.uow() as uow:
+            uow.put(
+                draft_to_item(draft),
+                condition="#v = :v",
+                values={":v": read},
+                names={"#v": "version"},
+                label="draft",
+            )
+            try:
+                uow.commit()
+            except Cancelled:
+                draft.version = read
+                raise DraftChanged() from None
+
+    def count_code_attempt(self, draft, limit):
+        """One more attempt at the code, counted before it is compared (so parallel guesses
+        cannot share one count); False when the limit was already reached."""
+        with self.uow() as uow:
+            uow.update(
+                draft_key(draft.id),
+                "ADD #a :one",
+                condition="attribute_exists(pk) AND #a < :limit",
+                values={":one": 1, ":limit": limit},
+                names={"#a": "attempts"},
+                label="attempt",
+            )
+            try:
+                uow.commit()
+            except Cancelled:
+                return False
+        draft.attempts += 1
+        return True
+
+    def erase_draft(self, draft_id, now):
+        """Forget what the draft held at once: the item is overwritten with its key alone
+        (the apps may not DeleteItem: infra/aws/template.py), which TTL removes later."""
+        with self.uow() as uow:
+            uow.put({**draft_key(draft_id), "type": "draft", "state": GONE, "expires_at": now})
+            uow.commit()
+
+
+class ProceduresStore(TableStore, DraftStore):
     app = "procedures"
 
     def get_application_for_staff(self, reference, now_epoch):

@@ -1,0 +1,215 @@
+"""電子申請 in a real browser (issue #13): from the home page a resident finds a municipal
+procedure, verifies the e-mail address with the code from the local mail sink, fills every
+page (one error corrected on the way), checks the answers, submits, reads the 到達番号 and
+asks the status page, which says 到達. Without JavaScript, with it, and as an agent; each
+page of the form passes the accessibility gate at both widths on the way (axe runs in
+the browser with script).
+
+The stack is started for this module with the site's address known in advance (the mails'
+links lead to the site), as the payments' browser tests do."""
+
+import email
+import email.policy
+import re
+import shutil
+from datetime import datetime, timedelta
+
+import pytest
+from selenium.webdriver.common.by import By
+
+import tests.functions.conftest as live
+from hiroba_core import catalogue
+from hiroba_core.dates import JST
+from hiroba_core.wareki import format_wareki
+from infra.a11y import gate
+from infra.local.stack import ROOT, LocalStack, free_port
+from tests.browser import test_comment_form
+from tests.browser.test_payments_browser import fill, main_text, no_violations, press, until_text
+
+pytestmark = pytest.mark.browser
+
+content = live.content
+
+
+@pytest.fixture(scope="module")
+def apply_content(tmp_path_factory, content):
+    """The functions tests' content with the site's home page (where the resident starts)."""
+    folder = tmp_path_factory.mktemp("apply-content") / "content"
+    shutil.copytree(content, folder)
+    home = ROOT / "content" / "pages" / "home" / "index.md"
+    (folder / "pages" / "home").mkdir(parents=True)
+    shutil.copy(home, folder / "pages" / "home" / "index.md")
+    return folder
+
+
+browser_without_script = test_comment_form.browser_without_script
+browser_with_script = test_comment_form.browser_with_script
+LABELS = {q.id: q.label for q in catalogue.load()["sendai-sodai-gomi"].questions}
+
+
+@pytest.fixture(scope="module")
+def apply_stack(tmp_path_factory, apply_content):
+    port = free_port()
+    stack = LocalStack(
+        tmp_path_factory.mktemp("apply-stack"),
+        env={"HIROBA_RATE_LIMIT": "100", "HIROBA_ADDRESS_MAIL_LIMIT": "10"},
+        content=apply_content,
+        site_url=f"http://127.0.0.1:{port}",
+    ).start()
+    stack.site_port = port
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory, apply_stack, apply_content):
+    served = live.serve_site(
+        tmp_path_factory, apply_stack, apply_content, port=apply_stack.site_port
+    )
+    site = next(served)
+    yield f"http://{site.host}:{site.port}"
+    next(served, None)
+
+
+def last_mail(stack, to):
+    for path in reversed(stack.mail.messages()):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] == to:
+            return message.get_content()
+    raise AssertionError(f"no mail to {to}")
+
+
+def choose(driver, field_id):
+    driver.find_element(By.XPATH, f"//label[@for='{field_id}']").click()
+
+
+def audited(driver, label, audit):
+    if audit:
+        no_violations(driver, label)
+
+
+def apply_from_the_home_page(driver, base, stack, to, agent=False, audit=False):
+    """The whole form as a resident does it; returns (到達番号, 問合せ番号)."""
+    if audit:
+        gate.preload_axe(driver)
+    driver.get(base + "/")
+    driver.find_element(By.PARTIAL_LINK_TEXT, "手続を探す").click()
+    driver.find_element(By.XPATH, "//a[span[normalize-space()='仙台市']]").click()
+    driver.find_element(By.PARTIAL_LINK_TEXT, "粗大ごみの収集申込").click()
+    driver.find_element(By.LINK_TEXT, "申請する").click()
+    until_text(driver, "メールアドレスの確認")
+    audited(driver, "apply-start", audit)
+    fill(driver, "email", to)
+    press(driver, "確認コードを送る")
+    until_text(driver, "確認コードの入力")
+    audited(driver, "apply-code", audit)
+    code = re.search(r"確認コード: (\d{6})", last_mail(stack, to))[1]
+    fill(driver, "code", code)
+    press(driver, "確認する")
+
+    until_text(driver, "申請する人")
+    assert "あと90分" in main_text(driver)
+    audited(driver, "apply-who", audit)
+    choose(driver, "applicant-kind-1" if agent else "applicant-kind")
+    press(driver, "次へ")
+    if agent:
+        until_text(driver, "代理人（あなた）の情報")
+        fill(driver, "agent-name", "宮城 次郎")
+        fill(driver, "agent-kana", "みやぎ じろう")
+        fill(driver, "agent-relationship", "子")
+        fill(driver, "agent-address", "仙台市青葉区一番町1-1-1")
+        fill(driver, "agent-phone", "022-111-2222")
+        press(driver, "次へ")
+    until_text(driver, "氏名")
+    fill(driver, "applicant-name", "宮城 花子")
+    fill(driver, "applicant-kana", "Hanako")  # the error corrected on the way
+    press(driver, "次へ")
+    until_text(driver, "入力内容を確認してください")
+    audited(driver, "apply-name-error", audit)
+    driver.find_element(By.CSS_SELECTOR, ".hiroba-error-summary a[href='#applicant-kana']").click()
+    fill(driver, "applicant-kana", "みやぎ はなこ")
+    press(driver, "次へ")
+    until_text(driver, "住所と電話番号")
+    fill(driver, "applicant-postal_code", "980-8570")
+    fill(driver, "applicant-address", "仙台市青葉区本町3-8-1")
+    fill(driver, "applicant-phone", "022-211-2111")
+    press(driver, "次へ")
+    until_text(driver, LABELS["items"])
+    fill(driver, "answer-items", "タンス 1点 <b>重い</b>")
+    audited(driver, "apply-text", audit)
+    press(driver, "次へ")
+    until_text(driver, LABELS["preferred_date"])
+    day = (datetime.now(JST) + timedelta(days=10)).date()
+    fill(driver, "answer-preferred_date", format_wareki(day))
+    press(driver, "次へ")
+
+    until_text(driver, "入力内容の確認")
+    audited(driver, "apply-check", audit)
+    page = main_text(driver)
+    assert "タンス 1点 <b>重い</b>" in page  # the resident's text, as text
+    assert format_wareki(day) in page and to in page
+    assert ("宮城 次郎" in page) is agent
+    press(driver, "この内容で申請する")
+    until_text(driver, "申請を受け付けました")
+    audited(driver, "apply-complete", audit)
+    reference = driver.find_element(By.ID, "apply-reference").text
+    code = re.search(r"問合せ番号\s*([A-Z0-9-]{11})", main_text(driver))[1]
+    mail = last_mail(stack, to)
+    assert reference in mail and code in mail
+    return reference, code
+
+
+def status_is_received(driver, base, reference, code):
+    driver.get(base + "/procedures/status/")
+    fill(driver, "inquiry-reference", reference)
+    fill(driver, "inquiry-code", code)
+    press(driver, "照会する")
+    until_text(driver, "申請の状況")
+    assert "到達" in main_text(driver) and reference in main_text(driver)
+
+
+def test_without_script_a_resident_applies_from_the_home_page(
+    browser_without_script, base, apply_stack
+):
+    driver = browser_without_script
+    reference, code = apply_from_the_home_page(driver, base, apply_stack, "noscript@example.jp")
+    status_is_received(driver, base, reference, code)
+
+
+def test_with_script_the_form_works_the_same(browser_with_script, base, apply_stack):
+    driver = browser_with_script
+    reference, code = apply_from_the_home_page(
+        driver,
+        base,
+        apply_stack,
+        "script@example.jp",
+        audit=True,  # axe needs script
+    )
+    status_is_received(driver, base, reference, code)
+
+
+def test_an_agent_applies_and_the_inquiry_works_for_them(browser_with_script, base, apply_stack):
+    driver = browser_with_script
+    reference, code = apply_from_the_home_page(
+        driver, base, apply_stack, "dairinin@example.jp", agent=True
+    )
+    assert "代理人として申請" in last_mail(apply_stack, "dairinin@example.jp")
+    status_is_received(driver, base, reference, code)
+
+
+def test_the_timeout_page_explains_and_starts_again(browser_with_script, base, apply_stack):
+    driver = browser_with_script
+    driver.get(base + "/api/procedures/apply/sendai-sodai-gomi")
+    fill(driver, "email", "timeout@example.jp")
+    press(driver, "確認コードを送る")
+    until_text(driver, "確認コードの入力")
+    gate.preload_axe(driver)
+    apply_stack.set_clock(31 * 60)
+    try:
+        driver.refresh()
+        until_text(driver, "入力の有効時間が過ぎました")
+        no_violations(driver, "apply-timeout")
+        driver.find_element(By.LINK_TEXT, "最初から申請する").click()
+        until_text(driver, "メールアドレスの確認")
+    finally:
+        apply_stack.set_clock(0)
