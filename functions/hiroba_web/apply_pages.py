@@ -80,6 +80,16 @@ def _common(procedure, dantai=None):
     }
 
 
+ATTACHMENTS_FIELD = "attachments"  # an error about the documents links to their page
+
+
+def attachment_page(procedure_id):
+    """The attachments page of the draft (routes/attachments.py, hiroba_web.attachment_pages)."""
+    from .attachment_pages import page_url
+
+    return page_url(procedure_id)
+
+
 def _summary(errors, href):
     return [{"text": e.message, "href": href(e.field)} for e in errors]
 
@@ -229,11 +239,15 @@ def step_page(procedure, draft, step, now, errors=(), from_check=False, status=2
     )
 
 
-def check_page(procedure, draft, rows, errors, now, status=200):
-    """確認画面: every answer with a 修正 link to its page; what is still wrong on top."""
+def check_page(procedure, draft, rows, errors, now, status=200, files=(), missing=()):
+    """確認画面: every answer with a 修正 link to its page; the attached files (`files`,
+    and the required documents still `missing`) with a link to add or remove them; what
+    is still wrong on top."""
     base = apply.base(procedure.id)
 
     def href(name):
+        if name == ATTACHMENTS_FIELD:
+            return attachment_page(procedure.id)
         slug = apply.step_of_field(procedure, draft, name)
         return f"{base}/steps/{slug}?from=check#{form_name(name)}"
 
@@ -254,6 +268,9 @@ def check_page(procedure, draft, rows, errors, now, status=200):
         summary=_summary(errors, href),
         time=_time_left(draft, now),
         fee=procedure.fee,
+        files=files,
+        missing=missing,
+        attachments_url=attachment_page(procedure.id),
         **_common(procedure),
     )
 

@@ -156,11 +156,13 @@ def _answer_error(error, session):
     )
 
 
-def guarded(blueprint, permission):
+def guarded(blueprint, permission, page=None):
     """The view runs with the signed-in member's Session as first argument; without a live
     session the browser goes to the sign-in page; a POST must carry the CSRF token.
     `permission` names what the route needs at least (hiroba_core.access.PERMISSIONS);
-    the service checks the record's 団体 and department."""
+    the service checks the record's 団体 and department. A DomainError the view raises
+    becomes a page: `page(error, session, *route args)` when it answers one (a form shown
+    again with what to correct), else the console's error page. Views never catch."""
     assert permission in service.access.PERMISSIONS, permission
 
     def decorate(view):
@@ -182,7 +184,10 @@ def guarded(blueprint, permission):
             except problems.Problem as problem:
                 return error_page(problem.status, problem.body()["title"], problem.detail)
             except DomainError as error:
-                return _answer_error(error, session)
+                answer = None
+                if page is not None and session is not None:
+                    answer = page(error, session, *args, **kwargs)
+                return answer or _answer_error(error, session)
             except Exception:
                 logger.exception("unhandled error in %s", view.__name__)
                 return error_page(500, "エラー", "システムの内部でエラーが起きました。")
@@ -195,9 +200,22 @@ def guarded(blueprint, permission):
 
 def public(view):
     """A page that needs no session (the sign-in pages); marked, so the route test knows
-    it was meant to be open."""
-    view.hiroba_guard = None
-    return view
+    it was meant to be open. Its errors are answered as the guarded pages' are."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except problems.Problem as problem:
+            return error_page(problem.status, problem.body()["title"], problem.detail)
+        except DomainError as error:
+            return _answer_error(error, None)
+        except Exception:
+            logger.exception("unhandled error in %s", view.__name__)
+            return error_page(500, "エラー", "システムの内部でエラーが起きました。")
+
+    wrapper.hiroba_guard = None
+    return wrapper
 
 
 # ---------------------------------------------------------------- what a member sees

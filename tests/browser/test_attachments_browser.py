@@ -9,7 +9,6 @@ every state of the page passes the accessibility gate at both widths.
 The stack is started for this module with the site's address known in advance, so S3's
 redirect leads back to the site, as in production."""
 
-import secrets
 import shutil
 import threading
 import time
@@ -20,10 +19,18 @@ from selenium.webdriver.common.by import By
 
 import tests.functions.conftest as live
 from hiroba_core.store.attachments import AttachmentStore
+from hiroba_core.store.procedures import ProceduresStore
 from infra.a11y import gate
 from infra.local.stack import LocalStack, SiteServer, free_port, site_handler
 from tests.browser import test_comment_form
-from tests.functions.test_attachments import JPEG, PDF, TEXT, TOO_BIG, WINDOWS_EXE
+from tests.functions.test_attachments import (
+    JPEG,
+    PDF,
+    TEXT,
+    TOO_BIG,
+    WINDOWS_EXE,
+    verified_draft,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -82,9 +89,10 @@ def store(upload_stack):
     return AttachmentStore(upload_stack.settings())
 
 
-def open_draft(driver, base):
-    """A new draft: its id in the draft cookie of the site's origin, then its page."""
-    draft = secrets.token_urlsafe(24)
+def open_draft(driver, base, stack):
+    """A new draft of the online form, its address verified: its id in the draft cookie
+    of the site's origin, then its attachments page."""
+    draft = verified_draft(ProceduresStore(stack.settings()), PROCEDURE)
     driver.get(base + "/theme/css/hiroba.css")
     driver.delete_all_cookies()
     driver.add_cookie({"name": "hiroba-draft", "value": draft, "path": "/"})
@@ -117,10 +125,10 @@ def attach(driver, kind, path):
 
 
 def test_without_script_a_file_goes_to_the_bucket_and_a_renamed_program_is_refused(
-    browser_without_script, base, files, store
+    browser_without_script, base, files, store, upload_stack
 ):
     driver = browser_without_script
-    draft = open_draft(driver, base)
+    draft = open_draft(driver, base, upload_stack)
     assert "まだ添付していません" in main_text(driver)
     form = driver.find_element(By.ID, "attachment-1").find_element(By.XPATH, "ancestor::form")
     assert form.get_attribute("action").startswith(store.settings.s3_endpoint)
@@ -169,11 +177,13 @@ def no_violations(driver, label):
     assert not findings, "\n".join(map(str, findings))
 
 
-def test_every_state_of_the_attachments_page_passes_the_accessibility_gate(browser, base, files):
+def test_every_state_of_the_attachments_page_passes_the_accessibility_gate(
+    browser, base, files, upload_stack
+):
     gate.preload_axe(browser)
     browser.set_script_timeout(60)
     gate.set_width(browser, 1280)
-    open_draft(browser, base)
+    open_draft(browser, base, upload_stack)
     no_violations(browser, "attachments: empty")
     attach(browser, "2", files / "委任状.pdf")
     until_text(browser, "ファイルを添付できませんでした")

@@ -14,10 +14,14 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
+from hiroba_core import catalogue
 from hiroba_core.dates import JST
+from hiroba_core.services import attachments
+from hiroba_core.store.attachments import AttachmentStore
 from hiroba_core.wareki import format_wareki
 
 from .conftest import Api
+from .test_attachments import JPEG, PDF, upload
 
 SODAI = "sendai-sodai-gomi"  # 仙台市 粗大ごみの収集申込: free, 本人 or 代理人
 INU = "ishinomaki-inu-henko"  # 石巻市: another 団体
@@ -52,6 +56,10 @@ class Resident:
         data = urlencode(fields or {}).encode()
         extra = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
         return self._keep(self.app.request("POST", path, raw=data, headers=self._headers(extra)))
+
+    @property
+    def draft_id(self):
+        return self.cookie.split("=", 1)[1]
 
     def follow(self, reply):
         assert reply.status == 303, reply
@@ -400,6 +408,7 @@ def test_a_fee_is_waiting_to_be_paid_on_the_completion_page(procedures, stack):
     ]
     for slug, fields in steps:
         assert resident.post(f"/apply/{FEE}/steps/{slug}", fields).status == 303, slug
+    upload(procedures, FEE, resident.draft_id, "1", "免許証.jpg", JPEG)  # required
     done = resident.post(f"/apply/{FEE}/submit").text()
     assert "納付待ち" in done and "600円" in done
     assert 'action="/api/procedures/payments"' in done and 'value="application"' in done
@@ -415,3 +424,51 @@ def test_the_clock_file_is_only_for_development(stack):
     env = {**stack.env(), "HIROBA_CLOCK_FILE": "/tmp/clock"}
     assert Settings.from_env(env).clock_file == "/tmp/clock"
     assert clock_file(env, PRODUCTION) is None  # production never reads it
+
+
+def test_the_required_documents_come_before_submit_and_go_under_the_reference(procedures, stack):
+    """確認画面 lists the documents (what is attached, what is still missing) with a link
+    to the attachments page; submit refuses while a required one is missing and says
+    where to add it; once sent, the checked files are the application's, under its
+    到達番号, and the draft's are gone."""
+    resident, _, _ = verified(procedures, stack, procedure=FEE)
+    steps = [
+        ("who", {"applicant-kind": "本人"}),
+        ("name", {"applicant-name": "富谷 太郎", "applicant-kana": "とみや たろう"}),
+        (
+            "contact",
+            {
+                "applicant-postal_code": "981-3392",
+                "applicant-address": "富谷市富谷坂松田30",
+                "applicant-phone": "022-358-0511",
+            },
+        ),
+        ("q-copies", {"answer-copies": "1"}),
+    ]
+    for slug, fields in steps:
+        assert resident.post(f"/apply/{FEE}/steps/{slug}", fields).status == 303, slug
+    check = resident.get(f"/apply/{FEE}/check").text()
+    assert "添付したファイルはまだありません" in check and "本人確認書類の写し" in check
+    assert f'href="{PREFIX}/attachments/{FEE}"' in check
+    refused = resident.post(f"/apply/{FEE}/submit")
+    assert refused.status == 422
+    assert f'href="{PREFIX}/attachments/{FEE}">本人確認書類の写しを添付してください' in (
+        refused.text()
+    )
+    # the attachments page belongs to this draft, and goes back to 確認画面
+    page = resident.get(f"/attachments/{FEE}").text()
+    assert f'href="{PREFIX}/apply/{FEE}/check"' in page
+    upload(procedures, FEE, resident.draft_id, "1", "免許証.pdf", PDF)
+    check = resident.get(f"/apply/{FEE}/check").text()
+    assert "免許証.pdf" in check and "まだ添付されていません" not in check
+    done = resident.post(f"/apply/{FEE}/submit")
+    assert done.status == 200, done
+    reference = re.search(r"到達番号.*?([0-9A-Z]{4}(?:-[0-9A-Z]{4})+)", done.text(), re.S)
+    store = AttachmentStore(stack.settings())
+    procedure = catalogue.load(None)[FEE]
+    raw = reference.group(1).replace("-", "")
+    files = attachments.for_application(store, procedure, raw)
+    assert [f["name"] for f in files] == ["免許証.pdf"]
+    assert not store.list(f"drafts/{procedure.dantai}/{resident.draft_id}/")
+    # the draft is spent: its attachments page is gone with it
+    assert resident.get(f"/attachments/{FEE}").status == 410

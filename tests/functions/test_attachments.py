@@ -15,10 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from hiroba_core import catalogue, ids
+from hiroba_core.domain.draft import FILLING, Draft
 from hiroba_core.domain.procedure import Attachment
 from hiroba_core.errors import NotFound
 from hiroba_core.services import attachments
 from hiroba_core.store.attachments import AttachmentStore
+from hiroba_core.store.procedures import ProceduresStore
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01" + bytes(200) + b"\xff\xd9"
@@ -44,8 +46,32 @@ def procedures_catalogue(stack):
     return catalogue.load(stack.settings().procedures_catalogue)
 
 
-def new_draft():
-    return secrets.token_urlsafe(24)
+@pytest.fixture(scope="module", autouse=True)
+def draft_store(stack):
+    global DRAFTS
+    DRAFTS = ProceduresStore(stack.settings())
+    return DRAFTS
+
+
+def new_draft(procedure_id=THREE):
+    """A draft of the online form for `procedure_id` whose address is verified (its table
+    item, as after the code): the id its cookie carries."""
+    return verified_draft(DRAFTS, procedure_id)
+
+
+def verified_draft(store, procedure_id):
+    procedure = catalogue.load(None)[procedure_id]
+    draft = Draft(
+        id=secrets.token_urlsafe(32),
+        procedure_id=procedure.id,
+        dantai=procedure.dantai,
+        email="hanako@example.jp",
+        code_hash="",
+        deadline=datetime.now(UTC) + timedelta(days=1),
+        state=FILLING,
+    )
+    store.create_draft(draft)
+    return draft.id
 
 
 def cookie(draft):
@@ -179,7 +205,7 @@ def test_a_refused_file_is_deleted_and_the_reason_given(procedures, store, name,
 
 
 def test_more_files_of_a_document_than_the_procedure_asks_for_are_refused(procedures, store):
-    draft = new_draft()
+    draft = new_draft(SENDAI)
     assert upload(procedures, SENDAI, draft, "1", "本人確認.pdf", PDF).status == 201
     documents = page(procedures, SENDAI, draft)["documents"]
     assert documents[0]["form"] is None and documents[1]["form"] is not None
@@ -264,16 +290,17 @@ def test_a_key_of_another_draft_or_dantai_is_not_found_and_left_alone(procedures
         attachments.Draft("040002", theirs, procedure)  # a draft is its procedure's 団体's
     with pytest.raises(NotFound):
         attachments.check(store, attachments.Draft("041009", theirs, procedure), their_key)
-    # another bucket, no draft cookie, a made-up id, an unknown procedure: all 404
+    # another bucket, an unknown procedure, a procedure the draft is not of: 404; no draft
+    # cookie or a made-up id: the form's own answer, gone (410)
     other_bucket = location.query.replace("hiroba-attachments", "hiroba-documents")
-    for path, headers in (
-        (f"/attachments/{THREE}/uploaded?{other_bucket}", cookie(theirs)),
-        (f"/attachments/{THREE}/uploaded?{location.query}", {"Accept": "application/json"}),
-        (f"/attachments/{THREE}", cookie("../../documents")),
-        ("/attachments/no-such-procedure", cookie(theirs)),
-        (f"/attachments/{WITHOUT_ATTACHMENTS}", cookie(theirs)),
+    for path, headers, status in (
+        (f"/attachments/{THREE}/uploaded?{other_bucket}", cookie(theirs), 404),
+        ("/attachments/no-such-procedure", cookie(theirs), 404),
+        (f"/attachments/{WITHOUT_ATTACHMENTS}", cookie(theirs), 404),
+        (f"/attachments/{THREE}/uploaded?{location.query}", {"Accept": "application/json"}, 410),
+        (f"/attachments/{THREE}", cookie("../../documents"), 410),
     ):
-        assert procedures.request("GET", path, headers=headers).status == 404, path
+        assert procedures.request("GET", path, headers=headers).status == status, path
     # and theirs is still theirs to check
     assert (
         procedures.request(
@@ -284,7 +311,7 @@ def test_a_key_of_another_draft_or_dantai_is_not_found_and_left_alone(procedures
 
 
 def test_submitted_files_move_under_the_reference(procedures, store):
-    draft = new_draft()
+    draft = new_draft(SENDAI)
     upload(procedures, SENDAI, draft, "1", "本人確認.jpg", JPEG)
     upload(procedures, SENDAI, draft, "2", "委任状.pdf", PDF)
     # an upload never brought back to the app (the resident closed the browser): not moved
@@ -316,7 +343,7 @@ def test_submitted_files_move_under_the_reference(procedures, store):
 
 
 def test_the_upload_page_lets_its_forms_post_only_to_the_bucket(procedures, stack):
-    draft = new_draft()
+    draft = new_draft(SENDAI)
     upload(procedures, SENDAI, draft, "1", "本人確認.pdf", PDF)
     reply = procedures.request(
         "GET",

@@ -384,6 +384,12 @@ def test_a_correction_request_mails_a_link_and_the_corrections_come_back(stack, 
     answers = {**body()["answers"], "purpose": "融資の申込み"}
     posted = {"token": token, **{f"answer-{k}": v for k, v in answers.items()}}
     headers = {"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"}
+    # an answer left empty: the form again, the error linked to its field, the rest kept
+    empty_answer = {**posted, "answer-purpose": ""}
+    refused = procedures.request(
+        "POST", "/corrections", raw=urlencode(empty_answer).encode(), headers=headers
+    )
+    assert refused.status == 422 and 'href="#answer-purpose"' in refused.text()
     done = procedures.request(
         "POST", "/corrections", raw=urlencode(posted).encode(), headers=headers
     )

@@ -201,7 +201,11 @@ def _is_route(decorator):
 
 
 def _is_api(decorator):
+    """@api (publishing, procedures), or the console's @web.guarded / @web.public, which
+    answer every error with a page the same way (hiroba_web.console)."""
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    if isinstance(target, ast.Attribute):
+        return target.attr in ("guarded", "public")
     return isinstance(target, ast.Name) and target.id == "api"
 
 

@@ -215,6 +215,13 @@ def _open(store, catalogue, procedure_id, draft_id, now, *, on_form=False, verif
     return procedure, draft
 
 
+def open_draft(store, catalogue, procedure_id, draft_id, *, now):
+    """(procedure, draft) for a page of the form outside these steps (the attachments
+    page): the same checks (gone, timed out, another procedure's or 団体's, not verified),
+    and it counts as a form page for the timeouts."""
+    return _open(store, catalogue, procedure_id, draft_id, now, on_form=True)
+
+
 def _save(store, draft):
     try:
         store.save_draft(draft)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from .. import access, tokens
 from ..cognito import Challenge, SignInRefused
-from ..errors import Forbidden, InvalidToken, Unauthorized
+from ..errors import DomainError, Forbidden, InvalidToken, Unauthorized
 from ..tokens import Staff
 from ..validation import normalize
 from .staff import csv_cell
@@ -103,8 +103,11 @@ def finish_sign_in(store, pool, settings, pending, code, now=None):
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise SignInRefused("code")
     issued = pool.answer(Challenge(data["u"], data["s"]), code)
-    claims = tokens.verify_id_token(issued.id_token, settings)
-    staff = tokens.staff_from_claims(claims)
+    try:
+        staff = tokens.staff_from_claims(tokens.verify_id_token(issued.id_token, settings))
+    except DomainError:
+        # a token the pool issued that does not verify, or no single role in its groups
+        raise SignInRefused("no-role") from None
     if not staff.username:
         staff = Staff(staff.subject, staff.role, staff.department, staff.dantai, data["u"])
     session_id = secrets.token_urlsafe(32)

@@ -68,26 +68,31 @@ def _amount(text):
     return int(cleaned) if cleaned.isascii() and cleaned.isdigit() else cleaned
 
 
-@bp.route("/staff/payments/{payment_id}/refunds", methods=["POST"], content_types=[web.FORM])
-@web.guarded(bp, "refund")
-def refund(session, payment_id, fields):
+def _refund_refused(error, session, payment_id, fields):
+    """The refund form again, with what to correct (None: the console's error page)."""
     values = {k: fields.get(k, "") for k in ("amount", "reason", "idempotency_key")}
-    try:
-        made, _, _ = service.refund(
-            context.payments_store(),
-            payment_id,
-            session.staff,
-            {"amount": _amount(values["amount"]), "reason": values["reason"]},
-            idempotency_key=values["idempotency_key"] or None,
-            audit=web.audit_hook(session.staff),
-        )
-    except ValidationFailed as failed:
-        return _payment_page(session, payment_id, 422, failed.errors, values)
-    except RefundTooLarge as error:
+    if isinstance(error, RefundTooLarge):
         message = FieldError(
             "amount", f"返金できるのは {error.refundable:,}円までです", "amount too large"
         )
         return _payment_page(session, payment_id, 409, [message], values)
+    if isinstance(error, ValidationFailed):
+        return _payment_page(session, payment_id, 422, error.errors, values)
+    return None
+
+
+@bp.route("/staff/payments/{payment_id}/refunds", methods=["POST"], content_types=[web.FORM])
+@web.guarded(bp, "refund", page=_refund_refused)
+def refund(session, payment_id, fields):
+    values = {k: fields.get(k, "") for k in ("amount", "reason", "idempotency_key")}
+    made, _, _ = service.refund(
+        context.payments_store(),
+        payment_id,
+        session.staff,
+        {"amount": _amount(values["amount"]), "reason": values["reason"]},
+        idempotency_key=values["idempotency_key"] or None,
+        audit=web.audit_hook(session.staff),
+    )
     return web.redirect(f"/staff/payments/{payment_id}?refund={made.id}#refunds")
 
 
@@ -108,23 +113,25 @@ def _reconciliation(session):
     return query, rows
 
 
+def _reconciliation_refused(error, session):
+    """The report's form again with what to correct (None: the console's error page)."""
+    if not isinstance(error, ValidationFailed):
+        return None
+    return web.page(
+        "reconciliation.html",
+        status=422,
+        title="収納消込",
+        session=session,
+        query=dict(bp.current_request.query_params or {}),
+        errors=[e for e in error.errors if e.field != "dantai"],
+        today=datetime.now(JST).date().isoformat(),
+    )
+
+
 @bp.route("/staff/reconciliation", methods=["GET"])
-@web.guarded(bp, "export")
+@web.guarded(bp, "export", page=_reconciliation_refused)
 def reconciliation(session):
-    try:
-        query, rows = _reconciliation(session)
-    except ValidationFailed as failed:
-        query, rows = dict(bp.current_request.query_params or {}), None
-        errors = [e for e in failed.errors if e.field != "dantai"]
-        return web.page(
-            "reconciliation.html",
-            status=422,
-            title="収納消込",
-            session=session,
-            query=query,
-            errors=errors,
-            today=datetime.now(JST).date().isoformat(),
-        )
+    query, rows = _reconciliation(session)
     return web.page(
         "reconciliation.html",
         title="収納消込",

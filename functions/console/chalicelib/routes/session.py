@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 from chalice import Blueprint, Response
 
 from hiroba_core.cognito import SignInRefused
-from hiroba_core.errors import DomainError, Unauthorized
 from hiroba_core.services import console as service
 from hiroba_web import console as web
 from hiroba_web import context
@@ -19,6 +18,7 @@ REFUSED = {
     "expired": "時間がたったため、サインインをやり直してください（確認コードは3分以内に入力します）。",
     "mfa-not-set-up": "このIDには二要素認証（認証アプリ）が設定されていないため、サインインできません。管理者に設定を依頼してください。",
     "unavailable": "認証サービスに接続できません。少し時間をおいてやり直してください。",
+    "no-role": "このIDには、この画面を使う役割（団体・課・役割）が設定されていません。管理者に確認してください。",
 }
 
 
@@ -93,15 +93,10 @@ def code():
                 next=_next(fields),
             )
         return web.page(
-            "sign-in.html", status=400, title="職員サインイン", error=REFUSED[refused.reason]
-        )
-    except (Unauthorized, DomainError):
-        # a token the pool issued that does not verify, or no single role in its groups
-        return web.page(
             "sign-in.html",
-            status=403,
+            status=403 if refused.reason == "no-role" else 400,
             title="職員サインイン",
-            error="このIDには、この画面を使う役割（団体・課・役割）が設定されていません。管理者に確認してください。",
+            error=REFUSED[refused.reason],
         )
     return web.redirect(
         _next(fields),

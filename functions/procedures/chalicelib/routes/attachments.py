@@ -3,41 +3,30 @@ posting straight to the private bucket), the route S3 sends the browser back to 
 checked there), and delete. Pages for browsers, JSON and problem+json for programs; the
 logic is hiroba_core.services.attachments."""
 
-from http.cookies import CookieError, SimpleCookie
-
 from chalice import Blueprint, Response
 
 from hiroba_core.errors import NotFound
-from hiroba_core.services import attachments
-from hiroba_web import attachment_pages, context
+from hiroba_core.services import apply, attachments
+from hiroba_web import apply_pages, attachment_pages, context
 from hiroba_web.http import FORM, JSON, NO_STORE, api, json_response, read_body, reads_html
 
 bp = Blueprint(__name__)
 
-# The draft cookie of the form flow (issue #13 item 6): __Host- where the site is https.
-DRAFT_COOKIE = "hiroba-draft"
-
-
-def draft_cookie_name(settings):
-    secure = settings.site_url.startswith("https://")
-    return f"__Host-{DRAFT_COOKIE}" if secure else DRAFT_COOKIE
-
 
 def current_draft(request, procedure_id):
-    """The draft the attachments belong to: the one place that reads it, so the form flow's
-    draft (its cookie and table item: gone, timed out, or of another procedure is 404) is
-    wired in here. Today: the procedure from the catalogue, the draft id from the draft
-    cookie; the 団体 is the procedure's."""
-    procedure = context.catalogue().get(procedure_id)
-    if procedure is None or not procedure.attachments:
+    """The draft the attachments belong to: the online form's (its cookie and its table
+    item; gone, timed out, not yet verified, or of another procedure or 団体 is 404 or the
+    form's own "gone" answer). A procedure that asks for no documents has no page."""
+    procedure, draft = apply.open_draft(
+        context.procedures_store(),
+        context.catalogue(),
+        procedure_id,
+        apply_pages.draft_id(request, context.settings()),
+        now=context.now(),
+    )
+    if not procedure.attachments:
         raise NotFound("procedure")
-    cookie = SimpleCookie()
-    try:
-        cookie.load(request.headers.get("cookie") or "")
-    except CookieError:
-        raise NotFound("draft") from None
-    morsel = cookie.get(draft_cookie_name(context.settings()))
-    return attachments.Draft(procedure.dantai, morsel.value if morsel else "", procedure)
+    return attachments.Draft(procedure.dantai, draft.id, procedure)
 
 
 def _store():
@@ -74,7 +63,7 @@ def upload_page(procedure_id):
         missing,
         notice=notice,
         refused=refused,
-        back_url=f"/procedures/{procedure_id}/",
+        back_url=f"{apply.base(procedure_id)}/check",
     )
 
 

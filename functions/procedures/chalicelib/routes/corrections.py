@@ -1,14 +1,15 @@
 """補正 (corrections): the link in the 補正依頼 mail opens the application's answers as a
-form; the corrected answers come back into the same application. A page of the theme (app/correction.html), no script."""
+form; the corrected answers come back into the same application. Pages of the theme
+(app/correction.html), no script; every refusal is a page (@api with a page)."""
+
+from urllib.parse import parse_qsl
 
 from chalice import Blueprint
 
-from hiroba_core import problems
-from hiroba_core.errors import InvalidToken, ValidationFailed
 from hiroba_core.ids import format_reference
 from hiroba_core.services import applications as service
 from hiroba_web import context
-from hiroba_web.http import FORM, read_body
+from hiroba_web.http import FORM, always, api, read_body
 from hiroba_web.pages import html
 
 bp = Blueprint(__name__)
@@ -41,36 +42,36 @@ def _form(token, application, procedure, request_text, errors=(), answers=None):
     )
 
 
+def _refused(problem):
+    """The form again with what to correct, or (a forged, expired or used link, a body
+    that cannot be read) why the link no longer works."""
+    if problem.slug != "validation":
+        return _gone()
+    sent = dict(parse_qsl((bp.current_request.raw_body or b"").decode("utf-8", "replace")))
+    token = sent.get("token", "")
+    application, procedure, request_text = service.correction_for(
+        context.procedures_store(), context.catalogue(), token
+    )
+    answers = {k[len("answer-") :]: v for k, v in sent.items() if k.startswith("answer-")}
+    return _form(token, application, procedure, request_text, problem.errors, answers)
+
+
 @bp.route("/corrections", methods=["GET"])
+@api(bp, page=_refused, browser=always)
 def correction_form():
     token = (bp.current_request.query_params or {}).get("token", "")
-    store = context.procedures_store()
-    try:
-        application, procedure, request_text = service.correction_for(
-            store, context.catalogue(), token
-        )
-    except InvalidToken:
-        return _gone()
+    application, procedure, request_text = service.correction_for(
+        context.procedures_store(), context.catalogue(), token
+    )
     return _form(token, application, procedure, request_text)
 
 
 @bp.route("/corrections", methods=["POST"], content_types=[FORM])
+@api(bp, page=_refused, browser=always)
 def correct():
-    try:
-        raw = read_body(bp.current_request, accepted=(FORM,))
-    except problems.Problem:
-        return _gone()
+    raw = read_body(bp.current_request, accepted=(FORM,))
     token = raw.get("token") if isinstance(raw.get("token"), str) else ""
-    store = context.procedures_store()
-    try:
-        application = service.correct(store, context.catalogue(), token, raw)
-    except InvalidToken:
-        return _gone()
-    except ValidationFailed as failed:
-        application, procedure, request_text = service.correction_for(
-            store, context.catalogue(), token
-        )
-        return _form(token, application, procedure, request_text, failed.errors, raw["answers"])
+    application = service.correct(context.procedures_store(), context.catalogue(), token, raw)
     return html(
         "app/message.html",
         title="補正を受け付けました",
