@@ -118,7 +118,7 @@ def extra_statements(app):
     if app == "procedures":
         return [*_document_statements(), *_attachment_statements()]
     if app == "console":
-        return [*_document_statements(), _mail_statement(app)]
+        return [*_document_statements(), _mail_statement(app), *_staff_attachment_statements()]
     if app != "publishing":
         return []
     return [_mail_statement(app)]
@@ -169,6 +169,27 @@ def _attachment_statements():
             "Action": "s3:ListBucket",
             "Resource": {"Fn::Sub": attachments},
             "Condition": {"StringLike": {"s3:prefix": ["drafts/*", "applications/*"]}},
+        },
+    ]
+
+
+def _staff_attachment_statements():
+    """Staff read a submitted application's files (short-lived links signed with the
+    console's role): get and list under applications/ only, never the drafts."""
+    attachments = f"arn:${{AWS::Partition}}:s3:::{Settings.attachments_bucket}"
+    return [
+        {
+            "Sid": "ApplicationAttachments",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": {"Fn::Sub": f"{attachments}/applications/*"},
+        },
+        {
+            "Sid": "ApplicationAttachmentsList",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": {"Fn::Sub": attachments},
+            "Condition": {"StringLike": {"s3:prefix": ["applications/*"]}},
         },
     ]
 

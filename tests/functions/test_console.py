@@ -2,6 +2,8 @@
 the session (cookie, idle timeout, CSRF, sign-out), roles scoped to 団体 and department,
 the two-person rule and the audit trail."""
 
+import html
+import re
 import time
 
 import botocore.exceptions
@@ -437,3 +439,29 @@ def test_comments_are_moderated_answered_and_exported_with_the_audit_trail(stack
     trail = member.get("/staff/audit").text
     for label in ("意見の非表示・再表示", "県の考え方の記入", "書き出し"):
         assert label in trail, label
+
+
+def test_staff_who_may_see_personal_data_download_the_attachments_by_a_short_link(stack, signed_in):
+    """An application's files (under its 到達番号 in the private bucket) are listed with a
+    download link signed for five minutes; the bytes are the file's."""
+    import urllib.request
+
+    from hiroba_core.ids import parse_reference
+    from hiroba_core.store.attachments import AttachmentStore
+
+    reference = parse_reference(applied_to(stack, SENDAI))  # 仙台市 住民票の写しの郵送請求
+    files = AttachmentStore(stack.settings())
+    pdf = b"%PDF-1.7\n% the applicant's ID\n%%EOF\n"
+    key = f"applications/041009/{reference}/1/a1b2c3/運転免許証.pdf"
+    files.s3.put_object(Bucket=files.bucket, Key=key, Body=pdf, ContentType="application/pdf")
+    page = signed_in("sendai-admin").get(f"/staff/applications/{reference}")
+    assert page.status == 200 and "添付書類" in page.text and "運転免許証.pdf" in page.text
+    link = re.search(r'<a href="([^"]+)" download>運転免許証\.pdf</a>', page.text).group(1)
+    link = html.unescape(link)
+    assert "X-Amz-Expires=300" in link and "5分間" in page.text
+    with urllib.request.urlopen(link, timeout=30) as answer:
+        assert answer.read() == pdf
+        assert answer.headers["Content-Disposition"].startswith("attachment;")
+    # another 団体's admin sees neither the application nor its files
+    other = signed_in("miyagi-admin").get(f"/staff/applications/{reference}")
+    assert other.status == 404 and "運転免許証" not in other.text

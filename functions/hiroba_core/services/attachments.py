@@ -334,3 +334,18 @@ def for_application(store, procedure, reference):
     """The files of a submitted application, as the pages show them."""
     base = application_prefix(procedure.dantai, reference)
     return [dict(_view(procedure, o, base), key=o.key) for o in store.list(base)]
+
+
+STAFF_LINK_SECONDS = 300  # a staff member's download link: five minutes, then ask again
+
+
+def links_for_staff(store, procedure, reference):
+    """The files of a submitted application with a download link each, valid
+    STAFF_LINK_SECONDS (the console shows them to staff who may see personal data)."""
+    return [
+        dict(
+            found,
+            url=store.presigned_get(found["key"], STAFF_LINK_SECONDS, found["name"], found["type"]),
+        )
+        for found in for_application(store, procedure, reference)
+    ]

@@ -7,6 +7,7 @@ from hiroba_core.domain.application import LABELS, NEEDS_APPROVAL, ApplicationSt
 from hiroba_core.errors import NotFound
 from hiroba_core.ids import format_reference, parse_reference
 from hiroba_core.services import applications as service
+from hiroba_core.services import attachments
 from hiroba_web import console as web
 from hiroba_web import context
 
@@ -87,6 +88,11 @@ def _show(session, reference, status=200, error=None, audit=True):
 
     staff = session.staff
     owner, department = application.owner, application.department
+    files = []
+    if procedure and procedure.attachments and may(staff, "view_personal", owner, department):
+        files = attachments.links_for_staff(
+            context.attachments_store(), procedure, application.reference
+        )
     return web.page(
         "application.html",
         status=status,
@@ -95,6 +101,8 @@ def _show(session, reference, status=200, error=None, audit=True):
         application=application,
         reference=format_reference(application.reference),
         procedure=procedure,
+        files=files,
+        link_minutes=attachments.STAFF_LINK_SECONDS // 60,
         labels=LABELS,
         next_statuses=[
             s
