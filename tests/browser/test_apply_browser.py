@@ -213,3 +213,73 @@ def test_the_timeout_page_explains_and_starts_again(browser_with_script, base, a
         until_text(driver, "メールアドレスの確認")
     finally:
         apply_stack.set_clock(0)
+
+
+def test_staff_process_an_online_application_end_to_end_in_the_console(
+    browser_without_script, base, apply_stack
+):
+    """Issue #15's walk, without script: an application sent through the online form;
+    staff of its department request a correction (補正依頼); the resident corrects it from
+    the mail's link; staff propose 完了 and an approver (not the proposer) approves; the
+    resident's inquiry says 完了; every step is in the 団体's audit trail."""
+    from tests.browser.test_console import choose, sign_in, sign_out, submit
+
+    driver = browser_without_script
+    to = "console-walk@example.jp"
+    reference, code = apply_from_the_home_page(driver, base, apply_stack, to)
+    password = apply_stack.staff_pool.password
+    page = f"{base}/staff/applications/{reference}"
+
+    sign_in(driver, base, "gomi-staff", password)
+    driver.get(page)
+    choose(driver, "/status", "accepted", "受け付けました")
+    choose(driver, "/status", "in_review", "品目を確認します")
+    form = driver.find_element(By.CSS_SELECTOR, "form[action$='/correction']")
+    form.find_element(By.TAG_NAME, "textarea").send_keys("品目の大きさ（高さ）を書いてください")
+    submit(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    sign_out(driver)
+
+    mail = last_mail(apply_stack, to)
+    assert "品目の大きさ(高さ)を書いてください" in mail  # NFKC, as every text the apps keep
+    link = re.search(r"(http\S+/api/procedures/corrections\?token=\S+)", mail)[1]
+    driver.get(link)
+    until_text(driver, "申請内容の補正")
+    items = driver.find_element(By.ID, "answer-items")
+    items.clear()
+    items.send_keys("タンス 1点（高さ180cm）")
+    press(driver, "補正して送信する")
+    until_text(driver, "補正を受け付けました")
+
+    sign_in(driver, base, "gomi-staff", password)
+    driver.get(page)
+    assert "タンス 1点(高さ180cm)" in driver.page_source
+    choose(driver, "/proposal", "completed", "収集日を決めました")
+    assert "決裁待ち" in driver.page_source and "決裁する" not in driver.page_source
+    sign_out(driver)
+    sign_in(driver, base, "gomi-kakaricho", password)
+    driver.get(page)
+    form = driver.find_element(By.CSS_SELECTOR, "form[action$='/approval']")
+    submit(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    sign_out(driver)
+
+    driver.get(base + "/procedures/status/")
+    fill(driver, "inquiry-reference", reference)
+    fill(driver, "inquiry-code", code)
+    press(driver, "照会する")
+    until_text(driver, "申請の状況")
+    assert "完了" in main_text(driver)
+
+    sign_in(driver, base, "sendai-admin", password)
+    driver.get(base + "/staff/audit")
+    rows = [
+        r.text for r in driver.find_elements(By.CSS_SELECTOR, "tbody tr") if reference in r.text
+    ]
+    for who, action in (
+        ("gomi-staff", "個人情報の閲覧"),
+        ("gomi-staff", "状態の変更"),
+        ("gomi-staff", "補正依頼"),
+        ("gomi-staff", "起案"),
+        ("gomi-kakaricho", "決裁"),
+    ):
+        assert any(who in row and action in row for row in rows), (who, action, rows)
+    sign_out(driver)
