@@ -204,7 +204,7 @@ def test_a_refund_shows_on_the_receipt(browser_without_script, base, procedures,
     until_text(driver, "お支払いを受け付けました")
     receipt = driver.current_url
     pid = receipt.rsplit("/", 2)[1]
-    token = tokens.mint(pay_stack.jwt_secret, "tester", "staff", "zeimu", 600)
+    token = tokens.mint(pay_stack.jwt_secret, "tester", "approver", "zeimu", 600)
     reply = procedures.request(
         "POST",
         f"/staff/payments/{pid}/refunds",

@@ -952,11 +952,17 @@ def test_a_hanging_mail_server_never_delays_an_accepted_comment(stack):
     )
     try:
         client = Api(app.start().url)
+        # the same request without a copy to mail: what the machine takes anyway (a loaded
+        # CI machine is slower for both), so only the mail's share is measured
+        started = time.monotonic()
+        assert client.comment("open-one", valid(email=address())).status == 201
+        baseline = time.monotonic() - started
         started = time.monotonic()
         reply = client.comment("open-one", valid(email=address(), send_copy="yes"))
         elapsed = time.monotonic() - started
         assert reply.status == 201, reply
-        assert elapsed < 4, f"{elapsed:.1f} s"  # 2 s to connect and greet, never more
+        # 2 s to connect and be greeted (mail.CONNECT_TIMEOUT), never the server's whim
+        assert elapsed - baseline < 3.5, f"{elapsed:.1f} s against {baseline:.1f} s"
         assert len(silent.held) == 1
     finally:
         app.stop()
