@@ -11,7 +11,6 @@ so there the plain name without Secure.
 """
 
 import math
-from http.cookies import SimpleCookie
 
 from chalice import Response
 
@@ -21,7 +20,7 @@ from hiroba_core.domain.draft import form_name, label_of
 from hiroba_core.domain.procedure import AGENT, AGENT_FIELDS, APPLICANT_FIELDS
 from hiroba_core.services import apply
 
-from .http import NO_STORE
+from .http import NO_STORE, read_cookie
 from .pages import html
 
 SECURE_COOKIE, PLAIN_COOKIE = "__Host-hiroba-draft", "hiroba-draft"
@@ -50,13 +49,7 @@ def set_cookie(settings, draft_id):
 
 def draft_id(request, settings):
     """The draft id of the request's cookie, or None."""
-    cookie = SimpleCookie()
-    try:
-        cookie.load(request.headers.get("cookie") or "")
-    except Exception:  # a malformed Cookie header is no cookie
-        return None
-    morsel = cookie.get(cookie_name(settings))
-    return morsel.value if morsel and morsel.value else None
+    return read_cookie(request, cookie_name(settings)) or None
 
 
 def see_other(location, cookie=None):
@@ -78,9 +71,6 @@ def _common(procedure, dantai=None):
         "procedure_page": f"{PROCEDURES_PAGE}{procedure.id}/",
         "dantai": dantai,
     }
-
-
-ATTACHMENTS_FIELD = "attachments"  # an error about the documents links to their page
 
 
 def attachment_page(procedure_id):
@@ -246,7 +236,7 @@ def check_page(procedure, draft, rows, errors, now, status=200, files=(), missin
     base = apply.base(procedure.id)
 
     def href(name):
-        if name == ATTACHMENTS_FIELD:
+        if name == apply.ATTACHMENTS_FIELD:
             return attachment_page(procedure.id)
         slug = apply.step_of_field(procedure, draft, name)
         return f"{base}/steps/{slug}?from=check#{form_name(name)}"

@@ -8,7 +8,6 @@ of another 団体 and of another department.
 """
 
 import functools
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, quote
 
 from chalice import Response
@@ -20,7 +19,7 @@ from hiroba_core.services import console as service
 from hiroba_core.store.console import ConsoleStore
 
 from . import context, templates
-from .http import FORM, MAX_BODY, NO_STORE, logger, media_type
+from .http import FORM, MAX_BODY, NO_STORE, logger, media_type, read_cookie
 
 SESSION_COOKIE = "hiroba_staff"
 PENDING_COOKIE = "hiroba_staff_pending"
@@ -61,16 +60,6 @@ def cookie(name, value, max_age=None):
     if max_age is not None:
         parts.append(f"Max-Age={max_age}")
     return "; ".join(parts)
-
-
-def read_cookie(request, name):
-    jar = SimpleCookie()
-    try:
-        jar.load(request.headers.get("cookie") or "")
-    except Exception:  # a malformed Cookie header is no cookie
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
 
 
 def form(request):

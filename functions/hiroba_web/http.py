@@ -8,6 +8,7 @@ import json
 import logging
 from email import policy as email_policy
 from email.parser import BytesParser
+from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, urlsplit
 
 from chalice import Response
@@ -56,6 +57,17 @@ def wants_html(request):
     """A browser posting the HTML form without script: answer with pages, not JSON."""
     accept = (request.headers.get("accept") or "").lower()
     return media_type(request) in (FORM, MULTIPART) and "text/html" in accept
+
+
+def read_cookie(request, name):
+    """The value of cookie `name` in the request, or None."""
+    jar = SimpleCookie()
+    try:
+        jar.load(request.headers.get("cookie") or "")
+    except Exception:  # a malformed Cookie header is no cookie, never a 500
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
 
 
 def read_uploads(request, names, limit):

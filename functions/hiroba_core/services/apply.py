@@ -42,7 +42,7 @@ from ..store import mapping
 from ..store.procedures import DraftChanged
 from ..store.uow import Cancelled
 from ..validation import is_email, normalize
-from . import applications
+from . import applications, attachments
 
 logger = logging.getLogger(__name__)
 API = "/api/procedures/apply"
@@ -446,11 +446,45 @@ class Completed:
         return format_inquiry_code(self.accepted.inquiry_code)
 
 
-def submit(store, catalogue, procedure_id, draft_id, *, client, mailer, dantai, now, trust=None):
+ATTACHMENTS_FIELD = "attachments"  # an error about the documents (the form links their page)
+
+
+def attached(files, procedure, draft):
+    """(files attached, required documents still missing) of a draft, from the
+    attachments' store `files`; nothing when the procedure asks for no documents."""
+    if files is None or not procedure.attachments:
+        return [], []
+    owner = attachments.Draft(procedure.dantai, draft.id, procedure)
+    listed = attachments.listing(files, owner)
+    return listed, attachments.missing(files, owner, listed)
+
+
+def _require_documents(files, procedure, draft):
+    """The required documents first: nothing is sent without them."""
+    _, missing = attached(files, procedure, draft)
+    if missing:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    ATTACHMENTS_FIELD,
+                    f"{document['label']}を添付してください",
+                    f"Attach the required document ({document['label']})",
+                )
+                for document in missing
+            ]
+        )
+
+
+def submit(
+    store, catalogue, procedure_id, draft_id, *, client, mailer, dantai, now, trust=None, files=None
+):
     """Send the draft through the intake: Completed. The first request mails the numbers to
     the verified address and a notice without personal data to the 団体's desk; a double
-    click or a retry (the same Idempotency-Key) gets the same numbers and sends nothing."""
+    click or a retry (the same Idempotency-Key) gets the same numbers and sends nothing.
+    With the attachments' store `files`, the required documents must be there, and the
+    checked files then go under the 到達番号 (safe to repeat)."""
     procedure, draft = _open(store, catalogue, procedure_id, draft_id, now)
+    _require_documents(files, procedure, draft)
     accepted, replayed = applications.submit(
         store,
         catalogue,
@@ -461,6 +495,9 @@ def submit(store, catalogue, procedure_id, draft_id, *, client, mailer, dantai, 
         trust=trust,
         contact=draft.email,
     )
+    if files is not None and procedure.attachments:
+        owner = attachments.Draft(procedure.dantai, draft.id, procedure)
+        attachments.move_to_application(files, owner, accepted.reference)
     completed = Completed(accepted, draft.email, draft.kind == AGENT)
     # what was typed is now the application's; the draft keeps only its number, until TTL
     draft.state, draft.reference, draft.values = drafts.SUBMITTED, accepted.reference, {}

@@ -19,8 +19,7 @@ from urllib.parse import parse_qsl
 
 from chalice import Blueprint
 
-from hiroba_core.errors import FieldError, ValidationFailed
-from hiroba_core.services import apply, attachments
+from hiroba_core.services import apply
 from hiroba_web import apply_pages, context, payment_pages
 from hiroba_web.http import FORM, always, api, client_address, read_body
 
@@ -214,13 +213,7 @@ def save_step(procedure_id, slug):
 
 
 def _attached(procedure, draft):
-    """(files, required documents missing) of the draft, for 確認画面 and submit."""
-    if not procedure.attachments:
-        return [], []
-    files_store = context.attachments_store()
-    files_draft = attachments.Draft(procedure.dantai, draft.id, procedure)
-    files = attachments.listing(files_store, files_draft)
-    return files, attachments.missing(files_store, files_draft, files)
+    return apply.attached(context.attachments_store(), procedure, draft)
 
 
 def _check_errors(problem, procedure_id):
@@ -251,21 +244,6 @@ def check_page(procedure_id):
 @bp.route("/apply/{procedure_id}/submit", methods=["POST"], content_types=[FORM])
 @api(bp, page=_check_errors, browser=always)
 def submit(procedure_id):
-    procedure, draft = apply.open_draft(
-        _store(), context.catalogue(), procedure_id, _draft_id(), now=context.now()
-    )
-    _, missing = _attached(procedure, draft)
-    if missing:  # the required documents first: nothing is sent without them
-        raise ValidationFailed(
-            [
-                FieldError(
-                    apply_pages.ATTACHMENTS_FIELD,
-                    f"{document['label']}を添付してください",
-                    f"Attach the required document ({document['label']})",
-                )
-                for document in missing
-            ]
-        )
     completed = apply.submit(
         _store(),
         context.catalogue(),
@@ -276,13 +254,9 @@ def submit(procedure_id):
         dantai=context.dantai(),
         now=context.now(),
         trust=context.trust(),
+        files=context.attachments_store(),
     )
-    if procedure.attachments:  # the checked files go under the 到達番号 (safe to repeat)
-        attachments.move_to_application(
-            context.attachments_store(),
-            attachments.Draft(procedure.dantai, draft.id, procedure),
-            completed.accepted.reference,
-        )
+    procedure = context.catalogue()[procedure_id]
     pay = None
     if completed.accepted.fee:  # 納付待ち: the payment step, with the numbers just given
         hidden = {
