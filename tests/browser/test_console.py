@@ -8,8 +8,8 @@ passes the accessibility gate at both widths, and the keyboard walk.
 """
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 import tests.functions.conftest as live
@@ -51,9 +51,20 @@ def wait(driver):
 
 def submit(driver, button):
     """Press a form's button and wait for the next page (the form posts, the app redirects)."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    # A mark on the old window object rather than an element reference: while Chrome swaps
+    # documents, asking about an old element can fail with an error that is not "stale".
+    driver.execute_script("window.hirobaLeaving = true")
     button.click()
-    wait(driver).until(EC.staleness_of(page))
+    wait(driver).until(left_the_page)
+
+
+def left_the_page(driver):
+    try:
+        return driver.execute_script(
+            "return window.hirobaLeaving !== true && document.readyState === 'complete'"
+        )
+    except WebDriverException:  # the next document is still loading
+        return False
 
 
 def sign_out(driver):
