@@ -1,0 +1,246 @@
+"""`make run`'s quick build: a saved notice's pages (every language, /m/) in about a second,
+whatever the size of the site.
+
+serve.py starts this module once as a long-lived worker (`python -m infra.local.quick_build`).
+The worker first builds one notice as a warm-up and then imports every module that build
+loaded (Pelican, the plugins, Markdown and its extensions, Jinja, Babel), so the interpreter's
+start and the imports, most of a one-notice build's time, are paid once. For each saved
+notice it forks a child that builds the notice alone (with its translations, against the
+registries): fork gives every build a clean Pelican state (settings, signal receivers, the
+plugins' per-build state) with the imports already warm. The child reads the settings (and
+so the registries) afresh, and keeps the templates' compiled code in a Jinja bytecode cache
+that the warm-up fills, so no build compiles a template twice. The child's output goes to a
+log: a build that fails copies nothing (the full build that follows prints the errors).
+
+One request per line on stdin, `{"sources": [path, ...]}`; one answer per line on stdout,
+`{"ok": bool, "folders": [...], "worker": pid, "build": pid, "seconds": wall, "cpu": s}`. The worker
+ends at the end of stdin. serve.py restarts it when the plugins or the settings change, since
+their code is imported once.
+"""
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hiroba_core import languages
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = ROOT / "pelicanconf.py"
+WORK = ROOT / ".hiroba" / "quick-build"
+# the language subsites' folders: every language but the default is a folder of its own
+LANGUAGE_FOLDERS = tuple(
+    lang.code for lang in languages.LANGUAGES if lang.code != languages.DEFAULT
+)
+
+
+def stage(sources, content, work):
+    """A content folder holding `sources` and the registries only (symlinks) in `work`."""
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "content").mkdir(parents=True)
+    (work / "content" / "registry").symlink_to(content / "registry")
+    for source in sources:
+        link = work / "content" / source.relative_to(content)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(source)
+
+
+def run_pelican(work, bytecode):
+    """In the forked child: Pelican's own `main` for the staged content (quiet, no search
+    index), with the shared template bytecode cache. Returns the exit status."""
+    os.environ.update(
+        HIROBA_CONTENT=str(work / "content"),
+        HIROBA_OUTPUT=str(work / "output"),
+        HIROBA_SEARCH_INDEX="0",
+    )
+    import pelican
+    from jinja2 import FileSystemBytecodeCache
+
+    args = pelican.parse_arguments(["-s", str(SETTINGS), "-q"])
+    pelican.init_logging(
+        level=args.verbosity,
+        fatal=args.fatal,
+        name="pelican",
+        handler=pelican.LOG_HANDLERS[args.log_handler],
+        logs_dedup_min_level=getattr(logging, args.logs_dedup_min_level),
+    )
+    try:
+        settings = pelican.read_settings(args.settings, override=pelican.get_config(args))
+        settings["JINJA_ENVIRONMENT"] = {
+            **settings["JINJA_ENVIRONMENT"],
+            "bytecode_cache": FileSystemBytecodeCache(str(bytecode)),
+        }
+        pelican.Pelican(settings).run()
+    except SystemExit as stop:  # the content checks, after printing path:line: message
+        return stop.code if isinstance(stop.code, int) else 1
+    except Exception as error:
+        logging.getLogger("pelican").critical("%s: %s", type(error).__name__, error)
+        return getattr(error, "exitcode", 1)
+    return 0
+
+
+def fork_build(work, bytecode, modules=None):
+    """Build the staged content in a forked child; (exit status, its pid, its CPU seconds:
+    on a shared machine a steadier measure than the wall time). The child writes
+    its output to work/build.log and, when asked, the names of the modules it ended with to
+    `modules`."""
+    log = work / "build.log"
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            status = run_pelican(work, bytecode)
+            if modules:
+                modules.write_text("\n".join(sorted(sys.modules)), "utf-8")
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    _, status, usage = os.wait4(pid, 0)
+    return os.waitstatus_to_exitcode(status), pid, usage.ru_utime + usage.ru_stime
+
+
+def publish(built, sources, content, overlay):
+    """Copy the pages of `sources` from the small build in `built` to `overlay`; their
+    folders. The pages are the ones the small build writes with data-pagefind-body (a
+    notice or a page, not a list), at the same path in each language folder and under /m/."""
+    # the sources' sections (pelicanconf.py's PATH_METADATA: news/…, pages/<section>/…):
+    # the small build also writes the pages made from the registries (procedures), which
+    # are not the edited ones and would be served incomplete
+    sections = {
+        parts[1] if parts[0] == "pages" else parts[0]
+        for parts in (source.relative_to(content).parts for source in sources)
+    }
+    folders = [
+        page.parent.relative_to(built)
+        for page in built.glob("**/index.html")
+        if page.parent != built
+        and page.relative_to(built).parts[0] in sections
+        and b"data-pagefind-body" in page.read_bytes()
+    ]
+    for folder in folders:
+        for prefix in ["", "m/", *(f"{code}/" for code in LANGUAGE_FOLDERS)]:
+            for page in sorted((built / f"{prefix}{folder}").glob("**/index.html")):
+                target = overlay / page.relative_to(built)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(page, target)
+    return folders
+
+
+def warm(content, work, bytecode):
+    """Build one notice in a child, then import every module it loaded."""
+    sample = next(iter(sorted((content / "news").glob("*.md"))), None)
+    if sample is None:
+        return
+    loaded = work / "modules.txt"
+    stage([sample], content, work)
+    fork_build(work, bytecode, loaded)
+    names = loaded.read_text("utf-8").split() if loaded.is_file() else []
+    for name in names:
+        # not a module that runs a program when imported, nor the settings (read per build)
+        if name.endswith("__main__") or name == SETTINGS.stem or name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: S112 - a module that only loads inside a build stays cold
+            continue
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def worker(content, overlay):
+    # stdout carries the answers alone: anything else a module prints goes to stderr
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    bytecode = WORK / "jinja"
+    shutil.rmtree(WORK, ignore_errors=True)  # compiled for a theme that may have changed
+    bytecode.mkdir(parents=True)
+    warm(content, WORK / "warm-up", bytecode)
+    for line in sys.stdin:
+        started = time.monotonic()
+        sources = [Path(name) for name in json.loads(line)["sources"]]
+        work = WORK / "build"
+        stage(sources, content, work)
+        status, pid, cpu = fork_build(work, bytecode)
+        folders = publish(work / "output", sources, content, overlay) if status == 0 else []
+        shutil.rmtree(work, ignore_errors=True)
+        answer = {
+            "ok": status == 0,
+            "folders": [str(folder) for folder in folders],
+            "worker": os.getpid(),
+            "build": pid,
+            "seconds": round(time.monotonic() - started, 3),
+            "cpu": round(cpu, 3),
+        }
+        print(json.dumps(answer), file=answers, flush=True)
+
+
+class QuickBuilder:
+    """serve.py's handle on the worker: one process, restarted when it must reload code."""
+
+    def __init__(self, content, overlay):
+        self.content, self.overlay = Path(content), Path(overlay)
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local.quick_build"]
+            + ["--content", str(self.content), "--overlay", str(self.overlay)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        return self
+
+    def stop(self):
+        # at once, even mid warm-up: a build in flight is not waited for (serve.py asks for
+        # builds one at a time, so there is none)
+        if self.process:
+            self.process.stdin.close()
+            self.process.terminate()
+            self.process.wait()
+        self.process = None
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def build(self, sources):
+        """The worker's answer for `sources` (see the module's docstring), or None when it
+        is gone (it is started again for the next save)."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+        try:
+            self.process.stdin.write(
+                json.dumps({"sources": [str(Path(s).absolute()) for s in sources]}) + "\n"
+            )
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        except OSError:
+            line = ""
+        if not line:
+            self.stop()
+            return None
+        return json.loads(line)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--content", type=Path, required=True)
+    parser.add_argument("--overlay", type=Path, required=True)
+    args = parser.parse_args()
+    worker(args.content.absolute(), args.overlay.absolute())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
