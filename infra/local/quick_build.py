@@ -23,11 +23,14 @@ import importlib
 import json
 import logging
 import os
+import posixpath
+import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from hiroba_core import languages
 
@@ -40,15 +43,60 @@ LANGUAGE_FOLDERS = tuple(
 )
 
 
+# an internal link in Markdown or HTML: {filename}path, |static|path … (Pelican's forms)
+LINK = re.compile(r"(?:\{(filename|static|attach)\}|\|(filename|static|attach)\|)([^)\s\"'>]+)")
+
+
+def linked(source, content):
+    """The files under `content` that `source` links to ({filename}, {static}, {attach})."""
+    folder = source.parent.relative_to(content).as_posix()
+    for *_, target in LINK.findall(source.read_text("utf-8", "replace")):
+        path = unquote(urlsplit(target).path)
+        relpath = posixpath.normpath(
+            path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path)
+        )
+        if not relpath.startswith("..") and (content / relpath).is_file():
+            yield content / relpath
+
+
+def stub(source):
+    """A notice's front matter alone: its URL and its metadata, and no links of its own."""
+    front = source.read_text("utf-8", "replace").split("\n\n", 1)[0]
+    return front + "\n\n"
+
+
 def stage(sources, content, work):
-    """A content folder holding `sources` and the registries only (symlinks) in `work`."""
+    """A content folder in `work` holding `sources` (symlinks), the registries, and what
+    the sources link to: other notices as their front matter alone (with their
+    translations), so that the link checks pass and the links get the same URLs without
+    building those notices or what they link to in turn; files as symlinks."""
     shutil.rmtree(work, ignore_errors=True)
     (work / "content").mkdir(parents=True)
     (work / "content" / "registry").symlink_to(content / "registry")
+    staged = set()
+
+    def place(path, text=None):
+        target = work / "content" / path.relative_to(content)
+        if target in staged:
+            return
+        staged.add(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if text is None:
+            target.symlink_to(path)
+        else:
+            target.write_text(text, "utf-8")
+
     for source in sources:
-        link = work / "content" / source.relative_to(content)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(source)
+        place(source)
+    for source in sources:
+        for path in linked(source, content):
+            if path.suffix != ".md":
+                place(path)
+                continue
+            stem = path.name.split(".", 1)[0]
+            for notice in sorted(path.parent.glob(f"{stem}.*")):
+                if notice.suffix == ".md" and notice not in sources:
+                    place(notice, stub(notice))
 
 
 def run_pelican(work, bytecode):
@@ -61,6 +109,7 @@ def run_pelican(work, bytecode):
     )
     import pelican
     from jinja2 import FileSystemBytecodeCache
+    from pelican.plugins import signals
 
     args = pelican.parse_arguments(["-s", str(SETTINGS), "-q"])
     pelican.init_logging(
@@ -76,7 +125,17 @@ def run_pelican(work, bytecode):
             **settings["JINJA_ENVIRONMENT"],
             "bytecode_cache": FileSystemBytecodeCache(str(bytecode)),
         }
+        written = []
+
+        def record(path, context):
+            item = context.get("article") or context.get("page")
+            if item is not None:
+                output = Path(path).relative_to(work / "output")
+                written.append([item.get_relative_source_path(), output.as_posix()])
+
+        signals.content_written.connect(record)
         pelican.Pelican(settings).run()
+        (work / "written.json").write_text(json.dumps(written), "utf-8")
     except SystemExit as stop:  # the content checks, after printing path:line: message
         return stop.code if isinstance(stop.code, int) else 1
     except Exception as error:
@@ -109,24 +168,26 @@ def fork_build(work, bytecode, modules=None):
     return os.waitstatus_to_exitcode(status), pid, usage.ru_utime + usage.ru_stime
 
 
-def publish(built, sources, content, overlay):
-    """Copy the pages of `sources` from the small build in `built` to `overlay`; their
-    folders. The pages are the ones the small build writes with data-pagefind-body (a
-    notice or a page, not a list), at the same path in each language folder and under /m/."""
-    # the sources' sections (pelicanconf.py's PATH_METADATA: news/…, pages/<section>/…):
-    # the small build also writes the pages made from the registries (procedures), which
-    # are not the edited ones and would be served incomplete
+def publish(work, sources, content, overlay):
+    """Copy the pages of `sources` from the small build in `work` to `overlay`; their
+    folders: the page Pelican wrote for each source (not for the notices it links to, which
+    are stubs) in the default language, and the same path in each language folder (the
+    translation or the fallback) and under /m/."""
+    built = work / "output"
+    # the sources' sections (pelicanconf.py's PATH_METADATA: news/…, pages/<section>/…)
+    relpaths = {source.relative_to(content).as_posix(): source for source in sources}
     sections = {
         parts[1] if parts[0] == "pages" else parts[0]
-        for parts in (source.relative_to(content).parts for source in sources)
+        for parts in (Path(relpath).parts for relpath in relpaths)
     }
-    folders = [
-        page.parent.relative_to(built)
-        for page in built.glob("**/index.html")
-        if page.parent != built
-        and page.relative_to(built).parts[0] in sections
-        and b"data-pagefind-body" in page.read_bytes()
-    ]
+    written = json.loads((work / "written.json").read_text("utf-8"))
+    folders = sorted(
+        {
+            Path(page).parent
+            for relpath, page in written
+            if relpath in relpaths and Path(page).parts[0] in sections
+        }
+    )
     for folder in folders:
         for prefix in ["", "m/", *(f"{code}/" for code in LANGUAGE_FOLDERS)]:
             for page in sorted((built / f"{prefix}{folder}").glob("**/index.html")):
@@ -170,7 +231,7 @@ def worker(content, overlay):
         work = WORK / "build"
         stage(sources, content, work)
         status, pid, cpu = fork_build(work, bytecode)
-        folders = publish(work / "output", sources, content, overlay) if status == 0 else []
+        folders = publish(work, sources, content, overlay) if status == 0 else []
         shutil.rmtree(work, ignore_errors=True)
         answer = {
             "ok": status == 0,

@@ -91,8 +91,8 @@ def build_pages(quick, sources):
     answer = quick.build(sources)
     if answer and answer["ok"]:
         print(
-            f"page live in {answer['seconds']:.1f} s (worker {answer['worker']}, build"
-            f" {answer['build']}): {', '.join(answer['folders'])}",
+            f"page live in {answer['seconds']:.1f} s, {answer['cpu']:.1f} s CPU (worker"
+            f" {answer['worker']}, build {answer['build']}): {', '.join(answer['folders'])}",
             flush=True,
         )
 
