@@ -99,6 +99,31 @@ def stage(sources, content, work):
                     place(notice, stub(notice))
 
 
+# generators whose pages never come from a Markdown file, so never from a saved one: their
+# context is made (the link checks know their pages) but nothing written. The procedure
+# pages (from registry/procedures.toml) were 45% of a quick build's time (docs/benchmarks.md).
+UNPUBLISHED = ("plugins.procedure_pages.procedure_pages",)
+
+
+def quick_pelican():
+    """Pelican, with the generators in UNPUBLISHED writing nothing."""
+    from pelican import Pelican
+
+    def skip(generator, writer):
+        return None
+
+    class QuickPelican(Pelican):
+        def _get_generator_classes(self):
+            return [
+                type(cls.__name__, (cls,), {"__module__": cls.__module__, "generate_output": skip})
+                if cls.__module__ in UNPUBLISHED
+                else cls
+                for cls in super()._get_generator_classes()
+            ]
+
+    return QuickPelican
+
+
 def run_pelican(work, bytecode):
     """In the forked child: Pelican's own `main` for the staged content (quiet, no search
     index), with the shared template bytecode cache. Returns the exit status."""
@@ -134,7 +159,7 @@ def run_pelican(work, bytecode):
                 written.append([item.get_relative_source_path(), output.as_posix()])
 
         signals.content_written.connect(record)
-        pelican.Pelican(settings).run()
+        quick_pelican()(settings).run()
         (work / "written.json").write_text(json.dumps(written), "utf-8")
     except SystemExit as stop:  # the content checks, after printing path:line: message
         return stop.code if isinstance(stop.code, int) else 1
