@@ -1,21 +1,21 @@
 """`make run`'s quick build: a saved notice's pages (every language, /m/) in about a second,
-whatever the size of the site.
+whatever the size of the site (docs/benchmarks.md, "Edit → live").
 
 serve.py starts this module once as a long-lived worker (`python -m infra.local.quick_build`).
 The worker first builds one notice as a warm-up and then imports every module that build
 loaded (Pelican, the plugins, Markdown and its extensions, Jinja, Babel), so the interpreter's
-start and the imports, most of a one-notice build's time, are paid once. For each saved
-notice it forks a child that builds the notice alone (with its translations, against the
-registries): fork gives every build a clean Pelican state (settings, signal receivers, the
+start and the imports are paid once. For each save it forks a child that builds the saved
+files alone (with their translations, against the registries, with the notices they link to
+as stubs): fork gives every build a clean Pelican state (settings, signal receivers, the
 plugins' per-build state) with the imports already warm. The child reads the settings (and
 so the registries) afresh, and keeps the templates' compiled code in a Jinja bytecode cache
 that the warm-up fills, so no build compiles a template twice. The child's output goes to a
 log: a build that fails copies nothing (the full build that follows prints the errors).
 
 One request per line on stdin, `{"sources": [path, ...]}`; one answer per line on stdout,
-`{"ok": bool, "folders": [...], "worker": pid, "build": pid, "seconds": wall, "cpu": s}`. The worker
-ends at the end of stdin. serve.py restarts it when the plugins or the settings change, since
-their code is imported once.
+`{"ok": bool, "folders": [...], "worker": pid, "build": pid, "seconds": wall, "cpu": s}`.
+The worker ends at the end of stdin. serve.py starts a new one when the plugins or the
+settings change, since their code is imported once.
 """
 
 import argparse
@@ -125,8 +125,9 @@ def quick_pelican():
 
 
 def run_pelican(work, bytecode):
-    """In the forked child: Pelican's own `main` for the staged content (quiet, no search
-    index), with the shared template bytecode cache. Returns the exit status."""
+    """In the forked child: what `pelican -s pelicanconf.py -q` does, on the staged content
+    (no search index), with the shared template bytecode cache and a record of the pages
+    written for each source (work/written.json). Returns the exit status."""
     os.environ.update(
         HIROBA_CONTENT=str(work / "content"),
         HIROBA_OUTPUT=str(work / "output"),
@@ -254,9 +255,15 @@ def worker(content, overlay):
         started = time.monotonic()
         sources = [Path(name) for name in json.loads(line)["sources"]]
         work = WORK / "build"
-        stage(sources, content, work)
-        status, pid, cpu = fork_build(work, bytecode)
-        folders = publish(work, sources, content, overlay) if status == 0 else []
+        status, pid, cpu, folders = 1, None, 0.0, []
+        try:
+            stage(sources, content, work)
+            status, pid, cpu = fork_build(work, bytecode)
+            if status == 0:
+                folders = publish(work, sources, content, overlay)
+        except OSError as error:  # a file deleted since the save: the full build tells
+            print(f"quick build: {error}", file=sys.stderr, flush=True)
+            status = 1
         shutil.rmtree(work, ignore_errors=True)
         answer = {
             "ok": status == 0,

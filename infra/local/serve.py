@@ -5,7 +5,8 @@ it succeeds, so a content error is printed and the last good site keeps being se
 
 Saving Markdown under content/ first builds that file alone (with its translations, against
 the registries) into .hiroba/pages/, which is served before output/: the edited page, in
-every language and on /m/, is live in seconds. The full rebuild runs in the background and
+every language and on /m/, is live in about a second (a warm worker forks a child per save:
+quick_build.py). The full rebuild runs in the background and
 catches up the lists, feeds and search; once it is in place the older edited pages go.
 
 The same origin also serves the APIs (infra/local/stack.py): /api/publishing/* and
