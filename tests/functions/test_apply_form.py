@@ -49,8 +49,8 @@ class Resident:
             self.cookie = cookie.split(";", 1)[0]
         return reply
 
-    def get(self, path):
-        return self._keep(self.app.request("GET", path, headers=self._headers()))
+    def get(self, path, headers=None):
+        return self._keep(self.app.request("GET", path, headers=self._headers(headers)))
 
     def post(self, path, fields=None, headers=None):
         data = urlencode(fields or {}).encode()
@@ -424,6 +424,62 @@ def test_the_clock_file_is_only_for_development(stack):
     env = {**stack.env(), "HIROBA_CLOCK_FILE": "/tmp/clock"}
     assert Settings.from_env(env).clock_file == "/tmp/clock"
     assert clock_file(env, PRODUCTION) is None  # production never reads it
+
+
+def test_an_agent_must_attach_the_power_of_attorney_that_the_person_need_not(procedures, stack):
+    """委任状 is required of a 代理人 only (`when = "代理人"` in the catalogue): the same
+    procedure with only the 本人確認書類 attached is refused for an agent, naming the
+    委任状, and goes through once it is attached."""
+    resident, _, _ = verified(procedures, stack, procedure=FEE)
+    steps = [
+        ("who", {"applicant-kind": "代理人"}),
+        (
+            "agent",
+            {
+                "agent-name": "富谷 次郎",
+                "agent-kana": "とみや じろう",
+                "agent-relationship": "子",
+                "agent-address": "富谷市富谷坂松田30",
+                "agent-phone": "022-358-0512",
+            },
+        ),
+        ("name", {"applicant-name": "富谷 太郎", "applicant-kana": "とみや たろう"}),
+        (
+            "contact",
+            {
+                "applicant-postal_code": "981-3392",
+                "applicant-address": "富谷市富谷坂松田30",
+                "applicant-phone": "022-358-0511",
+            },
+        ),
+        ("q-copies", {"answer-copies": "1"}),
+    ]
+    for slug, fields in steps:
+        assert resident.post(f"/apply/{FEE}/steps/{slug}", fields).status == 303, slug
+    upload(procedures, FEE, resident.draft_id, "1", "免許証.pdf", PDF)
+    check = resident.get(f"/apply/{FEE}/check").text()
+    assert "まだ添付されていません：委任状（代理人が請求するとき）" in check
+    refused = resident.post(f"/apply/{FEE}/submit")
+    assert refused.status == 422
+    assert "委任状（代理人が請求するとき）を添付してください" in refused.text()
+    assert "本人確認書類の写しを添付してください" not in refused.text()
+    page = resident.get(f"/attachments/{FEE}", headers={"Accept": "application/json"})
+    needed = {d["label"]: d["required"] for d in page.json()["documents"]}
+    assert needed["委任状（代理人が請求するとき）"] is True
+    upload(procedures, FEE, resident.draft_id, "2", "委任状.pdf", PDF)
+    done = resident.post(f"/apply/{FEE}/submit")
+    assert done.status == 200, done
+    assert "到達番号" in done.text()
+
+
+def test_the_person_themself_is_not_asked_for_a_power_of_attorney(procedures, stack):
+    resident, _, _ = verified(procedures, stack, procedure=FEE)
+    resident.post(f"/apply/{FEE}/steps/who", {"applicant-kind": "本人"})
+    page = resident.get(f"/attachments/{FEE}", headers={"Accept": "application/json"})
+    body = page.json()
+    assert [m["label"] for m in body["missing"]] == ["本人確認書類の写し"]
+    needed = {d["label"]: d["required"] for d in body["documents"]}
+    assert needed == {"本人確認書類の写し": True, "委任状（代理人が請求するとき）": False}
 
 
 def test_the_required_documents_come_before_submit_and_go_under_the_reference(procedures, stack):
