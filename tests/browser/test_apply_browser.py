@@ -287,18 +287,20 @@ def test_staff_process_an_online_application_end_to_end_in_the_console(
     sign_out(driver)
 
 
-def test_without_script_an_agent_attaches_the_documents_and_the_files_become_the_applications(
-    browser_without_script, base, apply_stack, tmp_path
+@pytest.mark.parametrize("which", ["browser_without_script", "browser_with_script"])
+def test_an_agent_attaches_the_documents_and_the_files_become_the_applications(
+    which, request, base, apply_stack, tmp_path
 ):
     """From the home page to 到達 for a procedure with required documents (富谷市の住民票の
-    写しの郵送請求), as an agent without script: 確認画面 lists what is missing; the files
+    写しの郵送請求), as an agent, with script and without: 確認画面 lists what is missing; the files
     go from the browser to the bucket (presigned POST) and back; sending without the
     委任状 is refused with a link to the attachments page; with it, the application is
     received and both files are under its 到達番号, where staff read them."""
     from tests.browser.test_attachments_browser import attach
     from tests.functions.test_attachments import PDF
 
-    driver, to = browser_without_script, "tomiya-dairi@example.jp"
+    driver = request.getfixturevalue(which)
+    to = f"tomiya-dairi-{which}@example.jp".replace("_", "-")
     (tmp_path / "本人確認.pdf").write_bytes(PDF)
     (tmp_path / "委任状.pdf").write_bytes(PDF)
     driver.get(base + "/")
