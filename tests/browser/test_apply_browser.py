@@ -354,7 +354,7 @@ def test_an_agent_attaches_the_documents_and_the_files_become_the_applications(
     press(driver, "この内容で申請する")
     until_text(driver, "委任状（代理人が請求するとき）を添付してください")
     driver.find_element(By.PARTIAL_LINK_TEXT, "委任状（代理人が請求するとき）を添付").click()
-    until_text(driver, "添付書類")
+    until_text(driver, "申請の入力に戻る")  # the attachments page (確認画面 has 添付書類 too)
     attach(driver, "2", tmp_path / "委任状.pdf")
     until_text(driver, "「委任状.pdf」を添付しました")
     driver.find_element(By.LINK_TEXT, "申請の入力に戻る").click()
