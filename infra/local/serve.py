@@ -40,7 +40,7 @@ WATCHED = (CONTENT, ROOT / "theme", ROOT / "plugins", ROOT / "pelicanconf.py")
 # them starts a new one
 WORKER_CODE = (ROOT / "plugins", ROOT / "pelicanconf.py")
 # the poll of the watched files: every POLL_SECONDS, or less often on a site so large that
-# a poll would take more than a fifth of a core
+# a poll would take more than a fifth of a core (its CPU time)
 POLL_SECONDS = 0.25
 
 
@@ -235,8 +235,11 @@ def main():
     rebuilder.start()
     try:
         while True:
-            polled = time.monotonic()
+            polled = time.thread_time()
             current = snapshot()
+            # the poll's CPU time, not its wall time: on a loaded machine the wall time
+            # grows with the other processes, and a longer wait would delay the next save
+            cost = time.thread_time() - polled
             if current != seen:
                 changed = {p for p in current.keys() | seen.keys() if current.get(p) != seen.get(p)}
                 seen = current
@@ -246,7 +249,7 @@ def main():
                 if sources:
                     build_pages(quick, sources)
                 rebuilder.wanted.set()
-            time.sleep(max(POLL_SECONDS, 5 * (time.monotonic() - polled)))
+            time.sleep(max(POLL_SECONDS, 5 * cost))
     except KeyboardInterrupt:
         return 0
     finally:
