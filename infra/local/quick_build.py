@@ -243,18 +243,18 @@ def warm(content, work, bytecode):
     shutil.rmtree(work, ignore_errors=True)
 
 
-def worker(content, overlay):
+def worker(content, overlay, folder=WORK):
     # stdout carries the answers alone: anything else a module prints goes to stderr
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    bytecode = WORK / "jinja"
-    shutil.rmtree(WORK, ignore_errors=True)  # compiled for a theme that may have changed
+    bytecode = folder / "jinja"
+    shutil.rmtree(folder, ignore_errors=True)  # compiled for a theme that may have changed
     bytecode.mkdir(parents=True)
-    warm(content, WORK / "warm-up", bytecode)
+    warm(content, folder / "warm-up", bytecode)
     for line in sys.stdin:
         started = time.monotonic()
         sources = [Path(name) for name in json.loads(line)["sources"]]
-        work = WORK / "build"
+        work = folder / "build"
         status, pid, cpu, folders = 1, None, 0.0, []
         try:
             stage(sources, content, work)
@@ -279,14 +279,15 @@ def worker(content, overlay):
 class QuickBuilder:
     """serve.py's handle on the worker: one process, restarted when it must reload code."""
 
-    def __init__(self, content, overlay):
-        self.content, self.overlay = Path(content), Path(overlay)
+    def __init__(self, content, overlay, folder=WORK):
+        self.content, self.overlay, self.folder = Path(content), Path(overlay), Path(folder)
         self.process = None
 
     def start(self):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.local.quick_build"]
-            + ["--content", str(self.content), "--overlay", str(self.overlay)],
+            + ["--content", str(self.content), "--overlay", str(self.overlay)]
+            + ["--work", str(self.folder)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -330,8 +331,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--content", type=Path, required=True)
     parser.add_argument("--overlay", type=Path, required=True)
+    parser.add_argument("--work", type=Path, default=WORK, help="the worker's own folder")
     args = parser.parse_args()
-    worker(args.content.absolute(), args.overlay.absolute())
+    worker(args.content.absolute(), args.overlay.absolute(), args.work.absolute())
     return 0
 
 

@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from infra.local.quick_build import LANGUAGE_FOLDERS, QuickBuilder
 from tests.conftest import ROOT
 
 NOTICE = "content/news/2026-04-01-denshi-shinsei-tetsuzuki-tsuika"
@@ -126,3 +127,29 @@ def test_an_edited_notice_is_live_before_the_full_rebuild(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+def test_the_worker_builds_each_save_in_a_child_and_starts_afresh(tmp_path):
+    """The worker on the repository's content: a notice's pages in every language folder
+    and on /m/; each build a child of its own; a restart (serve.py's, after a change to the
+    plugins or the settings) is a new worker that builds the same pages."""
+    overlay = tmp_path / "pages"
+    quick = QuickBuilder(ROOT / "content", overlay, tmp_path / "work").start()
+    try:
+        sources = sorted((ROOT / "content").glob(f"{NOTICE.removeprefix('content/')}*.md"))
+        first, second = quick.build(sources), quick.build(sources)
+        quick.restart()
+        third = quick.build(sources)
+    finally:
+        quick.stop()
+    for answer in (first, second, third):
+        assert answer["ok"] and answer["folders"] == [URL.rstrip("/")], answer
+    assert first["worker"] == second["worker"] != third["worker"]
+    assert len({first["build"], second["build"], third["build"], first["worker"]}) == 4
+    pages = {p.relative_to(overlay).as_posix() for p in overlay.glob("**/index.html")}
+    assert pages == {
+        f"{prefix}{URL}index.html"
+        for prefix in ["", "m/"] + [f"{code}/" for code in LANGUAGE_FOLDERS]
+    }
+    english = (overlay / "en" / URL / "index.html").read_text("utf-8")
+    assert english.startswith('<!DOCTYPE html>\n<html lang="en"') and "</html>" in english
