@@ -1,25 +1,36 @@
 """Sending one issue of the newsletter: each (issue, subscriber) send exactly once.
 
-For every recipient, in a fixed order:
+The issue's recipients are cut into blocks of up to BLOCK_SIZE by key: the first sender
+writes each block's lowest key (the plan, store.plan_blocks, attribute_not_exists) and
+every sender after it uses the same bounds, so a person is in the same block whatever
+list a sender read. Then, block by block, in key order:
 
-1. `claim`: write SEND (issue, subscriber) = sending with `attribute_not_exists` — the
-   natural key, so two senders (or a restarted one) can never both take the same send;
-2. hand the copy to the transport (one SMTP connection for the whole run, or SES), paced
-   to `rate` messages per second; each copy is made from the issue's message composed
-   once (hiroba_core.mail.ListTemplate) with the person's address and links put in;
-3. `finish`: sending -> sent (or failed when the address was refused: never retried),
-   recorded FINISH_BATCH at a time (one BatchWriteItem), and at least every second.
+1. `claim`: write BLOCK (issue, n) = sending with `attribute_not_exists`, listing the
+   block's members (the recipients in its key range without a send yet) — the natural
+   key, so two senders (or a restarted one) can never both take the same block, and a
+   person is a member of one block at most;
+2. hand each member's copy to the transport (one SMTP connection for the whole run, or
+   SES), paced to `rate` messages per second; each copy is made from the issue's message
+   composed once (hiroba_core.mail.ListTemplate) with the person's address and links;
+3. `finish`: the block -> done with each member's outcome (sent, or failed when the
+   address was refused: never retried), one write per block.
 
-A restart reads the issue's send records and re-drives only recipients without one.
-The at-most-once window: a process killed between 1 and 3 leaves sends in "sending", and
-nobody can know whether the transport took those messages. They are not resent by default
-(never twice) but counted as "uncertain"; `resend_uncertain=True` sends them again (never
-skipped, possibly twice). A crash leaves at most FINISH_BATCH sends uncertain — handed to
-the transport, not yet recorded — and at most one of them not taken: the price of one
-write per FINISH_BATCH sends instead of one per send. A transport that refused the
-connection surely took nothing: the claim is released and the next run retries that person.
+A recipient without a send whose block was claimed already (confirmed after that claim,
+or released: see below) is claimed on their own: SEND (issue, subscriber) = sending with
+`attribute_not_exists`, then finished FINISH_BATCH at a time (BatchWriteItem).
+
+A restart reads the issue's records and re-drives only recipients without a send.
+The at-most-once window: a process killed between 1 and 3 leaves a block in "sending",
+and nobody can know which of its members the transport took. They are not resent by
+default (never twice) but counted as "uncertain"; `resend_uncertain=True` sends them again
+(never skipped, possibly twice). A crash leaves at most one block uncertain — BLOCK_SIZE
+members unpaced, a second's worth when paced (block_size) — plus anyone who joined its
+range after the plan was written; the price of two writes per block instead of one per
+send. A transport that refused the connection surely took nothing: the member is
+released (left out of the block's outcomes) and the next run retries that person.
 """
 
+import bisect
 import html as html_lib
 import logging
 import smtplib
@@ -31,7 +42,9 @@ from . import newsletter
 
 logger = logging.getLogger(__name__)
 MANAGE_MARK, UNSUBSCRIBE_MARK = "%%HIROBA_MANAGE_URL%%", "%%HIROBA_UNSUBSCRIBE_URL%%"
-FINISH_BATCH = 25  # finished sends recorded together (BatchWriteItem's limit): see above
+FINISH_BATCH = 25  # finished single sends recorded together (BatchWriteItem's limit)
+BLOCK_SIZE = 100  # recipients claimed together, unpaced: at most this many left uncertain
+BOUND_CHARS = 12  # a block's bound: the start of its lowest key (the plan stays small)
 
 
 @dataclass(frozen=True)
@@ -133,11 +146,33 @@ def marks(settings, subscriber):
 
 
 def recipients(store, issue):
-    """Confirmed subscribers of any of the issue's topics: one entry per person."""
+    """Confirmed subscribers of any of the issue's topics: one entry per person, in key order."""
     people = {
         s.id: s for s in store.confirmed_subscribers() if s.wants(issue.topics, issue.frequency)
     }
     return [people[k] for k in sorted(people)]
+
+
+def block_size(rate):
+    """Recipients per block: BLOCK_SIZE unpaced; paced, a second's sends (SES's quota), so
+    the uncertain window stays about a second and a console run keeps its time budget."""
+    return BLOCK_SIZE if not rate or rate <= 0 else max(1, min(BLOCK_SIZE, int(rate)))
+
+
+def plan(people, size):
+    """The bounds of the blocks of `people` (in key order): the start of every size-th
+    person's key; block 0 takes every key below the first bound."""
+    bounds = []
+    for index in range(size, len(people), size):
+        bound = people[index].id[:BOUND_CHARS]
+        if not bounds or bound > bounds[-1]:
+            bounds.append(bound)
+    return bounds
+
+
+def block_of(bounds, sid):
+    """The number of the block `sid` belongs to: the bounds at or below it."""
+    return bisect.bisect_right(bounds, sid)
 
 
 def send_issue(
@@ -153,59 +188,138 @@ def send_issue(
     wall=time.time,
 ):
     """Send `issue` to every matching subscriber exactly once; returns a Report. With a
-    `budget` (seconds) the run stops claiming when it is spent (a console request must
-    answer before its timeout): the rest are `left` for the next run, unclaimed."""
+    `budget` (seconds) the run stops when it is spent (a console request must answer
+    before its timeout): the rest are `left` for the next run, unclaimed or released."""
     started = clock()
     report = Report()
-    recorded = store.sends(issue.id)
-    pacer = Pacer(rate, clock, sleep)
     people = recipients(store, issue)
+    records = store.send_records(issue.id)
     report.recipients = len(people)
-    due = []
+    blocks, singles = {}, []
+    bounds = records.bounds
     for person in people:
-        state = recorded.get(person.id)
+        state = records.sends.get(person.id)
         if state in (SendStatus.SENT, SendStatus.FAILED):
             report.already += 1
         elif state == SendStatus.SENDING and not resend_uncertain:
             report.uncertain += 1
+        elif state == SendStatus.SENDING:
+            singles.append((person, state))
         else:
-            due.append((person, state))
-    headers = newsletter.list_headers(store.settings, UNSUBSCRIBE_MARK)
-    template = mailer.list_template(issue.subject, issue.text, issue.html, headers)
-    finished = Finished(store, issue.id, clock, wall)
+            if bounds is None:
+                bounds = store.plan_blocks(issue.id, plan(people, block_size(rate)), wall())
+            number = block_of(bounds, person.id)
+            if number in records.blocks:
+                singles.append((person, None))  # not a member of that block: on their own
+            else:
+                blocks.setdefault(number, []).append(person)
+    run = Run(store, mailer, issue, report, Pacer(rate, clock, sleep), clock, wall)
+    if budget is not None:
+        run.deadline = started + budget
     with mailer.session() as session:
-        try:
-            for index, (person, state) in enumerate(due):
-                if budget is not None and clock() - started >= budget:
-                    report.left = len(due) - index
-                    break
-                pacer.wait()
-                claimed_at = wall()
-                if state is None and not store.claim(issue.id, person.id, claimed_at):
-                    report.already += 1  # another sender took it a moment ago
-                    continue
-                _send_one(
-                    store,
-                    mailer,
-                    session,
-                    template,
-                    issue,
-                    person,
-                    claimed_at,
-                    finished,
-                    report,
-                    clock,
-                )
-        finally:
-            finished.flush()  # what was handed to the transport is recorded, even on error
-    report.paced_seconds = pacer.waited
+        run.session = session
+        for number, members in sorted(blocks.items()):
+            if run.out_of_time():
+                report.left += len(members)
+                continue
+            claimed_at = wall()
+            if not store.claim_block(issue.id, number, [p.id for p in members], claimed_at):
+                # another sender took the block a moment ago; who came after its claim
+                # is not in it and is sent on their own
+                taken = store.block_members(issue.id, number)
+                report.already += sum(1 for p in members if p.id in taken)
+                singles += [(p, None) for p in members if p.id not in taken]
+                continue
+            run.block(number, members)
+        run.singles(singles)
+    report.paced_seconds = run.pacer.waited
     report.elapsed = clock() - started
     return report
 
 
+class Run:
+    """One run's sends: a block's members, or single sends, through one transport session."""
+
+    def __init__(self, store, mailer, issue, report, pacer, clock, wall):
+        self.store, self.mailer, self.issue, self.report = store, mailer, issue, report
+        self.pacer, self.clock, self.wall = pacer, clock, wall
+        self.deadline, self.session = None, None
+        headers = newsletter.list_headers(store.settings, UNSUBSCRIBE_MARK)
+        self.template = mailer.list_template(issue.subject, issue.text, issue.html, headers)
+
+    def out_of_time(self):
+        return self.deadline is not None and self.clock() >= self.deadline
+
+    def block(self, number, members):
+        """Send a claimed block's members; its outcomes are written in one request, even
+        on error (a member being handed over then stays "sending": maybe taken)."""
+        outcomes = {}
+        try:
+            for index, person in enumerate(members):
+                if self.out_of_time():
+                    self.report.left += len(members) - index  # released: the next run's
+                    break
+                self.pacer.wait()
+                outcomes[person.id] = SendStatus.SENDING  # until the transport answers
+                outcome = self.deliver(person)
+                if outcome is None:
+                    del outcomes[person.id]  # surely not taken: released
+                else:
+                    outcomes[person.id] = outcome
+        finally:
+            self.store.finish_block(self.issue.id, number, outcomes, self.wall())
+
+    def singles(self, due):
+        """Sends claimed one at a time (or uncertain ones sent again, unclaimed)."""
+        finished = Finished(self.store, self.issue.id, self.clock, self.wall)
+        try:
+            for index, (person, state) in enumerate(due):
+                if self.out_of_time():
+                    self.report.left += len(due) - index
+                    break
+                self.pacer.wait()
+                claimed_at = self.wall()
+                if state is None and not self.store.claim(self.issue.id, person.id, claimed_at):
+                    self.report.already += 1  # another sender took it a moment ago
+                    continue
+                outcome = self.deliver(person)
+                if outcome is None:
+                    self.store.release(self.issue.id, person.id)
+                elif outcome != SendStatus.SENDING:
+                    finished.add(person.id, outcome, claimed_at)
+        finally:
+            finished.flush()  # what was handed to the transport is recorded, even on error
+
+    def deliver(self, person):
+        """Hand `person`'s copy to the transport: sent, failed (refused for good), sending
+        (maybe taken: never resent blindly) or None (surely not taken)."""
+        report = self.report
+        data = self.template.copy(person.email, marks(self.store.settings, person))
+        before = self.clock()
+        try:
+            self.session.deliver(self.mailer.sender, person.email, data)
+        except Exception as error:
+            name = type(error).__name__
+            report.errors[name] = report.errors.get(name, 0) + 1
+            logger.warning("newsletter send failed: %s", name)
+            if _permanent(error):
+                report.failed += 1
+                return SendStatus.FAILED
+            if _not_taken(error):
+                report.retry += 1
+                return None
+            report.uncertain += 1
+            return SendStatus.SENDING
+        else:
+            report.sent += 1
+            return SendStatus.SENT
+        finally:
+            report.transport_seconds += self.clock() - before
+
+
 class Finished:
-    """Finished sends waiting to be recorded: written FINISH_BATCH at a time, and when
-    the oldest has waited a second (a paced run keeps the uncertain window short)."""
+    """Finished single sends waiting to be recorded: written FINISH_BATCH at a time, and
+    when the oldest has waited a second (a paced run keeps the uncertain window short)."""
 
     def __init__(self, store, issue_id, clock, wall):
         self.store, self.issue_id, self.clock, self.wall = store, issue_id, clock, wall
@@ -222,27 +336,3 @@ class Finished:
         if self.outcomes:
             self.store.finish_many(self.issue_id, self.outcomes, self.wall())
             self.outcomes = {}
-
-
-def _send_one(store, mailer, session, template, issue, person, claimed_at, finished, report, clock):
-    data = template.copy(person.email, marks(store.settings, person))
-    before = clock()
-    try:
-        session.deliver(mailer.sender, person.email, data)
-    except Exception as error:
-        name = type(error).__name__
-        report.errors[name] = report.errors.get(name, 0) + 1
-        if _permanent(error):
-            finished.add(person.id, SendStatus.FAILED, claimed_at)
-            report.failed += 1
-        elif _not_taken(error):
-            store.release(issue.id, person.id)
-            report.retry += 1
-        else:
-            report.uncertain += 1  # maybe taken: left in "sending", never resent blindly
-        logger.warning("newsletter send failed: %s", name)
-    else:
-        finished.add(person.id, SendStatus.SENT, claimed_at)
-        report.sent += 1
-    finally:
-        report.transport_seconds += clock() - before

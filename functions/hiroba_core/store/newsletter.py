@@ -6,6 +6,11 @@ SUBSCRIBER#<sid>   SUBSCRIBER   address, preferences, status, version; gsi1pk=SU
                                 suppressed: no address, no TTL (never mailed again);
                                 gsi1pk=SUPPRESSED / <at>#<sid> (the console's list)
 ISSUE#<issue>      SEND#<sid>   one send: sending | sent | failed (natural key, TTL)
+ISSUE#<issue>      PLAN         the issue's blocks: each block's lowest key (bounds), written
+                                once by the first sender (attribute_not_exists, TTL)
+ISSUE#<issue>      BLOCK#<n>    one block of sends: sending | done, and `sends`, its members'
+                                sends (sid -> sending | sent | failed), claimed with
+                                attribute_not_exists (the block's natural key, TTL)
 ISSUE#<issue>      STARTED      who sent the issue from the console, when (natural key, TTL)
 
 <sid> is tokens.subscriber_id(address): no address appears in a key or an index.
@@ -16,10 +21,13 @@ TRANSITIONS: a change whose old state no longer holds writes nothing and answers
 """
 
 import time
+from dataclasses import dataclass
 
 from ..domain.subscription import (
+    BLOCK_TRANSITIONS,
     SEND_TRANSITIONS,
     TRANSITIONS,
+    BlockStatus,
     Preferences,
     SendStatus,
     Subscriber,
@@ -43,6 +51,25 @@ def subscriber_key(sid):
 
 def send_key(issue_id, sid):
     return {"pk": f"ISSUE#{issue_id}", "sk": f"SEND#{sid}"}
+
+
+def plan_key(issue_id):
+    return {"pk": f"ISSUE#{issue_id}", "sk": "PLAN"}
+
+
+def block_key(issue_id, number):
+    return {"pk": f"ISSUE#{issue_id}", "sk": f"BLOCK#{number:06d}"}
+
+
+@dataclass(frozen=True)
+class SendRecords:
+    """What is recorded of an issue's sends: `sends` (sid -> SendStatus, from the blocks'
+    members and the single sends; a single send is written later, so it wins), `blocks`
+    (number -> BlockStatus), `bounds` (the plan's, or None before the first sender)."""
+
+    sends: dict
+    blocks: dict
+    bounds: tuple | None
 
 
 def issue_started_key(issue_id):
@@ -256,15 +283,91 @@ class NewsletterStore(TableStore):
 
     def sends(self, issue_id):
         """sid -> SendStatus of every recorded send of an issue (strongly consistent)."""
+        return self.send_records(issue_id).sends
+
+    def send_records(self, issue_id):
+        """The issue's plan, blocks and sends in one strongly consistent Query."""
         items = self._query(
-            KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
-            ExpressionAttributeValues={
-                ":p": serialize(f"ISSUE#{issue_id}"),
-                ":s": serialize("SEND#"),
-            },
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": serialize(f"ISSUE#{issue_id}")},
             ConsistentRead=True,
         )
-        return {i["sk"].split("#", 1)[1]: SendStatus(i["status"]) for i in items}
+        members, singles, blocks, bounds = {}, {}, {}, None
+        for item in items:
+            kind, _, rest = item["sk"].partition("#")
+            if kind == "SEND":
+                singles[rest] = SendStatus(item["status"])
+            elif kind == "BLOCK":
+                blocks[int(rest)] = BlockStatus(item["status"])
+                members.update((sid, SendStatus(s)) for sid, s in item["sends"].items())
+            elif kind == "PLAN":
+                bounds = tuple(item["bounds"])
+        return SendRecords({**members, **singles}, blocks, bounds)
+
+    def plan_blocks(self, issue_id, bounds, now_epoch):
+        """The issue's block bounds: `bounds` when this is the first sender (written with
+        attribute_not_exists), else the first sender's. Fixed for the issue, so every
+        sender puts a recipient in the same block whatever list it read."""
+        item = {
+            **plan_key(issue_id),
+            "type": "send-plan",
+            "bounds": list(bounds),
+            "at": int(now_epoch),
+            "expires_at": int(now_epoch) + SEND_TTL_DAYS * 86400,
+        }
+        with self.uow() as uow:
+            uow.put_new(item, "plan")
+            try:
+                uow.commit()
+                return tuple(bounds)
+            except Cancelled:
+                pass  # another sender planned the issue first: its bounds hold
+        return tuple(self._get(plan_key(issue_id), consistent=True)["bounds"])
+
+    def claim_block(self, issue_id, number, sids, now_epoch):
+        """(none) -> sending for a block and, in the same write, each of `sids` (its
+        members) -> sending. False: another sender claimed the block first."""
+        return self._change(
+            block_key(issue_id, number),
+            BLOCK_TRANSITIONS,
+            {None},
+            BlockStatus.SENDING,
+            "SET #t = :type, #s = :sending, sends = :m, claimed_at = :c, expires_at = :x",
+            {
+                ":type": "send-block",
+                ":sending": BlockStatus.SENDING.value,
+                ":m": {sid: SendStatus.SENDING.value for sid in sids},
+                ":c": int(now_epoch),
+                ":x": int(now_epoch) + SEND_TTL_DAYS * 86400,
+            },
+            names={"#t": "type"},
+        )
+
+    def block_members(self, issue_id, number):
+        """The sids a claimed block holds (strongly consistent)."""
+        item = self._get(block_key(issue_id, number), consistent=True)
+        return set(item["sends"]) if item else set()
+
+    def finish_block(self, issue_id, number, outcomes, now_epoch):
+        """sending -> done: each member's send is recorded as in `outcomes` (sid -> sent |
+        failed | sending, the last when the transport may have taken it); a member left
+        out was surely not taken and is released (a later run claims it on its own).
+        One write per block; False when the block was not ours to finish."""
+        for status in outcomes.values():
+            if status != SendStatus.SENDING:
+                require_transition(SEND_TRANSITIONS, SendStatus.SENDING, status)
+        return self._change(
+            block_key(issue_id, number),
+            BLOCK_TRANSITIONS,
+            {BlockStatus.SENDING},
+            BlockStatus.DONE,
+            "SET #s = :done, sends = :m, finished_at = :t",
+            {
+                ":done": BlockStatus.DONE.value,
+                ":m": {sid: status.value for sid, status in outcomes.items()},
+                ":t": int(now_epoch),
+            },
+        )
 
     def claim(self, issue_id, sid, now_epoch):
         """(none) -> sending, written before the transport is called. False: already claimed."""
