@@ -1,39 +1,41 @@
 """Sending one issue of the newsletter: each (issue, subscriber) send exactly once.
 
-The issue's recipients are cut into blocks of up to BLOCK_SIZE by key: the first sender
-writes each block's lowest key (the plan, store.plan_blocks, attribute_not_exists) and
-every sender after it uses the same bounds, so a person is in the same block whatever
-list a sender read. Then, block by block, in key order:
+The recipients are read in key order, a page at a time (the next page is fetched while
+this one is sent), and sent in blocks of up to BLOCK_SIZE consecutive keys:
 
-1. `claim`: write BLOCK (issue, n) = sending with `attribute_not_exists`, listing the
-   block's members (the recipients in its key range without a send yet) — the natural
-   key, so two senders (or a restarted one) can never both take the same block, and a
-   person is a member of one block at most;
+1. `claim`: write BLOCK (issue, n) = sending with `attribute_not_exists`, listing its
+   members (the recipients of its range without a send yet) and where its range ends
+   (the next recipient's key; none for the last block: open-ended). Block n's range
+   starts where block n-1's ends, so the blocks cut the key space into one chain that
+   every sender follows: a sender that loses the race for block n reads the winner's
+   range and goes on from its end. The natural key means two senders (or a restarted
+   one) can never both take a block, and a person is a member of one block at most;
 2. hand each member's copy to the transport (one SMTP connection for the whole run, or
    SES), paced to `rate` messages per second; each copy is made from the issue's message
    composed once (hiroba_core.mail.ListTemplate) with the person's address and links;
 3. `finish`: the block -> done with each member's outcome (sent, or failed when the
    address was refused: never retried), one write per block.
 
-A recipient without a send whose block was claimed already (confirmed after that claim,
-or released: see below) is claimed on their own: SEND (issue, subscriber) = sending with
-`attribute_not_exists`, then finished FINISH_BATCH at a time (BatchWriteItem).
+A recipient without a send in the range of a block already claimed (confirmed after the
+claim, or released: see below) is claimed on their own: SEND (issue, subscriber) =
+sending with `attribute_not_exists`, then finished FINISH_BATCH at a time (BatchWriteItem).
 
 A restart reads the issue's records and re-drives only recipients without a send.
 The at-most-once window: a process killed between 1 and 3 leaves a block in "sending",
 and nobody can know which of its members the transport took. They are not resent by
 default (never twice) but counted as "uncertain"; `resend_uncertain=True` sends them again
-(never skipped, possibly twice). A crash leaves at most one block uncertain — BLOCK_SIZE
-members unpaced, a second's worth when paced (block_size) — plus anyone who joined its
-range after the plan was written; the price of two writes per block instead of one per
-send. A transport that refused the connection surely took nothing: the member is
-released (left out of the block's outcomes) and the next run retries that person.
+(never skipped, possibly twice). A crash leaves at most one block's members uncertain:
+BLOCK_SIZE unpaced, a second's worth when paced (block_size) — the price of two writes
+per block instead of one per send. A transport that refused the connection surely took
+nothing: the member is released (left out of the block's outcomes) and the next run
+retries that person.
 """
 
-import bisect
 import html as html_lib
 import logging
+import queue
 import smtplib
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -44,7 +46,6 @@ logger = logging.getLogger(__name__)
 MANAGE_MARK, UNSUBSCRIBE_MARK = "%%HIROBA_MANAGE_URL%%", "%%HIROBA_UNSUBSCRIBE_URL%%"
 FINISH_BATCH = 25  # finished single sends recorded together (BatchWriteItem's limit)
 BLOCK_SIZE = 100  # recipients claimed together, unpaced: at most this many left uncertain
-BOUND_CHARS = 12  # a block's bound: the start of its lowest key (the plan stays small)
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,11 @@ def marks(settings, subscriber):
 
 def recipients(store, issue):
     """Confirmed subscribers of any of the issue's topics: one entry per person, in key order."""
-    people = {
-        s.id: s for s in store.confirmed_subscribers() if s.wants(issue.topics, issue.frequency)
-    }
-    return [people[k] for k in sorted(people)]
+    return [s for page in store.confirmed_subscriber_pages() for s in _wanted(page, issue)]
+
+
+def _wanted(page, issue):
+    return [s for s in page if s.wants(issue.topics, issue.frequency)]
 
 
 def block_size(rate):
@@ -159,20 +161,43 @@ def block_size(rate):
     return BLOCK_SIZE if not rate or rate <= 0 else max(1, min(BLOCK_SIZE, int(rate)))
 
 
-def plan(people, size):
-    """The bounds of the blocks of `people` (in key order): the start of every size-th
-    person's key; block 0 takes every key below the first bound."""
-    bounds = []
-    for index in range(size, len(people), size):
-        bound = people[index].id[:BOUND_CHARS]
-        if not bounds or bound > bounds[-1]:
-            bounds.append(bound)
-    return bounds
+def prefetched(pages):
+    """The items of `pages`, the next page fetched by a thread while these are used (the
+    database works on its next answer while the sender sends)."""
+    ahead, done = queue.Queue(maxsize=2), object()
+
+    def fetch():
+        try:
+            for page in pages:
+                ahead.put(page)
+            ahead.put(done)
+        except BaseException as error:  # handed to the reader, raised there
+            ahead.put(error)
+
+    threading.Thread(target=fetch, daemon=True).start()
+    while (page := ahead.get()) is not done:
+        if isinstance(page, BaseException):
+            raise page
+        yield from page
 
 
-def block_of(bounds, sid):
-    """The number of the block `sid` belongs to: the bounds at or below it."""
-    return bisect.bisect_right(bounds, sid)
+class Chain:
+    """The issue's claimed blocks, in order: each one's range ends at its `hi`, the next
+    one's starts there; the last one's hi None closes the chain (it covers every key
+    above its start)."""
+
+    def __init__(self, blocks):
+        self.his = [blocks[n].hi for n in range(len(blocks))]  # numbered 0, 1, … in order
+
+    @property
+    def closed(self):
+        return bool(self.his) and self.his[-1] is None
+
+    def covers(self, sid):
+        return self.closed or (bool(self.his) and sid < self.his[-1])
+
+    def add(self, hi):
+        self.his.append(hi)
 
 
 def send_issue(
@@ -192,45 +217,33 @@ def send_issue(
     before its timeout): the rest are `left` for the next run, unclaimed or released."""
     started = clock()
     report = Report()
-    people = recipients(store, issue)
     records = store.send_records(issue.id)
-    report.recipients = len(people)
-    blocks, singles = {}, []
-    bounds = records.bounds
-    for person in people:
-        state = records.sends.get(person.id)
-        if state in (SendStatus.SENT, SendStatus.FAILED):
-            report.already += 1
-        elif state == SendStatus.SENDING and not resend_uncertain:
-            report.uncertain += 1
-        elif state == SendStatus.SENDING:
-            singles.append((person, state))
-        else:
-            if bounds is None:
-                bounds = store.plan_blocks(issue.id, plan(people, block_size(rate)), wall())
-            number = block_of(bounds, person.id)
-            if number in records.blocks:
-                singles.append((person, None))  # not a member of that block: on their own
-            else:
-                blocks.setdefault(number, []).append(person)
+    chain, size = Chain(records.blocks), block_size(rate)
     run = Run(store, mailer, issue, report, Pacer(rate, clock, sleep), clock, wall)
     if budget is not None:
         run.deadline = started + budget
+    pending, singles = [], []
     with mailer.session() as session:
         run.session = session
-        for number, members in sorted(blocks.items()):
-            if run.out_of_time():
-                report.left += len(members)
+        for person in prefetched(store.confirmed_subscriber_pages()):
+            if not person.wants(issue.topics, issue.frequency):
                 continue
-            claimed_at = wall()
-            if not store.claim_block(issue.id, number, [p.id for p in members], claimed_at):
-                # another sender took the block a moment ago; who came after its claim
-                # is not in it and is sent on their own
-                taken = store.block_members(issue.id, number)
-                report.already += sum(1 for p in members if p.id in taken)
-                singles += [(p, None) for p in members if p.id not in taken]
-                continue
-            run.block(number, members)
+            report.recipients += 1
+            state = records.sends.get(person.id)
+            if state in (SendStatus.SENT, SendStatus.FAILED):
+                report.already += 1
+            elif state == SendStatus.SENDING and not resend_uncertain:
+                report.uncertain += 1
+            elif state == SendStatus.SENDING:
+                singles.append((person, state))
+            elif chain.covers(person.id):
+                singles.append((person, None))  # not a member of that block: on their own
+            else:
+                pending.append(person)
+                while len(pending) > size:  # the next block's range ends at pending[size]
+                    pending = run.next_block(chain, pending, size, singles)
+        while pending:
+            pending = run.next_block(chain, pending, size, singles)
         run.singles(singles)
     report.paced_seconds = run.pacer.waited
     report.elapsed = clock() - started
@@ -249,6 +262,32 @@ class Run:
 
     def out_of_time(self):
         return self.deadline is not None and self.clock() >= self.deadline
+
+    def next_block(self, chain, pending, size, singles):
+        """Claim the chain's next block for the first `size` of `pending` (recipients in
+        key order, none in the chain yet) and send it; returns the ones after its range."""
+        if self.out_of_time():
+            self.report.left += len(pending)  # unclaimed: the next run's
+            return []
+        number, members = len(chain.his), pending[:size]
+        hi = pending[size].id if len(pending) > size else None
+        if self.store.claim_block(self.issue.id, number, hi, [p.id for p in members], self.wall()):
+            chain.add(hi)
+            self.block(number, members)
+            return pending[size:]
+        # another sender claimed block `number` a moment ago: its range holds; who is in
+        # it but not its member (came after its claim) is sent on their own
+        taken = self.store.block(self.issue.id, number)
+        chain.add(taken.hi)
+        rest = []
+        for person in pending:
+            if not chain.covers(person.id):  # all of `pending` is past the block's start
+                rest.append(person)
+            elif person.id in taken.members:
+                self.report.already += 1
+            else:
+                singles.append((person, None))
+        return rest
 
     def block(self, number, members):
         """Send a claimed block's members; its outcomes are written in one request, even

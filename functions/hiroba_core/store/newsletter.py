@@ -6,10 +6,10 @@ SUBSCRIBER#<sid>   SUBSCRIBER   address, preferences, status, version; gsi1pk=SU
                                 suppressed: no address, no TTL (never mailed again);
                                 gsi1pk=SUPPRESSED / <at>#<sid> (the console's list)
 ISSUE#<issue>      SEND#<sid>   one send: sending | sent | failed (natural key, TTL)
-ISSUE#<issue>      PLAN         the issue's blocks: each block's lowest key (bounds), written
-                                once by the first sender (attribute_not_exists, TTL)
-ISSUE#<issue>      BLOCK#<n>    one block of sends: sending | done, and `sends`, its members'
-                                sends (sid -> sending | sent | failed), claimed with
+ISSUE#<issue>      BLOCK#<n>    one block of sends: sending | done; `hi`, the key its range
+                                ends before (block n covers block n-1's hi up to its own;
+                                none: the last, open-ended); `sends`, its members' sends
+                                (sid -> sending | sent | failed); claimed with
                                 attribute_not_exists (the block's natural key, TTL)
 ISSUE#<issue>      STARTED      who sent the issue from the console, when (natural key, TTL)
 
@@ -53,23 +53,30 @@ def send_key(issue_id, sid):
     return {"pk": f"ISSUE#{issue_id}", "sk": f"SEND#{sid}"}
 
 
-def plan_key(issue_id):
-    return {"pk": f"ISSUE#{issue_id}", "sk": "PLAN"}
-
-
 def block_key(issue_id, number):
     return {"pk": f"ISSUE#{issue_id}", "sk": f"BLOCK#{number:06d}"}
 
 
 @dataclass(frozen=True)
+class Block:
+    status: BlockStatus
+    hi: str | None  # its range ends before this key; None: the last block, open-ended
+    members: dict  # sid -> SendStatus
+
+
+def block_from_item(item):
+    members = {sid: SendStatus(s) for sid, s in item["sends"].items()}
+    return Block(BlockStatus(item["status"]), item.get("hi"), members)
+
+
+@dataclass(frozen=True)
 class SendRecords:
     """What is recorded of an issue's sends: `sends` (sid -> SendStatus, from the blocks'
-    members and the single sends; a single send is written later, so it wins), `blocks`
-    (number -> BlockStatus), `bounds` (the plan's, or None before the first sender)."""
+    members and the single sends; a single send is written later, so it wins) and
+    `blocks` (number -> Block)."""
 
     sends: dict
     blocks: dict
-    bounds: tuple | None
 
 
 def issue_started_key(issue_id):
@@ -257,12 +264,17 @@ class NewsletterStore(TableStore):
 
     def confirmed_subscribers(self):
         """The mailing list (the sparse index), in key order: Query, never Scan."""
-        items = self._query(
+        return [s for page in self.confirmed_subscriber_pages() for s in page]
+
+    def confirmed_subscriber_pages(self):
+        """The mailing list a page at a time (up to 1 MB each), in key order (the index's
+        sort key is the subscriber's key): a sender starts on the first page."""
+        for page in self._query_pages(
             IndexName="gsi1",
             KeyConditionExpression="gsi1pk = :l",
             ExpressionAttributeValues={":l": serialize(LIST_KEY)},
-        )
-        return [subscriber_from_item(i) for i in items]
+        ):
+            yield [subscriber_from_item(i) for i in page]
 
     def suppressed(self):
         """(suppressed_at, reason) of every suppressed address, newest first: no address
@@ -286,67 +298,51 @@ class NewsletterStore(TableStore):
         return self.send_records(issue_id).sends
 
     def send_records(self, issue_id):
-        """The issue's plan, blocks and sends in one strongly consistent Query."""
+        """The issue's blocks and sends in one strongly consistent Query."""
         items = self._query(
             KeyConditionExpression="pk = :p",
             ExpressionAttributeValues={":p": serialize(f"ISSUE#{issue_id}")},
             ConsistentRead=True,
         )
-        members, singles, blocks, bounds = {}, {}, {}, None
+        members, singles, blocks = {}, {}, {}
         for item in items:
             kind, _, rest = item["sk"].partition("#")
             if kind == "SEND":
                 singles[rest] = SendStatus(item["status"])
             elif kind == "BLOCK":
-                blocks[int(rest)] = BlockStatus(item["status"])
-                members.update((sid, SendStatus(s)) for sid, s in item["sends"].items())
-            elif kind == "PLAN":
-                bounds = tuple(item["bounds"])
-        return SendRecords({**members, **singles}, blocks, bounds)
+                blocks[int(rest)] = block = block_from_item(item)
+                members.update(block.members)
+        return SendRecords({**members, **singles}, blocks)
 
-    def plan_blocks(self, issue_id, bounds, now_epoch):
-        """The issue's block bounds: `bounds` when this is the first sender (written with
-        attribute_not_exists), else the first sender's. Fixed for the issue, so every
-        sender puts a recipient in the same block whatever list it read."""
-        item = {
-            **plan_key(issue_id),
-            "type": "send-plan",
-            "bounds": list(bounds),
-            "at": int(now_epoch),
-            "expires_at": int(now_epoch) + SEND_TTL_DAYS * 86400,
+    def claim_block(self, issue_id, number, hi, sids, now_epoch):
+        """(none) -> sending for block `number`, its range ending before `hi` (None: open),
+        and in the same write each of `sids` (its members) -> sending. False: another
+        sender claimed the block first."""
+        expression = "SET #t = :type, #s = :sending, sends = :m, claimed_at = :c, expires_at = :x"
+        values = {
+            ":type": "send-block",
+            ":sending": BlockStatus.SENDING.value,
+            ":m": {sid: SendStatus.SENDING.value for sid in sids},
+            ":c": int(now_epoch),
+            ":x": int(now_epoch) + SEND_TTL_DAYS * 86400,
         }
-        with self.uow() as uow:
-            uow.put_new(item, "plan")
-            try:
-                uow.commit()
-                return tuple(bounds)
-            except Cancelled:
-                pass  # another sender planned the issue first: its bounds hold
-        return tuple(self._get(plan_key(issue_id), consistent=True)["bounds"])
-
-    def claim_block(self, issue_id, number, sids, now_epoch):
-        """(none) -> sending for a block and, in the same write, each of `sids` (its
-        members) -> sending. False: another sender claimed the block first."""
+        if hi is not None:
+            expression += ", hi = :hi"
+            values[":hi"] = hi
         return self._change(
             block_key(issue_id, number),
             BLOCK_TRANSITIONS,
             {None},
             BlockStatus.SENDING,
-            "SET #t = :type, #s = :sending, sends = :m, claimed_at = :c, expires_at = :x",
-            {
-                ":type": "send-block",
-                ":sending": BlockStatus.SENDING.value,
-                ":m": {sid: SendStatus.SENDING.value for sid in sids},
-                ":c": int(now_epoch),
-                ":x": int(now_epoch) + SEND_TTL_DAYS * 86400,
-            },
+            expression,
+            values,
             names={"#t": "type"},
         )
 
-    def block_members(self, issue_id, number):
-        """The sids a claimed block holds (strongly consistent)."""
+    def block(self, issue_id, number):
+        """A claimed block (strongly consistent), or None."""
         item = self._get(block_key(issue_id, number), consistent=True)
-        return set(item["sends"]) if item else set()
+        return block_from_item(item) if item else None
 
     def finish_block(self, issue_id, number, outcomes, now_epoch):
         """sending -> done: each member's send is recorded as in `outcomes` (sid -> sent |
