@@ -4,6 +4,7 @@ import base64
 import contextlib
 import logging
 import smtplib
+import threading
 import uuid
 from email import policy
 from email.message import EmailMessage
@@ -109,6 +110,29 @@ class SesTransport:
         return self  # one client for every message; SES's quota sets the pace
 
 
+class SessionPool:
+    """A transport session per thread (for SMTP a connection each, reused for every
+    message the thread sends; SES's client is shared), all closed together."""
+
+    def __init__(self, transport):
+        self.transport, self.local = transport, threading.local()
+        self.sessions, self.lock = [], threading.Lock()
+
+    def deliver(self, sender, to, data):
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = self.local.session = self.transport.session()
+            with self.lock:
+                self.sessions.append(session)
+        session.deliver(sender, to, data)
+
+    def close(self):
+        with self.lock:
+            for session in self.sessions:
+                session.close()
+            self.sessions = []
+
+
 class Mailer:
     def __init__(self, transport, sender):
         self.transport, self.sender = transport, sender
@@ -168,12 +192,13 @@ class Mailer:
 
     @contextlib.contextmanager
     def session(self):
-        """A connection kept for many messages: `session.deliver(sender, to, bytes)`."""
-        session = self.transport.session()
+        """Connections kept for many messages, one per thread that sends (SessionPool):
+        `session.deliver(sender, to, bytes)`."""
+        pool = SessionPool(self.transport)
         try:
-            yield session
+            yield pool
         finally:
-            session.close()
+            pool.close()
 
     def list_template(self, subject, text, html=None, headers=None):
         """An issue's list message composed once (ListTemplate): each copy is made from it

@@ -10,9 +10,10 @@ this one is sent), and sent in blocks of up to BLOCK_SIZE consecutive keys:
    every sender follows: a sender that loses the race for block n reads the winner's
    range and goes on from its end. The natural key means two senders (or a restarted
    one) can never both take a block, and a person is a member of one block at most;
-2. hand each member's copy to the transport (one SMTP connection for the whole run, or
-   SES), paced to `rate` messages per second; each copy is made from the issue's message
-   composed once (hiroba_core.mail.ListTemplate) with the person's address and links;
+2. hand each member's copy to the transport from WORKERS threads (each with its own SMTP
+   connection, reused for the whole run; or SES's client), the starts paced to `rate`
+   messages per second together; each copy is made from the issue's message composed
+   once (hiroba_core.mail.ListTemplate) with the person's address and links;
 3. `finish`: the block -> done with each member's outcome (sent, or failed when the
    address was refused: never retried), one write per block.
 
@@ -37,6 +38,7 @@ import queue
 import smtplib
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from ..domain.subscription import SendStatus
@@ -46,6 +48,9 @@ logger = logging.getLogger(__name__)
 MANAGE_MARK, UNSUBSCRIBE_MARK = "%%HIROBA_MANAGE_URL%%", "%%HIROBA_UNSUBSCRIBE_URL%%"
 FINISH_BATCH = 25  # finished single sends recorded together (BatchWriteItem's limit)
 BLOCK_SIZE = 100  # recipients claimed together, unpaced: at most this many left uncertain
+# copies handed over at once: a transport's round trips overlap (an SMTP server answers
+# each command; SES each call), the pace stays `rate` (HIROBA_NEWSLETTER_RATE)
+WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -100,14 +105,16 @@ class Pacer:
         self.clock, self.sleep = clock, sleep
         self.next_at = None
         self.waited = 0.0
+        self.lock = threading.Lock()  # the workers' starts, one after another
 
     def wait(self):
-        now = self.clock()
-        if self.next_at is not None and now < self.next_at:
-            self.sleep(self.next_at - now)
-            self.waited += self.next_at - now
-            now = self.next_at
-        self.next_at = now + self.interval
+        with self.lock:
+            now = self.clock()
+            if self.next_at is not None and now < self.next_at:
+                self.sleep(self.next_at - now)
+                self.waited += self.next_at - now
+                now = self.next_at
+            self.next_at = now + self.interval
 
 
 def _permanent(error):
@@ -148,7 +155,8 @@ def marks(settings, subscriber):
 
 def recipients(store, issue):
     """Confirmed subscribers of any of the issue's topics: one entry per person, in key order."""
-    return [s for page in store.confirmed_subscriber_pages() for s in _wanted(page, issue)]
+    pages = store.confirmed_subscriber_pages(for_sending=True)
+    return [s for page in pages for s in _wanted(page, issue)]
 
 
 def _wanted(page, issue):
@@ -208,6 +216,7 @@ def send_issue(
     rate,
     resend_uncertain=False,
     budget=None,
+    workers=WORKERS,
     clock=time.monotonic,
     sleep=time.sleep,
     wall=time.time,
@@ -223,9 +232,9 @@ def send_issue(
     if budget is not None:
         run.deadline = started + budget
     pending, singles = [], []
-    with mailer.session() as session:
-        run.session = session
-        for person in prefetched(store.confirmed_subscriber_pages()):
+    with mailer.session() as session, ThreadPoolExecutor(max(1, workers)) as pool:
+        run.session, run.pool = session, pool
+        for person in prefetched(store.confirmed_subscriber_pages(for_sending=True)):
             if not person.wants(issue.topics, issue.frequency):
                 continue
             report.recipients += 1
@@ -251,12 +260,14 @@ def send_issue(
 
 
 class Run:
-    """One run's sends: a block's members, or single sends, through one transport session."""
+    """One run's sends: a block's members from the workers, or single sends, through the
+    transport's sessions."""
 
     def __init__(self, store, mailer, issue, report, pacer, clock, wall):
         self.store, self.mailer, self.issue, self.report = store, mailer, issue, report
         self.pacer, self.clock, self.wall = pacer, clock, wall
-        self.deadline, self.session = None, None
+        self.deadline, self.session, self.pool = None, None, None
+        self.lock = threading.Lock()  # the report, from the workers
         headers = newsletter.list_headers(store.settings, UNSUBSCRIBE_MARK)
         self.template = mailer.list_template(issue.subject, issue.text, issue.html, headers)
 
@@ -290,23 +301,38 @@ class Run:
         return rest
 
     def block(self, number, members):
-        """Send a claimed block's members; its outcomes are written in one request, even
-        on error (a member being handed over then stays "sending": maybe taken)."""
-        outcomes = {}
+        """Send a claimed block's members from the workers; its outcomes are written in
+        one request once none is in flight, even on error (a member being handed over
+        then stays "sending": maybe taken; one not started is released)."""
+        outcomes, stop = {}, threading.Event()
+
+        def send(person):
+            if stop.is_set():
+                return
+            if self.out_of_time():
+                self.count("left")  # released: the next run's
+                return
+            self.pacer.wait()
+            outcomes[person.id] = SendStatus.SENDING  # until the transport answers
+            outcome = self.deliver(person)
+            if outcome is None:
+                del outcomes[person.id]  # surely not taken: released
+            else:
+                outcomes[person.id] = outcome
+
+        futures = [self.pool.submit(send, person) for person in members]
         try:
-            for index, person in enumerate(members):
-                if self.out_of_time():
-                    self.report.left += len(members) - index  # released: the next run's
-                    break
-                self.pacer.wait()
-                outcomes[person.id] = SendStatus.SENDING  # until the transport answers
-                outcome = self.deliver(person)
-                if outcome is None:
-                    del outcomes[person.id]  # surely not taken: released
-                else:
-                    outcomes[person.id] = outcome
+            for future in futures:
+                future.result()
         finally:
+            stop.set()
+            wait(futures)
             self.store.finish_block(self.issue.id, number, outcomes, self.wall())
+
+    def count(self, name, seconds=0.0):
+        with self.lock:
+            setattr(self.report, name, getattr(self.report, name) + 1)
+            self.report.transport_seconds += seconds
 
     def singles(self, due):
         """Sends claimed one at a time (or uncertain ones sent again, unclaimed)."""
@@ -332,28 +358,25 @@ class Run:
     def deliver(self, person):
         """Hand `person`'s copy to the transport: sent, failed (refused for good), sending
         (maybe taken: never resent blindly) or None (surely not taken)."""
-        report = self.report
         data = self.template.copy(person.email, marks(self.store.settings, person))
         before = self.clock()
         try:
             self.session.deliver(self.mailer.sender, person.email, data)
         except Exception as error:
             name = type(error).__name__
-            report.errors[name] = report.errors.get(name, 0) + 1
+            with self.lock:
+                self.report.errors[name] = self.report.errors.get(name, 0) + 1
             logger.warning("newsletter send failed: %s", name)
             if _permanent(error):
-                report.failed += 1
-                return SendStatus.FAILED
-            if _not_taken(error):
-                report.retry += 1
-                return None
-            report.uncertain += 1
-            return SendStatus.SENDING
+                outcome, counter = SendStatus.FAILED, "failed"
+            elif _not_taken(error):
+                outcome, counter = None, "retry"
+            else:
+                outcome, counter = SendStatus.SENDING, "uncertain"
         else:
-            report.sent += 1
-            return SendStatus.SENT
-        finally:
-            report.transport_seconds += self.clock() - before
+            outcome, counter = SendStatus.SENT, "sent"
+        self.count(counter, self.clock() - before)
+        return outcome
 
 
 class Finished:

@@ -266,13 +266,21 @@ class NewsletterStore(TableStore):
         """The mailing list (the sparse index), in key order: Query, never Scan."""
         return [s for page in self.confirmed_subscriber_pages() for s in page]
 
-    def confirmed_subscriber_pages(self):
+    def confirmed_subscriber_pages(self, for_sending=False):
         """The mailing list a page at a time (up to 1 MB each), in key order (the index's
-        sort key is the subscriber's key): a sender starts on the first page."""
+        sort key is the subscriber's key): a sender starts on the first page. For sending,
+        only what a send needs (less to read: the list is most of a run's reading)."""
+        projection = {}
+        if for_sending:
+            projection = {
+                "ProjectionExpression": "pk, email, preferences.topics, preferences.frequency, #s",
+                "ExpressionAttributeNames": {"#s": "status"},
+            }
         for page in self._query_pages(
             IndexName="gsi1",
             KeyConditionExpression="gsi1pk = :l",
             ExpressionAttributeValues={":l": serialize(LIST_KEY)},
+            **projection,
         ):
             yield [subscriber_from_item(i) for i in page]
 
