@@ -15,7 +15,8 @@ import html5lib
 import pytest
 
 from hiroba_core import sns, tokens
-from hiroba_core.domain.subscription import Preferences
+from hiroba_core.domain.subscription import Preferences, SendStatus
+from hiroba_core.mail import Mailer, SmtpTransport
 from hiroba_core.services import sending
 from infra.local.stack import ROOT, MailSink
 from tests.newsletter.conftest import run_cli, token_of
@@ -329,5 +330,47 @@ def test_two_senders_racing_over_one_issue_send_each_copy_once(stack, store, set
         # flight: "uncertain" to this one, never sent by it
         for r in reports:
             assert r["retry"] == 0 and r["sent"] + r["already"] + r["uncertain"] == r["recipients"]
+    finally:
+        sink.stop()
+
+
+def test_late_subscribers_and_uncertain_block_members_are_sent_on_their_own(
+    store, settings, tmp_path
+):
+    """After a block was claimed, a newcomer in its range is claimed on their own (once);
+    a block left "sending" by a crash counts its members uncertain, sends them only when
+    asked, and the single sends written then win over the block's record."""
+    sink = MailSink(tmp_path / "mail").start()
+    try:
+        mailer = Mailer(SmtpTransport("127.0.0.1", sink.port), settings.mail_from)
+        topic = ("kanko",)  # no other test of this module mails it
+        first = crash_people(store, settings, 7, "late")
+        for email in first:
+            sid = tokens.subscriber_id(settings.secret, email)
+            store.confirm(sid, email, Preferences(topic, "weekly", "ja"), "2026-11-27")
+        issue = sending.Issue("2026-11-27-late", "件名", "本文\n", None, topic, "weekly")
+        report = sending.send_issue(store, mailer, issue, rate=0)
+        wanted = report.recipients
+        assert report.sent == wanted >= 7 and report.uncertain == 0
+        newcomer = address()
+        sid = tokens.subscriber_id(settings.secret, newcomer)
+        store.confirm(sid, newcomer, Preferences(topic, "weekly", "ja"), "2026-11-28")
+        again = sending.send_issue(store, mailer, issue, rate=0)
+        assert (again.sent, again.already) == (1, wanted)  # the newcomer only
+        assert received_by_address(sink)[newcomer] == 1
+        assert store.sends(issue.id)[sid] == SendStatus.SENT
+
+        # a crashed sender's block: claimed, never finished
+        crashed = sending.Issue("2026-11-27-crashed", "件名", "本文\n", None, topic, "weekly")
+        held = sorted(tokens.subscriber_id(settings.secret, e) for e in first[:3])
+        assert store.claim_block(crashed.id, 0, held[-1] + "0", held, 1) is True
+        before = received_by_address(sink)
+        report = sending.send_issue(store, mailer, crashed, rate=0)
+        assert report.uncertain == 3 and report.sent == wanted + 1 - 3
+        resent = sending.send_issue(store, mailer, crashed, rate=0, resend_uncertain=True)
+        assert resent.sent == 3 and resent.already == wanted + 1 - 3
+        assert set(store.sends(crashed.id).values()) == {SendStatus.SENT}
+        after = received_by_address(sink)
+        assert all(after[e] == before.get(e, 0) + 1 for e in (*first, newcomer))
     finally:
         sink.stop()
