@@ -73,6 +73,7 @@ class SesTransport:
 
     def __init__(self, client=None, region=None, endpoint=None):
         self._client, self._region, self._endpoint = client, region, endpoint
+        self._lock = threading.Lock()  # a client is shared by threads; made by one
 
     def _make_client(self):
         import boto3
@@ -93,7 +94,9 @@ class SesTransport:
 
     def send_raw(self, sender, to, data):
         if self._client is None:
-            self._client = self._make_client()
+            with self._lock:  # boto3's default session is not thread-safe
+                if self._client is None:
+                    self._client = self._make_client()
         self._client.send_email(
             FromEmailAddress=sender,
             Destination={"ToAddresses": [to]},

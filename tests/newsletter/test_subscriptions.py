@@ -11,12 +11,13 @@ import time
 import uuid
 from urllib.parse import quote, urlencode
 
+import boto3
 import html5lib
 import pytest
 
 from hiroba_core import sns, tokens
 from hiroba_core.domain.subscription import Preferences, SendStatus
-from hiroba_core.mail import Mailer, SmtpTransport
+from hiroba_core.mail import Mailer, SesTransport, SmtpTransport
 from hiroba_core.services import sending
 from infra.local.stack import ROOT, MailSink
 from tests.newsletter.conftest import run_cli, token_of
@@ -374,3 +375,35 @@ def test_late_subscribers_and_uncertain_block_members_are_sent_on_their_own(
         assert all(after[e] == before.get(e, 0) + 1 for e in (*first, newcomer))
     finally:
         sink.stop()
+
+
+def test_ses_copies_go_from_a_bounded_pool_each_once(store, settings):
+    """SES v2 SendEmail from sending.WORKERS threads sharing one client, against the
+    loopback AWS server (moto's, the tests' DynamoDB server): every copy handed over once."""
+    aws = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    client = boto3.client(
+        "sesv2", endpoint_url=settings.dynamodb_endpoint, region_name=settings.region, **aws
+    )
+    quota = boto3.client(
+        "ses", endpoint_url=settings.dynamodb_endpoint, region_name=settings.region, **aws
+    )
+    client.create_email_identity(EmailIdentity=settings.mail_from)
+    mailer = Mailer(SesTransport(client=client), settings.mail_from)
+    topic = ("kanko",)
+
+    def sent_so_far():
+        return quota.get_send_quota()["SentLast24Hours"]
+
+    before = sent_so_far()
+    people = crash_people(store, settings, 30, "ses")
+    for email in people:
+        sid = tokens.subscriber_id(settings.secret, email)
+        store.confirm(sid, email, Preferences(topic, "immediate", "ja"), "2026-11-27")
+    issue = sending.Issue("2026-11-27-ses", "件名", "本文\n", None, topic, "immediate")
+    report = sending.send_issue(store, mailer, issue, rate=0, workers=sending.WORKERS)
+    assert report.sent == report.recipients >= 30 and not report.errors
+    # moto counts a raw message's recipients: SendEmail's Destination and the To header
+    assert sent_so_far() - before == 2 * report.sent
+    assert set(store.sends(issue.id).values()) == {SendStatus.SENT}
+    assert sending.send_issue(store, mailer, issue, rate=0).sent == 0
+    assert sent_so_far() - before == 2 * report.sent  # the rerun sent nothing
