@@ -19,7 +19,7 @@ this one is sent), and sent in blocks of up to BLOCK_SIZE consecutive keys:
 
 A recipient without a send in the range of a block already claimed (confirmed after the
 claim, or released: see below) is claimed on their own: SEND (issue, subscriber) =
-sending with `attribute_not_exists`, then finished FINISH_BATCH at a time (BatchWriteItem).
+sending with `attribute_not_exists`, then finished with a condition on that claim.
 
 A restart reads the issue's records and re-drives only recipients without a send.
 The at-most-once window: a process killed between 1 and 3 leaves a block in "sending",
@@ -46,7 +46,6 @@ from . import newsletter
 
 logger = logging.getLogger(__name__)
 MANAGE_MARK, UNSUBSCRIBE_MARK = "%%HIROBA_MANAGE_URL%%", "%%HIROBA_UNSUBSCRIBE_URL%%"
-FINISH_BATCH = 25  # finished single sends recorded together (BatchWriteItem's limit)
 BLOCK_SIZE = 100  # recipients claimed together, unpaced: at most this many left uncertain
 # copies handed over at once: a transport's round trips overlap (an SMTP server answers
 # each command; SES each call), the pace stays `rate` (HIROBA_NEWSLETTER_RATE)
@@ -335,25 +334,23 @@ class Run:
             self.report.transport_seconds += seconds
 
     def singles(self, due):
-        """Sends claimed one at a time (or uncertain ones sent again, unclaimed)."""
-        finished = Finished(self.store, self.issue.id, self.clock, self.wall)
-        try:
-            for index, (person, state) in enumerate(due):
-                if self.out_of_time():
-                    self.report.left += len(due) - index
-                    break
-                self.pacer.wait()
-                claimed_at = self.wall()
-                if state is None and not self.store.claim(self.issue.id, person.id, claimed_at):
-                    self.report.already += 1  # another sender took it a moment ago
-                    continue
-                outcome = self.deliver(person)
-                if outcome is None:
-                    self.store.release(self.issue.id, person.id)
-                elif outcome != SendStatus.SENDING:
-                    finished.add(person.id, outcome, claimed_at)
-        finally:
-            finished.flush()  # what was handed to the transport is recorded, even on error
+        """Sends claimed one at a time, each finished by one conditional write (few: who
+        came after their block's claim, or was released). An uncertain one sent again gets
+        a send of its own, which wins over its block's record."""
+        issue_id = self.issue.id
+        for index, (person, state) in enumerate(due):
+            if self.out_of_time():
+                self.report.left += len(due) - index
+                break
+            self.pacer.wait()
+            if not self.store.claim(issue_id, person.id, self.wall()) and state is None:
+                self.report.already += 1  # another sender took it a moment ago
+                continue
+            outcome = self.deliver(person)
+            if outcome is None:
+                self.store.release(issue_id, person.id)
+            elif outcome != SendStatus.SENDING:
+                self.store.finish(issue_id, person.id, outcome, self.wall())
 
     def deliver(self, person):
         """Hand `person`'s copy to the transport: sent, failed (refused for good), sending
@@ -377,24 +374,3 @@ class Run:
             outcome, counter = SendStatus.SENT, "sent"
         self.count(counter, self.clock() - before)
         return outcome
-
-
-class Finished:
-    """Finished single sends waiting to be recorded: written FINISH_BATCH at a time, and
-    when the oldest has waited a second (a paced run keeps the uncertain window short)."""
-
-    def __init__(self, store, issue_id, clock, wall):
-        self.store, self.issue_id, self.clock, self.wall = store, issue_id, clock, wall
-        self.outcomes, self.since = {}, None
-
-    def add(self, sid, status, claimed_at):
-        if not self.outcomes:
-            self.since = self.clock()
-        self.outcomes[sid] = (status, claimed_at)
-        if len(self.outcomes) >= FINISH_BATCH or self.clock() - self.since >= 1.0:
-            self.flush()
-
-    def flush(self):
-        if self.outcomes:
-            self.store.finish_many(self.issue_id, self.outcomes, self.wall())
-            self.outcomes = {}

@@ -35,7 +35,7 @@ from ..domain.subscription import (
 )
 from ..domain.transitions import require_transition, sources
 from ..errors import StoreUnavailable
-from . import dynamo, mapping
+from . import mapping
 from .base import TableStore, serialize
 from .uow import Cancelled
 
@@ -389,35 +389,6 @@ class NewsletterStore(TableStore):
             },
             names={"#t": "type"},
         )
-
-    def finish_many(self, issue_id, outcomes, now_epoch):
-        """Record many finished sends ({sid: (sent | failed, claimed_at)}) with
-        BatchWriteItem, 25 a request. Unconditional puts, because only the claim's holder
-        writes a claimed send (the claim is the lock); each change is checked against the
-        transitions here. One write per 25 sends instead of one per send."""
-        requests = []
-        for sid, (status, claimed_at) in outcomes.items():
-            require_transition(SEND_TRANSITIONS, SendStatus.SENDING, status)
-            item = {
-                **send_key(issue_id, sid),
-                "type": "send",
-                "status": status.value,
-                "claimed_at": int(claimed_at),
-                "finished_at": int(now_epoch),
-                "expires_at": int(claimed_at) + SEND_TTL_DAYS * 86400,
-            }
-            requests.append({"PutRequest": {"Item": dynamo.to_item(item)}})
-        for start in range(0, len(requests), 25):
-            pending = {self.table: requests[start : start + 25]}
-            for attempt in range(8):
-                with dynamo.unavailable_on_failure():
-                    answer = self.client.batch_write_item(RequestItems=pending)
-                pending = answer.get("UnprocessedItems") or {}
-                if not pending:
-                    break
-                time.sleep(0.05 * 2**attempt)  # throttled: back off, as the SDKs do
-            else:
-                raise StoreUnavailable()
 
     def finish(self, issue_id, sid, status, now_epoch):
         """sending -> sent | failed."""
