@@ -169,9 +169,10 @@ def block_size(rate):
 
 
 def prefetched(pages):
-    """The items of `pages`, the next page fetched by a thread while these are used (the
-    database works on its next answer while the sender sends)."""
-    ahead, done = queue.Queue(maxsize=2), object()
+    """The items of `pages`, the following pages fetched by a thread while these are used
+    (the database works on its next answers while the sender sends). Unbounded, so the
+    thread always ends: at most the whole list is held, as a list read at once would."""
+    ahead, done = queue.SimpleQueue(), object()
 
     def fetch():
         try:
