@@ -1,7 +1,8 @@
 """Sending one issue of the newsletter: each (issue, subscriber) send exactly once.
 
-The recipients are read in key order, a page at a time (the next page is fetched while
-this one is sent), and sent in blocks of up to BLOCK_SIZE consecutive keys:
+The recipients are read in key order, a page at a time (a thread reads the following
+pages while the first ones are sent), and sent in blocks of up to BLOCK_SIZE consecutive
+keys:
 
 1. `claim`: write BLOCK (issue, n) = sending with `attribute_not_exists`, listing its
    members (the recipients of its range without a send yet) and where its range ends
