@@ -164,6 +164,7 @@ JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": T
 PLUGIN_PATHS = [str(ROOT)]  # plugins are the package `plugins`
 PLUGINS = [
     "plugins.progress",  # first: it announces each stage before the others do their part
+    "plugins.parallel_write",  # the output written by two processes (both cores)
     "plugins.wareki",
     "plugins.table_captions",
     "plugins.content_checks",

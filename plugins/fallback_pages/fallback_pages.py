@@ -17,6 +17,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from ..multilingual.multilingual import SKIP_FOLDERS, neutral_path, site_for
+from ..parallel_write import parallel_write
 
 # Stand-ins rendered once per language and replaced per page: a site of n pages has
 # n x (languages - 1) fallback pages, too many to render one by one.
@@ -68,17 +69,21 @@ def fallback_html(page, neutral, title):
 class FallbackGenerator(Generator):
     """Writes the fallback pages in generate_output; reads no content of its own."""
 
+    WRITES_IN_LANES = True  # file by file, shared with the other writing process
+
     def generate_context(self):
         pass
 
     def generate_output(self, writer=None):
+        # every other page must be in the output, whichever process wrote it
+        parallel_write.barrier(self.settings)
         site = site_for(self.settings)
         template = self.get_template(TEMPLATE)
         output = Path(self.output_path)
         codes = {lang.code for lang in site.langs if lang.code != site.default}
         pages = originals(output, codes)
         banners = self.context.get("EMERGENCIES_BY_LANG", {})
-        written_here = WRITTEN[str(output.resolve())] = set()
+        plan = []  # (target, its output-relative path, the language's page, neutral, title)
         for language in site.langs:
             if language.code == site.default:
                 continue
@@ -96,9 +101,14 @@ class FallbackGenerator(Generator):
                 target = output / language.prefix / relative
                 if target.exists():
                     continue  # a translation, or a page of the language's own
+                plan.append((target, f"{language.prefix}{relative}", page, neutral, title))
+        # both processes have looked at the output before either writes a fallback into it
+        parallel_write.barrier(self.settings)
+        WRITTEN[str(output.resolve())] = {written for _, written, *_ in plan}
+        for target, _, page, neutral, title in plan:
+            if parallel_write.mine(self.settings):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(fallback_html(page, neutral, title), "utf-8")
-                written_here.add(f"{language.prefix}{relative}")
 
 
 def get_generators(pelican):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,8 +27,8 @@ def initialized(pelican):
     plugin_settings.read(pelican.settings, SETTINGS)
 
 
-def pages_glob(output, settings):
-    """A Pagefind glob of the files that can carry data-pagefind-body.
+def indexed_pages(output, settings):
+    """The output-relative paths (sorted) of the files that can carry data-pagefind-body.
 
     Every folder of the Japanese site, and in each language subsite the files that are not
     its fallback pages. The fallbacks and /m/ are 16 of every 17 HTML files and carry no
@@ -36,35 +37,57 @@ def pages_glob(output, settings):
     output = Path(output)
     site = site_for(settings)
     languages = {lang.prefix.strip("/") for lang in site.langs if lang.code != site.default}
-    skipped = languages | SKIP_FOLDERS | {settings.get("MOBILE_PATH", "m")}
-    patterns = ["*.html"]
-    patterns += [
-        f"{entry.name}/**/*.html"
-        for entry in sorted(output.iterdir())
-        if entry.is_dir() and entry.name not in skipped
-    ]
+    skipped = SKIP_FOLDERS | {settings.get("MOBILE_PATH", "m")}
     fallbacks = fallback_pages.written(output)
-    for language in sorted(languages):
-        for folder, _, names in sorted(os.walk(output / language)):
-            relative = Path(folder).relative_to(output).as_posix()
-            patterns += sorted(
-                f"{relative}/{name}"
-                for name in names
-                if name.endswith(".html") and f"{relative}/{name}" not in fallbacks
-            )
-    return "{" + ",".join(patterns) + "}"
+    found = []
+    for entry in sorted(output.iterdir()):
+        if entry.is_file() and entry.name.endswith(".html"):
+            found.append(entry.name)
+        elif entry.is_dir() and entry.name not in skipped:
+            for folder, _, names in os.walk(entry):
+                relative = Path(folder).relative_to(output).as_posix()
+                found += [f"{relative}/{name}" for name in names if name.endswith(".html")]
+    if languages:
+        found = [
+            path
+            for path in found
+            if path.split("/", 1)[0] not in languages or path not in fallbacks
+        ]
+    return sorted(found)
+
+
+def stage(output, pages, folder):
+    """Hard links to `pages` in `folder`, made in sorted order.
+
+    Pagefind numbers pages in the order it walks the folder, which on tmpfs is the order
+    the files were made; the build writes them from two processes (plugins/parallel_write),
+    so the site's own folder would give another index each build. A folder made in one
+    fixed order gives the same index every time, and holds nothing Pagefind need not read.
+    """
+    for relative in pages:
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(output / relative, target)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(output / relative, target)
 
 
 def index_site(pelican):
     if not pelican.settings["SEARCH_INDEX"]:
         return
     output = Path(pelican.output_path).resolve()
-    with tempfile.TemporaryDirectory() as config:
-        # the glob in Pagefind's config file (read from the working folder): as an argument
-        # it could pass the kernel's 128 KiB limit on one argument at tens of thousands of pages
-        config_file = Path(config) / "pagefind.json"
-        config_file.write_text(
-            json.dumps({"site": str(output), "glob": pages_glob(output, pelican.settings)})
+    pages = indexed_pages(output, pelican.settings)
+    with (
+        tempfile.TemporaryDirectory(dir=output, prefix=".pagefind-") as source,
+        tempfile.TemporaryDirectory() as config,
+    ):
+        stage(output, pages, Path(source))
+        # Pagefind reads its config file from the working folder
+        (Path(config) / "pagefind.json").write_text(
+            json.dumps(
+                {"site": source, "output_path": str(output / "pagefind"), "glob": "**/*.html"}
+            )
         )
         command = [sys.executable, "-m", "pagefind", "--silent"]
         result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=config)
