@@ -84,8 +84,12 @@ class Lanes:
         """Wait until the other lane has written everything before this point too."""
         if not self.forked:
             return
-        os.write(self.send, b".")
-        got = self._read(1)
+        try:
+            os.write(self.send, b".")
+        except OSError:  # the other process has ended (with its error in the pipe)
+            got = b""
+        else:
+            got = self._read(1)
         if got != b".":
             if self.lane == 1:
                 os._exit(1)  # lane 0 failed: it reports its own error and stops this lane
