@@ -177,8 +177,10 @@ PLUGINS = [
     "plugins.emergency",
     "plugins.newsletter",
     "plugins.procedure_pages",
-    "plugins.mobile_site",
+    # after every plugin that writes pages to index: Pagefind then runs while /m/ and the
+    # fallback pages are written
     "plugins.search_index",
+    "plugins.mobile_site",
     "plugins.web_editor",
     # after every plugin that writes pages: its generator finds them in the output
     "plugins.fallback_pages",

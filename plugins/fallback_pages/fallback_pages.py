@@ -28,14 +28,6 @@ PATH_MARK, URL_MARK, TITLE_MARK = (
 )
 TEMPLATE = "fallback"
 NO_TITLE = "宮城県公式ウェブサイト"
-# output folder -> the fallback pages written there in the last build (output-relative), so
-# that the search index can leave them out unread (they carry no data-pagefind-body)
-WRITTEN = {}
-
-
-def written(output_path):
-    """The fallback pages (output-relative POSIX paths) this process wrote into output_path."""
-    return WRITTEN.get(str(Path(output_path).resolve()), set())
 
 
 def title_of(html):
@@ -83,7 +75,7 @@ class FallbackGenerator(Generator):
         codes = {lang.code for lang in site.langs if lang.code != site.default}
         pages = originals(output, codes)
         banners = self.context.get("EMERGENCIES_BY_LANG", {})
-        plan = []  # (target, its output-relative path, the language's page, neutral, title)
+        plan = []  # (target, the language's page, neutral, title)
         for language in site.langs:
             if language.code == site.default:
                 continue
@@ -101,11 +93,10 @@ class FallbackGenerator(Generator):
                 target = output / language.prefix / relative
                 if target.exists():
                     continue  # a translation, or a page of the language's own
-                plan.append((target, f"{language.prefix}{relative}", page, neutral, title))
+                plan.append((target, page, neutral, title))
         # both processes have looked at the output before either writes a fallback into it
         parallel_write.barrier(self.settings)
-        WRITTEN[str(output.resolve())] = {written for _, written, *_ in plan}
-        for target, _, page, neutral, title in plan:
+        for target, page, neutral, title in plan:
             if parallel_write.mine(self.settings):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(fallback_html(page, neutral, title), "utf-8")

@@ -180,6 +180,11 @@ def barrier(settings):
     lanes(settings).barrier()
 
 
+def first_lane(settings):
+    """Whether this is the process that goes on after the writing (to `finalized`)."""
+    return lanes(settings).lane == 0
+
+
 class LaneWriter(Writer):
     """Pelican's writer, rendering and writing only this lane's share of the files."""
 
