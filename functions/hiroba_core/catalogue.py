@@ -189,7 +189,7 @@ def _question(c, pid, n, data):
     )
 
 
-def _attachments(c, pid, raw):
+def _attachments(c, pid, raw, applicants):
     table = f"{pid}.attachments"
     if not c.need(
         isinstance(raw, list),
@@ -222,8 +222,18 @@ def _attachments(c, pid, raw):
             f"count: 1 to {MAX_ATTACHMENTS}",
             n,
         )
+        when = data.get("when", "")
+        ok &= c.need(
+            when == "" or (when in APPLICANT_KINDS and when in applicants),
+            table,
+            "when",
+            f"{n + 1}番目の添付書類: when（この書類が要る申請者）は applicants にある種類"
+            f"（{'・'.join(applicants)}）を書きます",
+            f"when: one of the procedure's applicants ({', '.join(applicants)})",
+            n,
+        )
         if ok:
-            found.append(Attachment(kind.strip(), count, data.get("required", True) is True))
+            found.append(Attachment(kind.strip(), count, data.get("required", True) is True, when))
     c.need(
         sum(a.count for a in found) <= MAX_ATTACHMENTS,
         pid,
@@ -426,7 +436,8 @@ def _procedure(c, pid, data, dantai, departments):
             "fee_per には必須の整数の設問のIDを書きます",
             "fee_per must name a required integer question",
         )
-    attachments = _attachments(c, pid, data.get("attachments", []))
+    listed = tuple(kinds) if isinstance(kinds, list) else ()
+    attachments = _attachments(c, pid, data.get("attachments", []), listed)
     if c.problems:
         return None
     return Procedure(

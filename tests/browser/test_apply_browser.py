@@ -20,6 +20,8 @@ from selenium.webdriver.common.by import By
 import tests.functions.conftest as live
 from hiroba_core import catalogue
 from hiroba_core.dates import JST
+from hiroba_core.services import attachments
+from hiroba_core.store.attachments import AttachmentStore
 from hiroba_core.wareki import format_wareki
 from infra.a11y import gate
 from infra.local.stack import ROOT, LocalStack, free_port
@@ -283,3 +285,92 @@ def test_staff_process_an_online_application_end_to_end_in_the_console(
     ):
         assert any(who in row and action in row for row in rows), (who, action, rows)
     sign_out(driver)
+
+
+@pytest.mark.parametrize("which", ["browser_without_script", "browser_with_script"])
+def test_an_agent_attaches_the_documents_and_the_files_become_the_applications(
+    which, request, base, apply_stack, tmp_path
+):
+    """From the home page to 到達 for a procedure with required documents (富谷市の住民票の
+    写しの郵送請求), as an agent, with script and without: 確認画面 lists what is missing; the files
+    go from the browser to the bucket (presigned POST) and back; sending without the
+    委任状 is refused with a link to the attachments page; with it, the application is
+    received and both files are under its 到達番号, where staff read them."""
+    from tests.browser.test_attachments_browser import attach
+    from tests.functions.test_attachments import PDF
+
+    driver = request.getfixturevalue(which)
+    to = f"tomiya-dairi-{which}@example.jp".replace("_", "-")
+    (tmp_path / "本人確認.pdf").write_bytes(PDF)
+    (tmp_path / "委任状.pdf").write_bytes(PDF)
+    driver.get(base + "/")
+    driver.find_element(By.PARTIAL_LINK_TEXT, "手続を探す").click()
+    driver.find_element(By.XPATH, "//a[span[normalize-space()='富谷市']]").click()
+    driver.find_element(By.PARTIAL_LINK_TEXT, "住民票の写しの郵送請求").click()
+    assert "代理人が申請するときは必須" in main_text(driver)
+    driver.find_element(By.LINK_TEXT, "申請する").click()
+    until_text(driver, "メールアドレスの確認")
+    fill(driver, "email", to)
+    press(driver, "確認コードを送る")
+    until_text(driver, "確認コードの入力")
+    fill(driver, "code", re.search(r"確認コード: (\d{6})", last_mail(apply_stack, to))[1])
+    press(driver, "確認する")
+    until_text(driver, "申請する人")
+    choose(driver, "applicant-kind-1")
+    press(driver, "次へ")
+    until_text(driver, "代理人（あなた）の情報")
+    for field, text in {
+        "agent-name": "富谷 次郎",
+        "agent-kana": "とみや じろう",
+        "agent-relationship": "子",
+        "agent-address": "富谷市富谷坂松田30",
+        "agent-phone": "022-358-0512",
+    }.items():
+        fill(driver, field, text)
+    press(driver, "次へ")
+    until_text(driver, "氏名")
+    fill(driver, "applicant-name", "富谷 太郎")
+    fill(driver, "applicant-kana", "とみや たろう")
+    press(driver, "次へ")
+    until_text(driver, "住所と電話番号")
+    fill(driver, "applicant-postal_code", "981-3392")
+    fill(driver, "applicant-address", "富谷市富谷坂松田30")
+    fill(driver, "applicant-phone", "022-358-0511")
+    press(driver, "次へ")
+    until_text(driver, "必要な通数")
+    fill(driver, "answer-copies", "1")
+    press(driver, "次へ")
+
+    until_text(driver, "入力内容の確認")
+    assert "まだ添付されていません：本人確認書類の写し、委任状（代理人が請求するとき）" in (
+        main_text(driver)
+    )
+    driver.find_element(By.LINK_TEXT, "添付書類を追加・削除する").click()
+    until_text(driver, "まだ添付していません")
+    attach(driver, "1", tmp_path / "本人確認.pdf")
+    until_text(driver, "「本人確認.pdf」を添付しました")
+    driver.find_element(By.LINK_TEXT, "申請の入力に戻る").click()
+    until_text(driver, "入力内容の確認")
+    press(driver, "この内容で申請する")
+    until_text(driver, "委任状（代理人が請求するとき）を添付してください")
+    driver.find_element(By.PARTIAL_LINK_TEXT, "委任状（代理人が請求するとき）を添付").click()
+    until_text(driver, "申請の入力に戻る")  # the attachments page (確認画面 has 添付書類 too)
+    attach(driver, "2", tmp_path / "委任状.pdf")
+    until_text(driver, "「委任状.pdf」を添付しました")
+    driver.find_element(By.LINK_TEXT, "申請の入力に戻る").click()
+    until_text(driver, "入力内容の確認")
+    page = main_text(driver)
+    assert "本人確認.pdf" in page and "委任状.pdf" in page and "まだ添付されていません" not in page
+    press(driver, "この内容で申請する")
+    until_text(driver, "申請を受け付けました")
+    assert "納付待ち" in main_text(driver)  # 300円 a copy
+    reference = driver.find_element(By.ID, "apply-reference").text
+    code = re.search(r"問合せ番号\s*([A-Z0-9-]{11})", main_text(driver))[1]
+    assert "代理人として申請" in last_mail(apply_stack, to)
+
+    store = AttachmentStore(apply_stack.settings())
+    files = attachments.for_application(
+        store, catalogue.load(None)["tomiya-jumin-yuso"], reference.replace("-", "")
+    )
+    assert sorted(f["name"] for f in files) == ["委任状.pdf", "本人確認.pdf"]
+    status_is_received(driver, base, reference, code)

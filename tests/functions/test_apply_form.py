@@ -49,8 +49,8 @@ class Resident:
             self.cookie = cookie.split(";", 1)[0]
         return reply
 
-    def get(self, path):
-        return self._keep(self.app.request("GET", path, headers=self._headers()))
+    def get(self, path, headers=None):
+        return self._keep(self.app.request("GET", path, headers=self._headers(headers)))
 
     def post(self, path, fields=None, headers=None):
         data = urlencode(fields or {}).encode()
@@ -390,11 +390,19 @@ def test_an_agent_applies_and_gets_the_numbers(procedures, stack):
     assert status.status == 200 and status.json()["status_label"] == "到達"
 
 
-def test_a_fee_is_waiting_to_be_paid_on_the_completion_page(procedures, stack):
-    resident, _, first = verified(procedures, stack, procedure=FEE)
-    assert "申請する人" in first.text()
-    steps = [
-        ("who", {"applicant-kind": "本人"}),
+def fill_tomiya(resident, kind="本人", copies="1"):
+    """Every page of 富谷市's 住民票の写しの郵送請求 (FEE), in order."""
+    steps = [("who", {"applicant-kind": kind})]
+    if kind == "代理人":
+        agent = {
+            "agent-name": "富谷 次郎",
+            "agent-kana": "とみや じろう",
+            "agent-relationship": "子",
+            "agent-address": "富谷市富谷坂松田30",
+            "agent-phone": "022-358-0512",
+        }
+        steps.append(("agent", agent))
+    steps += [
         ("name", {"applicant-name": "富谷 太郎", "applicant-kana": "とみや たろう"}),
         (
             "contact",
@@ -404,10 +412,16 @@ def test_a_fee_is_waiting_to_be_paid_on_the_completion_page(procedures, stack):
                 "applicant-phone": "022-358-0511",
             },
         ),
-        ("q-copies", {"answer-copies": "2"}),
+        ("q-copies", {"answer-copies": copies}),
     ]
     for slug, fields in steps:
         assert resident.post(f"/apply/{FEE}/steps/{slug}", fields).status == 303, slug
+
+
+def test_a_fee_is_waiting_to_be_paid_on_the_completion_page(procedures, stack):
+    resident, _, first = verified(procedures, stack, procedure=FEE)
+    assert "申請する人" in first.text()
+    fill_tomiya(resident, copies="2")
     upload(procedures, FEE, resident.draft_id, "1", "免許証.jpg", JPEG)  # required
     done = resident.post(f"/apply/{FEE}/submit").text()
     assert "納付待ち" in done and "600円" in done
@@ -426,27 +440,45 @@ def test_the_clock_file_is_only_for_development(stack):
     assert clock_file(env, PRODUCTION) is None  # production never reads it
 
 
+def test_an_agent_must_attach_the_power_of_attorney_that_the_person_need_not(procedures, stack):
+    """委任状 is required of a 代理人 only (`when = "代理人"` in the catalogue): the same
+    procedure with only the 本人確認書類 attached is refused for an agent, naming the
+    委任状, and goes through once it is attached."""
+    resident, _, _ = verified(procedures, stack, procedure=FEE)
+    fill_tomiya(resident, kind="代理人")
+    upload(procedures, FEE, resident.draft_id, "1", "免許証.pdf", PDF)
+    check = resident.get(f"/apply/{FEE}/check").text()
+    assert "まだ添付されていません：委任状（代理人が請求するとき）" in check
+    refused = resident.post(f"/apply/{FEE}/submit")
+    assert refused.status == 422
+    assert "委任状（代理人が請求するとき）を添付してください" in refused.text()
+    assert "本人確認書類の写しを添付してください" not in refused.text()
+    page = resident.get(f"/attachments/{FEE}", headers={"Accept": "application/json"})
+    needed = {d["label"]: d["required"] for d in page.json()["documents"]}
+    assert needed["委任状（代理人が請求するとき）"] is True
+    upload(procedures, FEE, resident.draft_id, "2", "委任状.pdf", PDF)
+    done = resident.post(f"/apply/{FEE}/submit")
+    assert done.status == 200, done
+    assert "到達番号" in done.text()
+
+
+def test_the_person_themself_is_not_asked_for_a_power_of_attorney(procedures, stack):
+    resident, _, _ = verified(procedures, stack, procedure=FEE)
+    resident.post(f"/apply/{FEE}/steps/who", {"applicant-kind": "本人"})
+    page = resident.get(f"/attachments/{FEE}", headers={"Accept": "application/json"})
+    body = page.json()
+    assert [m["label"] for m in body["missing"]] == ["本人確認書類の写し"]
+    needed = {d["label"]: d["required"] for d in body["documents"]}
+    assert needed == {"本人確認書類の写し": True, "委任状（代理人が請求するとき）": False}
+
+
 def test_the_required_documents_come_before_submit_and_go_under_the_reference(procedures, stack):
     """確認画面 lists the documents (what is attached, what is still missing) with a link
     to the attachments page; submit refuses while a required one is missing and says
     where to add it; once sent, the checked files are the application's, under its
     到達番号, and the draft's are gone."""
     resident, _, _ = verified(procedures, stack, procedure=FEE)
-    steps = [
-        ("who", {"applicant-kind": "本人"}),
-        ("name", {"applicant-name": "富谷 太郎", "applicant-kana": "とみや たろう"}),
-        (
-            "contact",
-            {
-                "applicant-postal_code": "981-3392",
-                "applicant-address": "富谷市富谷坂松田30",
-                "applicant-phone": "022-358-0511",
-            },
-        ),
-        ("q-copies", {"answer-copies": "1"}),
-    ]
-    for slug, fields in steps:
-        assert resident.post(f"/apply/{FEE}/steps/{slug}", fields).status == 303, slug
+    fill_tomiya(resident)
     check = resident.get(f"/apply/{FEE}/check").text()
     assert "添付したファイルはまだありません" in check and "本人確認書類の写し" in check
     assert f'href="{PREFIX}/attachments/{FEE}"' in check

@@ -90,7 +90,7 @@ def test_a_procedure_page_says_what_you_need_the_fee_how_long_and_who_to_ask(sit
     assert "1税目1年度につき1通400円" in html  # fee_note
     assert "5日" in html and "標準処理期間" in html
     assert "本人、代理人" in html and "委任状を添付します" in html
-    assert "委任状（代理人が申請するとき）" in html and "必要なときだけ" in html
+    assert "委任状（代理人が申請するとき）（1件、代理人が申請するときは必須）" in html
     assert "不要です" in html  # no signature
     assert "通年（24時間受け付けます" in html
     assert "県税の納税者本人と、その委任を受けた方" in html

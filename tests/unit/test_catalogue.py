@@ -184,6 +184,12 @@ def _one(content):
         ),
         (
             "procedures.toml",
+            'when = "代理人"',
+            'when = "家族"',
+            "when（この書類が要る申請者）は applicants にある種類（本人・代理人）を書きます",
+        ),
+        (
+            "procedures.toml",
             "open_until = 2027-05-10",
             "open_until = 2027-03-31",
             "受付の終わりが始まりより前です",

@@ -77,6 +77,13 @@ class Attachment:
     kind: str
     count: int = 1
     required: bool = True
+    when: str = ""  # an applicant kind (代理人) the document is asked of only; "" = everyone
+
+    def asked_of(self, applicant):
+        return not self.when or self.when == applicant
+
+    def required_of(self, applicant):
+        return self.required and self.asked_of(applicant)
 
 
 @dataclass(frozen=True)

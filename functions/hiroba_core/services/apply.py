@@ -454,7 +454,7 @@ def attached(files, procedure, draft):
     attachments' store `files`; nothing when the procedure asks for no documents."""
     if files is None or not procedure.attachments:
         return [], []
-    owner = attachments.Draft(procedure.dantai, draft.id, procedure)
+    owner = attachments.Draft(procedure.dantai, draft.id, procedure, draft.kind)
     listed = attachments.listing(files, owner)
     return listed, attachments.missing(files, owner, listed)
 

@@ -105,6 +105,7 @@ class Draft:
     dantai: str
     id: str
     procedure: object  # domain.procedure.Procedure
+    applicant: str = "本人"  # who applies: a 代理人 is asked for the power of attorney too
 
     def __post_init__(self):
         # the id is part of every key: anything but an id of ours names no draft
@@ -236,7 +237,7 @@ def forms(store, draft, redirect_url, files=None):
                 "kind": kind,
                 "label": document.kind,
                 "count": document.count,
-                "required": document.required,
+                "required": document.required_of(draft.applicant),
                 "attached": counts.get(kind, 0),
                 "remaining": left,
                 "form": upload_form(store, draft, kind, redirect_url) if left else None,
@@ -301,7 +302,7 @@ def missing(store, draft, files=None):
     return [
         {"kind": str(n), "label": d.kind}
         for n, d in enumerate(draft.procedure.attachments, 1)
-        if d.required and not counts.get(str(n))
+        if d.required_of(draft.applicant) and not counts.get(str(n))
     ]
 
 

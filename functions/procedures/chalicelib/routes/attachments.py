@@ -26,7 +26,7 @@ def current_draft(request, procedure_id):
     )
     if not procedure.attachments:
         raise NotFound("procedure")
-    return attachments.Draft(procedure.dantai, draft.id, procedure)
+    return attachments.Draft(procedure.dantai, draft.id, procedure, draft.kind)
 
 
 def _store():
