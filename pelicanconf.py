@@ -165,6 +165,7 @@ PLUGIN_PATHS = [str(ROOT)]  # plugins are the package `plugins`
 PLUGINS = [
     "plugins.progress",  # first: it announces each stage before the others do their part
     "plugins.parallel_write",  # the output written by two processes (both cores)
+    "plugins.parallel_read",  # the Markdown converted by two processes, half each
     "plugins.wareki",
     "plugins.table_captions",
     "plugins.content_checks",
