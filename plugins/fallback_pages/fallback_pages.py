@@ -37,15 +37,19 @@ def title_of(html):
 
 
 def originals(output, codes):
-    """(path, language-neutral path, title) of each page in the default language."""
+    """(path, language-neutral path) of each page in the default language, sorted."""
     found = []
-    for path in sorted(output.rglob("index.html")):
-        relative = path.relative_to(output)
-        if relative.parts[0] in codes or relative.parts[0] in SKIP_FOLDERS:
-            continue
-        neutral = neutral_path(relative.as_posix(), codes)
-        found.append((relative.as_posix(), neutral, title_of(path.read_text("utf-8"))))
-    return found
+    for top in output.iterdir():
+        if top.name in codes or top.name in SKIP_FOLDERS:
+            continue  # not walked: the other writing process may be adding fallbacks there
+        if top.is_dir():
+            found += top.rglob("index.html")
+        elif top.name == "index.html":
+            found.append(top)
+    return [
+        (relative, neutral_path(relative, codes))
+        for relative in (path.relative_to(output).as_posix() for path in sorted(found))
+    ]
 
 
 def fallback_html(page, neutral, title):
@@ -61,7 +65,7 @@ def fallback_html(page, neutral, title):
 class FallbackGenerator(Generator):
     """Writes the fallback pages in generate_output; reads no content of its own."""
 
-    WRITES_IN_LANES = True  # file by file, shared with the other writing process
+    WRITES_IN_LANES = True  # page by page, shared with the other writing process
 
     def generate_context(self):
         pass
@@ -72,16 +76,12 @@ class FallbackGenerator(Generator):
         site = site_for(self.settings)
         template = self.get_template(TEMPLATE)
         output = Path(self.output_path)
-        codes = {lang.code for lang in site.langs if lang.code != site.default}
-        pages = originals(output, codes)
+        languages = [lang for lang in site.langs if lang.code != site.default]
         banners = self.context.get("EMERGENCIES_BY_LANG", {})
-        plan = []  # (target, the language's page, neutral, title)
-        for language in site.langs:
-            if language.code == site.default:
-                continue
-            # the settings, not the build's context: the page lists nothing of the site,
-            # only the banner of the live emergencies in its language
-            page = template.render(
+        # the settings, not the build's context: the page lists nothing of the site, only
+        # the banner of the live emergencies in its language
+        pages = {
+            language.prefix: template.render(
                 **self.settings,
                 EMERGENCIES=banners.get(language.code, []),
                 LANG_CODE=language.code,
@@ -89,15 +89,18 @@ class FallbackGenerator(Generator):
                 original_url=URL_MARK,
                 original_title=TITLE_MARK,
             )
-            for relative, neutral, title in pages:
-                target = output / language.prefix / relative
+            for language in languages
+        }
+        # one page's fallbacks in every language are one process's: only it looks at and
+        # writes those paths, so the two never need to wait for each other here
+        for relative, neutral in originals(output, {lang.code for lang in languages}):
+            if not parallel_write.mine(self.settings):
+                continue
+            title = title_of((output / relative).read_text("utf-8"))
+            for prefix, page in pages.items():
+                target = output / prefix / relative
                 if target.exists():
                     continue  # a translation, or a page of the language's own
-                plan.append((target, page, neutral, title))
-        # both processes have looked at the output before either writes a fallback into it
-        parallel_write.barrier(self.settings)
-        for target, page, neutral, title in plan:
-            if parallel_write.mine(self.settings):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(fallback_html(page, neutral, title), "utf-8")
 

@@ -70,31 +70,44 @@ def read_some(readers, paths):
     return done
 
 
-def read_in_two(readers, paths, settings):
-    """Read paths[1::2] in a forked process and paths[0::2] here; all results."""
+def halves(work, items, settings=None):
+    """[work(items[0::2]), work(items[1::2])], the second half done by a forked process at
+    the same time as the first here. Its result comes back pickled (references to
+    `settings` as references to this process's own); if that process fails, the second
+    half is done here after all, so the result is the same either way."""
+    first, second = items[0::2], items[1::2]
+    if not (second and hasattr(os, "fork")):
+        return [work(first), work(second)]
     receive, send = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
-    if pid == 0:  # the second process: read, hand over, leave
+    if pid == 0:  # the second process: work, hand over, leave
         status = 1
         try:
             os.close(receive)
             buffer = io.BytesIO()
-            _Pickler(buffer, settings).dump(read_some(readers, paths[1::2]))
+            _Pickler(buffer, settings).dump(work(second))
             with os.fdopen(send, "wb") as pipe:
                 pipe.write(buffer.getvalue())
             status = 0
         finally:
             os._exit(status)
     os.close(send)
-    done = read_some(readers, paths[0::2])
+    here = work(first)
     with os.fdopen(receive, "rb") as pipe:
         data = pipe.read()
     _, status = os.waitpid(pid, 0)
     if status == 0 and data:
-        done.update(_Unpickler(io.BytesIO(data), settings).load())
-    # else: the files of the other half are read by Pelican, one after another
+        return [here, _Unpickler(io.BytesIO(data), settings).load()]
+    return [here, work(second)]
+
+
+def read_in_two(readers, paths, settings):
+    """{path: (content, metadata)} of every path that reads without an error, half each."""
+    done = {}
+    for half in halves(lambda some: read_some(readers, some), paths, settings):
+        done.update(half)
     return done
 
 
