@@ -16,7 +16,7 @@ machine they ran on, go to bench/sites/results.json. See docs/benchmarks.md.
         [--one-process]
 
 The 20,000-page size is not a default (a pair of builds takes minutes):
-`--sizes 20000 --output-root /dev/shm/hiroba-bench` (tmpfs needs about 3 GB for it).
+`--sizes 20000 --output-root /dev/shm/hiroba-bench` (the outputs take about 3.5 GB there, 7 GB with --one-process).
 """
 
 import argparse
