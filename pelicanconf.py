@@ -164,6 +164,8 @@ JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": T
 PLUGIN_PATHS = [str(ROOT)]  # plugins are the package `plugins`
 PLUGINS = [
     "plugins.progress",  # first: it announces each stage before the others do their part
+    "plugins.parallel_write",  # the output written by two processes (both cores)
+    "plugins.parallel_read",  # the Markdown converted by two processes, half each
     "plugins.wareki",
     "plugins.table_captions",
     "plugins.content_checks",
@@ -176,8 +178,10 @@ PLUGINS = [
     "plugins.emergency",
     "plugins.newsletter",
     "plugins.procedure_pages",
-    "plugins.mobile_site",
+    # after every plugin that writes pages to index: Pagefind then runs while /m/ and the
+    # fallback pages are written
     "plugins.search_index",
+    "plugins.mobile_site",
     "plugins.web_editor",
     # after every plugin that writes pages: its generator finds them in the output
     "plugins.fallback_pages",

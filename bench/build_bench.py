@@ -13,6 +13,10 @@ and prints seconds and pages/s for both with the ratio ours/plain. The results, 
 machine they ran on, go to bench/sites/results.json. See docs/benchmarks.md.
 
     .venv/bin/python -m bench.build_bench [--sizes 1000 5000] [--repeat 1] [--output-root DIR]
+        [--one-process]
+
+The 20,000-page size is not a default (a pair of builds takes minutes):
+`--sizes 20000 --output-root /dev/shm/hiroba-bench` (the outputs take about 3.5 GB there, 7 GB with --one-process).
 """
 
 import argparse
@@ -272,6 +276,12 @@ def ours_command(content, output):
     return [sys.executable, "-m", "pelican", "-s", str(ROOT / "pelicanconf.py")], env
 
 
+def one_process_command(content, output):
+    """Ours with plugins/parallel_write off: everything written by one process (an A/B)."""
+    command, env = ours_command(content, output)
+    return command, {**env, "HIROBA_PARALLEL": "0"}
+
+
 def plain_command(content, output):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIROBA_")}
     args = [sys.executable, "-m", "pelican", str(content), "-o", str(output)]
@@ -298,12 +308,14 @@ def html_files(output):
     return sum(1 for _ in output.rglob("*.html"))
 
 
-def bench_size(corpus, n, repeat, output_root=None):
+def bench_size(corpus, n, repeat, output_root=None, one_process=False):
     site = SITES / str(n)
     content = site / "content"
     notices, pages = SiteWriter(corpus, ROOT / "content" / "registry", n).write(content)
     print(f"{n}: wrote {notices} notices and {pages} pages to {content.relative_to(ROOT)}")
     builds = {"ours": ours_command, "plain": plain_command}
+    if one_process:
+        builds = {"ours": ours_command, "ours-one-process": one_process_command, **builds}
     outputs = {
         name: (output_root / str(n) if output_root else site) / f"output-{name}" for name in builds
     }
@@ -335,6 +347,10 @@ def bench_size(corpus, n, repeat, output_root=None):
         }
     row["ratio"] = round(row["ours"]["seconds"] / row["plain"]["seconds"], 2)
     row["cpu_ratio"] = round(min(row["ours"]["cpu_seconds"]) / min(row["plain"]["cpu_seconds"]), 2)
+    if one_process:
+        row["ratio_one_process"] = round(
+            row["ours-one-process"]["seconds"] / row["plain"]["seconds"], 2
+        )
     return row
 
 
@@ -390,14 +406,20 @@ def source_state():
 
 
 def table(rows):
-    header = "| pages | ours (s) | ours (pages/s) | plain Pelican (s) | plain (pages/s) | ratio ours/plain |"
-    lines = [header, "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    one = any("ours-one-process" in row for row in rows)
+    header = "| pages | ours (s) | ours (pages/s) | plain Pelican (s) | plain (pages/s) | ratio ours/plain | CPU ratio |"
+    header += " ours on one process (s) |" if one else ""
+    lines = [header, "| ---: " * (8 if one else 7) + "|"]
     for row in rows:
         ours, plain = row["ours"], row["plain"]
-        lines.append(
+        line = (
             f"| {row['pages']:,} | {ours['seconds']:.1f} | {ours['pages_per_second']:.0f} "
-            f"| {plain['seconds']:.1f} | {plain['pages_per_second']:.0f} | {row['ratio']:.2f} |"
+            f"| {plain['seconds']:.1f} | {plain['pages_per_second']:.0f} | {row['ratio']:.2f} "
+            f"| {row['cpu_ratio']:.2f} |"
         )
+        if one:
+            line += f" {row['ours-one-process']['seconds']:.1f} |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -414,6 +436,11 @@ def main(argv=None):
     parser.add_argument(
         "--generate-only", action="store_true", help="write the synthetic sites, build nothing"
     )
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="also time ours written by one process (HIROBA_PARALLEL=0), alternating with the others",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1 or any(n < 10 for n in args.sizes):
         parser.error("--repeat must be at least 1 and every size at least 10")
@@ -422,7 +449,9 @@ def main(argv=None):
         for n in args.sizes:
             SiteWriter(corpus, ROOT / "content" / "registry", n).write(SITES / str(n) / "content")
         return 0
-    rows = [bench_size(corpus, n, args.repeat, args.output_root) for n in args.sizes]
+    rows = [
+        bench_size(corpus, n, args.repeat, args.output_root, args.one_process) for n in args.sizes
+    ]
     results = {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),

@@ -4,6 +4,7 @@ import base64
 import contextlib
 import logging
 import smtplib
+import threading
 import uuid
 from email import policy
 from email.message import EmailMessage
@@ -72,6 +73,7 @@ class SesTransport:
 
     def __init__(self, client=None, region=None, endpoint=None):
         self._client, self._region, self._endpoint = client, region, endpoint
+        self._lock = threading.Lock()  # a client is shared by threads; made by one
 
     def _make_client(self):
         import boto3
@@ -92,7 +94,9 @@ class SesTransport:
 
     def send_raw(self, sender, to, data):
         if self._client is None:
-            self._client = self._make_client()
+            with self._lock:  # boto3's default session is not thread-safe
+                if self._client is None:
+                    self._client = self._make_client()
         self._client.send_email(
             FromEmailAddress=sender,
             Destination={"ToAddresses": [to]},
@@ -107,6 +111,29 @@ class SesTransport:
 
     def session(self):
         return self  # one client for every message; SES's quota sets the pace
+
+
+class SessionPool:
+    """A transport session per thread (for SMTP a connection each, reused for every
+    message the thread sends; SES's client is shared), all closed together."""
+
+    def __init__(self, transport):
+        self.transport, self.local = transport, threading.local()
+        self.sessions, self.lock = [], threading.Lock()
+
+    def deliver(self, sender, to, data):
+        session = getattr(self.local, "session", None)
+        if session is None:
+            session = self.local.session = self.transport.session()
+            with self.lock:
+                self.sessions.append(session)
+        session.deliver(sender, to, data)
+
+    def close(self):
+        with self.lock:
+            for session in self.sessions:
+                session.close()
+            self.sessions = []
 
 
 class Mailer:
@@ -168,12 +195,13 @@ class Mailer:
 
     @contextlib.contextmanager
     def session(self):
-        """A connection kept for many messages: `session.deliver(sender, to, bytes)`."""
-        session = self.transport.session()
+        """Connections kept for many messages, one per thread that sends (SessionPool):
+        `session.deliver(sender, to, bytes)`."""
+        pool = SessionPool(self.transport)
         try:
-            yield session
+            yield pool
         finally:
-            session.close()
+            pool.close()
 
     def list_template(self, subject, text, html=None, headers=None):
         """An issue's list message composed once (ListTemplate): each copy is made from it

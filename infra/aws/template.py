@@ -377,6 +377,15 @@ def table_statements(app):
             "Resource": _with_index(table_arn("publishing")),
         },
         {
+            # the newsletter sender releases a claim when the mail server refused it, so the
+            # next run retries that person (services/sending.py); sends' records only
+            "Sid": "NewsletterClaimRelease",
+            "Effect": "Allow",
+            "Action": ["dynamodb:DeleteItem"],
+            "Resource": [table_arn("publishing")],
+            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["ISSUE#*"]}},
+        },
+        {
             # sign-out revokes the member's refresh tokens (hiroba_core.cognito)
             "Sid": "StaffSignOut",
             "Effect": "Allow",

@@ -15,6 +15,7 @@ from pathlib import Path
 from pelican import signals
 
 from .. import settings as plugin_settings
+from ..parallel_read import parallel_read
 from ..settings import Setting
 from . import catalogue_check, encoding
 from .rules import REGISTRY, RULES, TextRule, body
@@ -60,11 +61,21 @@ def check_html(source):
             yield from rule.check_source(source)
 
 
-def run_checks(sources, site):
+def each_source(sources, site):
     violations = set()
     for source in sources:
         for rule in REGISTRY:
             violations.update(rule.check_source(source, site))
+    return violations
+
+
+def run_checks(sources, site, halves=None):
+    """Every rule on every source; `halves` (plugins/parallel_read) checks the files one by
+    one on both cores, then the rules that need every file at once run here."""
+    if halves is None:
+        violations = each_source(sources, site)
+    else:
+        violations = set().union(*halves(lambda some: each_source(some, site), sources))
     for rule in REGISTRY:
         violations.update(rule.check_sources(sources, site))
     return sorted(violations)
@@ -173,7 +184,8 @@ def check_site(generators):
     sources = list(
         find_sources(site.content_root, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"])
     )
-    violations = run_checks(sources, site)
+    in_two = parallel_read.halves if settings.get("PARALLEL_READ") else None
+    violations = run_checks(sources, site, in_two)
     violations += sorted(check_newsletter_html(site.content_root, settings))
     violations += [Violation(*p, "bad-value") for p in catalogue_check.problems(site.content_root)]
     report(violations, settings.get("CONTENT_CHECKS_FORMAT", "text"))

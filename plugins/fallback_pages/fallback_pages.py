@@ -17,6 +17,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from ..multilingual.multilingual import SKIP_FOLDERS, neutral_path, site_for
+from ..parallel_write import parallel_write
 
 # Stand-ins rendered once per language and replaced per page: a site of n pages has
 # n x (languages - 1) fallback pages, too many to render one by one.
@@ -27,14 +28,6 @@ PATH_MARK, URL_MARK, TITLE_MARK = (
 )
 TEMPLATE = "fallback"
 NO_TITLE = "宮城県公式ウェブサイト"
-# output folder -> the fallback pages written there in the last build (output-relative), so
-# that the search index can leave them out unread (they carry no data-pagefind-body)
-WRITTEN = {}
-
-
-def written(output_path):
-    """The fallback pages (output-relative POSIX paths) this process wrote into output_path."""
-    return WRITTEN.get(str(Path(output_path).resolve()), set())
 
 
 def title_of(html):
@@ -44,15 +37,19 @@ def title_of(html):
 
 
 def originals(output, codes):
-    """(path, language-neutral path, title) of each page in the default language."""
+    """(path, language-neutral path) of each page in the default language, sorted."""
     found = []
-    for path in sorted(output.rglob("index.html")):
-        relative = path.relative_to(output)
-        if relative.parts[0] in codes or relative.parts[0] in SKIP_FOLDERS:
-            continue
-        neutral = neutral_path(relative.as_posix(), codes)
-        found.append((relative.as_posix(), neutral, title_of(path.read_text("utf-8"))))
-    return found
+    for top in output.iterdir():
+        if top.name in codes or top.name in SKIP_FOLDERS:
+            continue  # not walked: the other writing process may be adding fallbacks there
+        if top.is_dir():
+            found += top.rglob("index.html")
+        elif top.name == "index.html":
+            found.append(top)
+    return [
+        (relative, neutral_path(relative, codes))
+        for relative in (path.relative_to(output).as_posix() for path in sorted(found))
+    ]
 
 
 def fallback_html(page, neutral, title):
@@ -68,23 +65,23 @@ def fallback_html(page, neutral, title):
 class FallbackGenerator(Generator):
     """Writes the fallback pages in generate_output; reads no content of its own."""
 
+    WRITES_IN_LANES = True  # page by page, shared with the other writing process
+
     def generate_context(self):
         pass
 
     def generate_output(self, writer=None):
+        # every other page must be in the output, whichever process wrote it
+        parallel_write.barrier(self.settings)
         site = site_for(self.settings)
         template = self.get_template(TEMPLATE)
         output = Path(self.output_path)
-        codes = {lang.code for lang in site.langs if lang.code != site.default}
-        pages = originals(output, codes)
+        languages = [lang for lang in site.langs if lang.code != site.default]
         banners = self.context.get("EMERGENCIES_BY_LANG", {})
-        written_here = WRITTEN[str(output.resolve())] = set()
-        for language in site.langs:
-            if language.code == site.default:
-                continue
-            # the settings, not the build's context: the page lists nothing of the site,
-            # only the banner of the live emergencies in its language
-            page = template.render(
+        # the settings, not the build's context: the page lists nothing of the site, only
+        # the banner of the live emergencies in its language
+        pages = {
+            language.prefix: template.render(
                 **self.settings,
                 EMERGENCIES=banners.get(language.code, []),
                 LANG_CODE=language.code,
@@ -92,13 +89,20 @@ class FallbackGenerator(Generator):
                 original_url=URL_MARK,
                 original_title=TITLE_MARK,
             )
-            for relative, neutral, title in pages:
-                target = output / language.prefix / relative
+            for language in languages
+        }
+        # one page's fallbacks in every language are one process's: only it looks at and
+        # writes those paths, so the two never need to wait for each other here
+        for relative, neutral in originals(output, {lang.code for lang in languages}):
+            if not parallel_write.mine(self.settings):
+                continue
+            title = title_of((output / relative).read_text("utf-8"))
+            for prefix, page in pages.items():
+                target = output / prefix / relative
                 if target.exists():
                     continue  # a translation, or a page of the language's own
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(fallback_html(page, neutral, title), "utf-8")
-                written_here.add(f"{language.prefix}{relative}")
 
 
 def get_generators(pelican):

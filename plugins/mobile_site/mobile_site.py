@@ -21,6 +21,7 @@ from hiroba_core import sjis
 
 from .. import settings as plugin_settings
 from ..emergency import emergency
+from ..parallel_write import parallel_write
 from ..settings import Setting
 
 SETTINGS = {
@@ -233,6 +234,8 @@ class Simplifier:
 class MobileGenerator(Generator):
     """Writes /m/ in generate_output, once every other generator has filled the context."""
 
+    WRITES_IN_LANES = True  # page by page, shared with the other writing process
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.root = self.settings["MOBILE_PATH"]
@@ -328,12 +331,15 @@ class MobileGenerator(Generator):
         self.page_urls = {item.url for item in articles + pages}
         simplifier = Simplifier(self.mobile_url, self.image)
         for item in articles + pages:
+            if not parallel_write.mine(self.settings):
+                continue  # the other lane writes it
             try:
                 self.write_item(item, simplifier)
             except sjis.Unencodable as error:
                 raise MobileBuildError(self._where(item, error)) from None
-        self.write_lists(articles)
-        self.write_top(articles)
+        if parallel_write.mine(self.settings):
+            self.write_lists(articles)
+            self.write_top(articles)
 
     def write_item(self, item, simplifier):
         blocks = simplifier.blocks(item.content)

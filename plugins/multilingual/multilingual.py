@@ -54,7 +54,8 @@ SETTINGS = {
 }
 # The build's one Site (catalogs compiled once), kept in the build's own settings.
 SITE = "MULTILINGUAL_SITE"
-SKIP_FOLDERS = {"m", "pagefind", "theme", "feeds", "i18n", "admin"}  # admin: the web editor
+# admin: the web editor; .pagefind-source: what Pagefind reads while it runs (search_index)
+SKIP_FOLDERS = {"m", "pagefind", ".pagefind-source", "theme", "feeds", "i18n", "admin"}
 
 
 def languages(settings):

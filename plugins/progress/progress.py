@@ -58,14 +58,20 @@ class Progress:
         self.written = Counter()
         self.drawn = 0.0
         self.read = 0
+        # the process that draws: the second writing process (plugins/parallel_write) is silent
+        self.pid = os.getpid()
 
     def say(self, text):
         """A stage's line, finished."""
+        if os.getpid() != self.pid:
+            return
         self.end()
         self.stream.write(f"{text}\n")
         self.stream.flush()
 
     def update(self, text, force=False):
+        if os.getpid() != self.pid:
+            return
         now = time.monotonic()
         if not force and now - self.drawn < REDRAW_SECONDS:
             return

@@ -475,6 +475,18 @@ def test_apps_may_send_mail_only_as_the_site_and_never_delete():
     assert imports_sender.search((ROOT / "infra/tools/__main__.py").read_text("utf-8"))
 
 
+def test_the_console_may_delete_only_a_newsletter_sends_claim():
+    """The console sends newsletters, and the sender releases a refused claim with a
+    Delete: allowed on the publishing table's ISSUE# items and nowhere else."""
+    statements = template.policy("console")["Statement"]
+    deleting = [s for s in statements if "dynamodb:DeleteItem" in s["Action"]]
+    allowed = [s for s in deleting if s["Effect"] == "Allow"]
+    assert [s["Sid"] for s in allowed] == ["NewsletterClaimRelease"]
+    assert allowed[0]["Resource"] == [template.table_arn("publishing")]
+    leading = allowed[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert leading == ["ISSUE#*"]
+
+
 def test_each_app_stage_is_throttled_by_api_gateway():
     for app in ("publishing", "procedures"):
         settings = template.stage_settings(app)["Resources"]["RestAPI"]["Properties"]

@@ -22,6 +22,7 @@ def test_every_listed_pair_passes_and_nothing_else():
         (comment.TRANSITIONS, [*C]),
         (subscription.TRANSITIONS, [None, *S]),
         (subscription.SEND_TRANSITIONS, [None, *D]),
+        (subscription.BLOCK_TRANSITIONS, [None, *subscription.BlockStatus]),
     ):
         for old in states:
             for new in states:

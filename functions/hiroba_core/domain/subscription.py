@@ -12,6 +12,11 @@ A send of one issue to one subscriber has the natural key (issue, subscriber):
                       sending ──refused──▶ failed        (permanent: never retried)
                       sending ──release──▶ (none)        (transient: a later run retries)
 
+The sender claims sends a block at a time (services/sending.py): one record per block of
+recipients, whose members' sends it holds, claimed as one conditional write:
+
+    (none) ──claim──▶ sending ──finish──▶ done
+
 Every allowed (from, to) pair is in the TRANSITIONS sets; the store writes each change with
 a condition on the old state, so two senders can never both deliver one send.
 """
@@ -48,6 +53,11 @@ class SendStatus(StrEnum):
     FAILED = "failed"
 
 
+class BlockStatus(StrEnum):
+    SENDING = "sending"  # claimed: its members' sends are under way (or a crash left them)
+    DONE = "done"  # its members' outcomes are recorded
+
+
 S, D = SubscriberStatus, SendStatus
 NEW = None
 TRANSITIONS = frozenset(
@@ -65,6 +75,7 @@ TRANSITIONS = frozenset(
 SEND_TRANSITIONS = frozenset(
     {(NEW, D.SENDING), (D.SENDING, D.SENT), (D.SENDING, D.FAILED), (D.SENDING, NEW)}
 )
+BLOCK_TRANSITIONS = frozenset({(NEW, BlockStatus.SENDING), (BlockStatus.SENDING, BlockStatus.DONE)})
 
 
 @dataclass(frozen=True)

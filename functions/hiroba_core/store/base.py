@@ -29,16 +29,20 @@ class TableStore:
         return dynamo.from_item(item) if item else None
 
     def _query(self, **kwargs):
-        items, start = [], None
+        return [item for page in self._query_pages(**kwargs) for item in page]
+
+    def _query_pages(self, **kwargs):
+        """The Query's items a page at a time, as DynamoDB answers (up to 1 MB each)."""
+        start = None
         while True:
             if start:
                 kwargs["ExclusiveStartKey"] = start
             with dynamo.unavailable_on_failure():
                 page = self.client.query(**{"TableName": self.table, **kwargs})
-            items += [dynamo.from_item(i) for i in page.get("Items", [])]
+            yield [dynamo.from_item(i) for i in page.get("Items", [])]
             start = page.get("LastEvaluatedKey")
             if not start:
-                return items
+                return
 
     def get_idempotency(self, scope, key):
         """The record an earlier request with this Idempotency-Key left (services/intake.py)."""

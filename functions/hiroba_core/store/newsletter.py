@@ -6,6 +6,11 @@ SUBSCRIBER#<sid>   SUBSCRIBER   address, preferences, status, version; gsi1pk=SU
                                 suppressed: no address, no TTL (never mailed again);
                                 gsi1pk=SUPPRESSED / <at>#<sid> (the console's list)
 ISSUE#<issue>      SEND#<sid>   one send: sending | sent | failed (natural key, TTL)
+ISSUE#<issue>      BLOCK#<n>    one block of sends: sending | done; `hi`, the key its range
+                                ends before (block n covers block n-1's hi up to its own;
+                                none: the last, open-ended); `sends`, its members' sends
+                                (sid -> sending | sent | failed); claimed with
+                                attribute_not_exists (the block's natural key, TTL)
 ISSUE#<issue>      STARTED      who sent the issue from the console, when (natural key, TTL)
 
 <sid> is tokens.subscriber_id(address): no address appears in a key or an index.
@@ -16,10 +21,13 @@ TRANSITIONS: a change whose old state no longer holds writes nothing and answers
 """
 
 import time
+from dataclasses import dataclass
 
 from ..domain.subscription import (
+    BLOCK_TRANSITIONS,
     SEND_TRANSITIONS,
     TRANSITIONS,
+    BlockStatus,
     Preferences,
     SendStatus,
     Subscriber,
@@ -27,7 +35,7 @@ from ..domain.subscription import (
 )
 from ..domain.transitions import require_transition, sources
 from ..errors import StoreUnavailable
-from . import dynamo, mapping
+from . import mapping
 from .base import TableStore, serialize
 from .uow import Cancelled
 
@@ -43,6 +51,32 @@ def subscriber_key(sid):
 
 def send_key(issue_id, sid):
     return {"pk": f"ISSUE#{issue_id}", "sk": f"SEND#{sid}"}
+
+
+def block_key(issue_id, number):
+    return {"pk": f"ISSUE#{issue_id}", "sk": f"BLOCK#{number:06d}"}
+
+
+@dataclass(frozen=True)
+class Block:
+    status: BlockStatus
+    hi: str | None  # its range ends before this key; None: the last block, open-ended
+    members: dict  # sid -> SendStatus
+
+
+def block_from_item(item):
+    members = {sid: SendStatus(s) for sid, s in item["sends"].items()}
+    return Block(BlockStatus(item["status"]), item.get("hi"), members)
+
+
+@dataclass(frozen=True)
+class SendRecords:
+    """What is recorded of an issue's sends: `sends` (sid -> SendStatus, from the blocks'
+    members and the single sends; a single send is written later, so it wins) and
+    `blocks` (number -> Block)."""
+
+    sends: dict
+    blocks: dict
 
 
 def issue_started_key(issue_id):
@@ -230,12 +264,25 @@ class NewsletterStore(TableStore):
 
     def confirmed_subscribers(self):
         """The mailing list (the sparse index), in key order: Query, never Scan."""
-        items = self._query(
+        return [s for page in self.confirmed_subscriber_pages() for s in page]
+
+    def confirmed_subscriber_pages(self, for_sending=False):
+        """The mailing list a page at a time (up to 1 MB each), in key order (the index's
+        sort key is the subscriber's key): a sender starts on the first page. For sending,
+        only what a send needs (less to read: the list is most of a run's reading)."""
+        projection = {}
+        if for_sending:
+            projection = {
+                "ProjectionExpression": "pk, email, preferences.topics, preferences.frequency, #s",
+                "ExpressionAttributeNames": {"#s": "status"},
+            }
+        for page in self._query_pages(
             IndexName="gsi1",
             KeyConditionExpression="gsi1pk = :l",
             ExpressionAttributeValues={":l": serialize(LIST_KEY)},
-        )
-        return [subscriber_from_item(i) for i in items]
+            **projection,
+        ):
+            yield [subscriber_from_item(i) for i in page]
 
     def suppressed(self):
         """(suppressed_at, reason) of every suppressed address, newest first: no address
@@ -256,15 +303,75 @@ class NewsletterStore(TableStore):
 
     def sends(self, issue_id):
         """sid -> SendStatus of every recorded send of an issue (strongly consistent)."""
+        return self.send_records(issue_id).sends
+
+    def send_records(self, issue_id):
+        """The issue's blocks and sends in one strongly consistent Query."""
         items = self._query(
-            KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
-            ExpressionAttributeValues={
-                ":p": serialize(f"ISSUE#{issue_id}"),
-                ":s": serialize("SEND#"),
-            },
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": serialize(f"ISSUE#{issue_id}")},
             ConsistentRead=True,
         )
-        return {i["sk"].split("#", 1)[1]: SendStatus(i["status"]) for i in items}
+        members, singles, blocks = {}, {}, {}
+        for item in items:
+            kind, _, rest = item["sk"].partition("#")
+            if kind == "SEND":
+                singles[rest] = SendStatus(item["status"])
+            elif kind == "BLOCK":
+                blocks[int(rest)] = block = block_from_item(item)
+                members.update(block.members)
+        return SendRecords({**members, **singles}, blocks)
+
+    def claim_block(self, issue_id, number, hi, sids, now_epoch):
+        """(none) -> sending for block `number`, its range ending before `hi` (None: open),
+        and in the same write each of `sids` (its members) -> sending. False: another
+        sender claimed the block first."""
+        expression = "SET #t = :type, #s = :sending, sends = :m, claimed_at = :c, expires_at = :x"
+        values = {
+            ":type": "send-block",
+            ":sending": BlockStatus.SENDING.value,
+            ":m": {sid: SendStatus.SENDING.value for sid in sids},
+            ":c": int(now_epoch),
+            ":x": int(now_epoch) + SEND_TTL_DAYS * 86400,
+        }
+        if hi is not None:
+            expression += ", hi = :hi"
+            values[":hi"] = hi
+        return self._change(
+            block_key(issue_id, number),
+            BLOCK_TRANSITIONS,
+            {None},
+            BlockStatus.SENDING,
+            expression,
+            values,
+            names={"#t": "type"},
+        )
+
+    def block(self, issue_id, number):
+        """A claimed block (strongly consistent), or None."""
+        item = self._get(block_key(issue_id, number), consistent=True)
+        return block_from_item(item) if item else None
+
+    def finish_block(self, issue_id, number, outcomes, now_epoch):
+        """sending -> done: each member's send is recorded as in `outcomes` (sid -> sent |
+        failed | sending, the last when the transport may have taken it); a member left
+        out was surely not taken and is released (a later run claims it on its own).
+        One write per block; False when the block was not ours to finish."""
+        for status in outcomes.values():
+            if status != SendStatus.SENDING:
+                require_transition(SEND_TRANSITIONS, SendStatus.SENDING, status)
+        return self._change(
+            block_key(issue_id, number),
+            BLOCK_TRANSITIONS,
+            {BlockStatus.SENDING},
+            BlockStatus.DONE,
+            "SET #s = :done, sends = :m, finished_at = :t",
+            {
+                ":done": BlockStatus.DONE.value,
+                ":m": {sid: status.value for sid, status in outcomes.items()},
+                ":t": int(now_epoch),
+            },
+        )
 
     def claim(self, issue_id, sid, now_epoch):
         """(none) -> sending, written before the transport is called. False: already claimed."""
@@ -282,35 +389,6 @@ class NewsletterStore(TableStore):
             },
             names={"#t": "type"},
         )
-
-    def finish_many(self, issue_id, outcomes, now_epoch):
-        """Record many finished sends ({sid: (sent | failed, claimed_at)}) with
-        BatchWriteItem, 25 a request. Unconditional puts, because only the claim's holder
-        writes a claimed send (the claim is the lock); each change is checked against the
-        transitions here. One write per 25 sends instead of one per send."""
-        requests = []
-        for sid, (status, claimed_at) in outcomes.items():
-            require_transition(SEND_TRANSITIONS, SendStatus.SENDING, status)
-            item = {
-                **send_key(issue_id, sid),
-                "type": "send",
-                "status": status.value,
-                "claimed_at": int(claimed_at),
-                "finished_at": int(now_epoch),
-                "expires_at": int(claimed_at) + SEND_TTL_DAYS * 86400,
-            }
-            requests.append({"PutRequest": {"Item": dynamo.to_item(item)}})
-        for start in range(0, len(requests), 25):
-            pending = {self.table: requests[start : start + 25]}
-            for attempt in range(8):
-                with dynamo.unavailable_on_failure():
-                    answer = self.client.batch_write_item(RequestItems=pending)
-                pending = answer.get("UnprocessedItems") or {}
-                if not pending:
-                    break
-                time.sleep(0.05 * 2**attempt)  # throttled: back off, as the SDKs do
-            else:
-                raise StoreUnavailable()
 
     def finish(self, issue_id, sid, status, now_epoch):
         """sending -> sent | failed."""
