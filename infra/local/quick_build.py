@@ -132,6 +132,7 @@ def run_pelican(work, bytecode):
         HIROBA_CONTENT=str(work / "content"),
         HIROBA_OUTPUT=str(work / "output"),
         HIROBA_SEARCH_INDEX="0",
+        HIROBA_PARALLEL="0",
     )
     import pelican
     from jinja2 import FileSystemBytecodeCache
@@ -147,6 +148,9 @@ def run_pelican(work, bytecode):
     )
     try:
         settings = pelican.read_settings(args.settings, override=pelican.get_config(args))
+        # one process: a one-notice build gains nothing from two lanes, the other core is
+        # the full rebuild's, and the record of written pages must be in this process
+        settings["PARALLEL_WRITE"] = settings["PARALLEL_READ"] = False
         settings["JINJA_ENVIRONMENT"] = {
             **settings["JINJA_ENVIRONMENT"],
             "bytecode_cache": FileSystemBytecodeCache(str(bytecode)),
