@@ -5,7 +5,8 @@ it succeeds, so a content error is printed and the last good site keeps being se
 
 Saving Markdown under content/ first builds that file alone (with its translations, against
 the registries) into .hiroba/pages/, which is served before output/: the edited page, in
-every language and on /m/, is live in seconds. The full rebuild runs in the background and
+every language and on /m/, is live in about a second (a warm worker forks a child per save:
+quick_build.py). The full rebuild runs in the background and
 catches up the lists, feeds and search; once it is in place the older edited pages go.
 
 The same origin also serves the APIs (infra/local/stack.py): /api/publishing/* and
@@ -26,9 +27,8 @@ import threading
 import time
 from pathlib import Path
 
-from hiroba_core import languages
-
 from .cognito import MOTO_TOTP_SECRET, STAFF
+from .quick_build import QuickBuilder
 from .stack import LocalStack, SiteServer, site_handler
 from .web_editor import with_web_editor
 
@@ -36,20 +36,35 @@ ROOT = Path(__file__).resolve().parents[2]
 # the content folder: HIROBA_CONTENT, as in pelicanconf.py (the edit benchmark sets it)
 CONTENT = Path(os.environ.get("HIROBA_CONTENT", ROOT / "content"))
 WATCHED = (CONTENT, ROOT / "theme", ROOT / "plugins", ROOT / "pelicanconf.py")
-# the language subsites' folders: every language but the default is a folder of its own
-LANGUAGE_FOLDERS = tuple(
-    lang.code for lang in languages.LANGUAGES if lang.code != languages.DEFAULT
-)
+# the quick build's worker imports the plugins and the settings' modules once: a change to
+# them starts a new one
+WORKER_CODE = (ROOT / "plugins", ROOT / "pelicanconf.py")
+# the poll of the watched files: every POLL_SECONDS, or less often on a site so large that
+# a poll would take more than a fifth of a core (its CPU time)
+POLL_SECONDS = 0.25
 
 
 def snapshot():
-    """(path, mtime) of every watched file: cheap enough to poll once a second."""
+    """(path, mtime) of every watched file. os.scandir, not Path.rglob: at 5,000 source
+    pages a poll takes about 25 ms instead of 300-600 ms (docs/benchmarks.md)."""
     state = {}
+    folders = []
     for target in WATCHED:
-        paths = target.rglob("*") if target.is_dir() else [target]
-        for path in paths:
-            if path.is_file() and "__pycache__" not in path.parts:
-                state[str(path)] = path.stat().st_mtime_ns
+        if target.is_dir():
+            folders.append(str(target))
+        elif target.is_file():
+            state[str(target)] = target.stat().st_mtime_ns
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        if entry.name != "__pycache__":
+                            folders.append(entry.path)
+                    elif entry.is_file():
+                        state[entry.path] = entry.stat().st_mtime_ns
+        except FileNotFoundError:
+            continue  # deleted while it was read: the next poll sees the change
     return state
 
 
@@ -70,63 +85,17 @@ def page_sources(changed):
     return sorted(sources) or None
 
 
-def build_pages(sources, overlay):
-    """Build `sources` alone and put their pages (every language, /m/) in `overlay`.
-
-    The pages are the ones the small build writes with data-pagefind-body (a notice or a
-    page, not a list), at the same path in each language folder and under /m/."""
-    started = time.monotonic()
-    work = ROOT / ".hiroba" / "pages-next"
-    shutil.rmtree(work, ignore_errors=True)
-    content = CONTENT
-    (work / "content").mkdir(parents=True)
-    (work / "content" / "registry").symlink_to(content / "registry")
-    for source in sources:
-        link = work / "content" / source.relative_to(content)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(source)
-    env = {
-        **os.environ,
-        "HIROBA_CONTENT": str(work / "content"),
-        "HIROBA_OUTPUT": str(work / "output"),
-        "HIROBA_SEARCH_INDEX": "0",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "pelican", "-s", str(ROOT / "pelicanconf.py"), "-q"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        return False  # the full build reports the error
-    built = work / "output"
-    # the sources' sections (pelicanconf.py's PATH_METADATA: news/…, pages/<section>/…):
-    # the small build also writes the pages made from the registries (procedures), which
-    # are not the edited ones and would be served incomplete
-    sections = {
-        parts[1] if parts[0] == "pages" else parts[0]
-        for parts in (source.relative_to(content).parts for source in sources)
-    }
-    folders = [
-        page.parent.relative_to(built)
-        for page in built.glob("**/index.html")
-        if page.parent != built
-        and page.relative_to(built).parts[0] in sections
-        and b"data-pagefind-body" in page.read_bytes()
-    ]
-    for folder in folders:
-        for prefix in ["", "m/", *(f"{code}/" for code in LANGUAGE_FOLDERS)]:
-            for page in sorted((built / f"{prefix}{folder}").glob("**/index.html")):
-                target = overlay / page.relative_to(built)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(page, target)
-    shutil.rmtree(work, ignore_errors=True)
-    print(
-        f"page live in {time.monotonic() - started:.1f} s: {', '.join(map(str, folders))}",
-        flush=True,
-    )
-    return True
+def build_pages(quick, sources):
+    """Build `sources` alone in the warm worker (infra/local/quick_build.py), which puts their
+    pages (every language, /m/) in the overlay; a failed build serves nothing new and the
+    full build that follows prints its errors."""
+    answer = quick.build(sources)
+    if answer and answer["ok"]:
+        print(
+            f"page live in {answer['seconds']:.1f} s, {answer['cpu']:.1f} s CPU (worker"
+            f" {answer['worker']}, build {answer['build']}): {', '.join(answer['folders'])}",
+            flush=True,
+        )
 
 
 def prune(overlay, before):
@@ -174,9 +143,11 @@ class Rebuilder(threading.Thread):
             self.wanted.wait()
             self.wanted.clear()
             started = time.time()
-            if build(self.output) and self.stack:
-                self.stack.sync()
-            prune(self.overlay, started)
+            if build(self.output):
+                # a failed build keeps the edited pages: output/ is still older than them
+                prune(self.overlay, started)
+                if self.stack:
+                    self.stack.sync()
 
 
 def listen(host, port, output):
@@ -247,6 +218,8 @@ def main():
         server = listen(args.host, args.port, output)
         if server is None:
             return 2
+        # warms up (imports, templates) while the first full build runs
+        quick = QuickBuilder(CONTENT.absolute(), ROOT / ".hiroba" / "pages").start()
     seen = snapshot()  # before the build: a file saved during it is built after it
     ok = build(output)
     if args.once:
@@ -262,18 +235,25 @@ def main():
     rebuilder.start()
     try:
         while True:
-            time.sleep(0.5)
+            polled = time.thread_time()
             current = snapshot()
+            # the poll's CPU time, not its wall time: on a loaded machine the wall time
+            # grows with the other processes, and a longer wait would delay the next save
+            cost = time.thread_time() - polled
             if current != seen:
                 changed = {p for p in current.keys() | seen.keys() if current.get(p) != seen.get(p)}
                 seen = current
+                if any(Path(p) == c or c in Path(p).parents for p in changed for c in WORKER_CODE):
+                    quick.restart()
                 sources = page_sources(changed)
                 if sources:
-                    build_pages(sources, overlay)
+                    build_pages(quick, sources)
                 rebuilder.wanted.set()
+            time.sleep(max(POLL_SECONDS, 5 * cost))
     except KeyboardInterrupt:
         return 0
     finally:
+        quick.stop()
         server.server_close()
         if stack:
             stack.stop()
