@@ -20,6 +20,10 @@ _CONFIG = Config(
     read_timeout=5,
     retries={"max_attempts": 2, "mode": "standard"},
 )
+# The local server (moto) answers one request at a time and ignores ClientRequestToken, so
+# on a loaded machine a transaction that outlived 5 s was retried by botocore after it had
+# committed, and its first answer became a replay: wait for it instead.
+_LOCAL_CONFIG = _CONFIG.merge(Config(read_timeout=60))
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +51,7 @@ def client(settings):
 
         options = {"region_name": settings.region, "config": _CONFIG}
         if settings.dynamodb_endpoint:
-            options["endpoint_url"] = settings.dynamodb_endpoint
+            options.update(endpoint_url=settings.dynamodb_endpoint, config=_LOCAL_CONFIG)
             if not os.environ.get("AWS_ACCESS_KEY_ID"):
                 # The local server accepts any credentials; never real ones.
                 options.update(aws_access_key_id="local", aws_secret_access_key="local")

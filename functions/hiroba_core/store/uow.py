@@ -6,6 +6,8 @@ writes). A failed condition raises Cancelled naming which labelled writes failed
 service can tell "receipt number taken" from "Idempotency-Key used" from "rate exceeded".
 """
 
+import uuid
+
 import botocore.exceptions
 
 from . import dynamo
@@ -61,7 +63,11 @@ class UnitOfWork:
             return self._commit_one()
         try:
             with dynamo.unavailable_on_failure():
-                self.client.transact_write_items(TransactItems=self._writes)
+                # one token per commit: DynamoDB applies a retried transaction (botocore
+                # retries after a timeout) once and answers it as it answered the first
+                self.client.transact_write_items(
+                    TransactItems=self._writes, ClientRequestToken=str(uuid.uuid4())
+                )
         except botocore.exceptions.ClientError as error:
             if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
