@@ -85,6 +85,14 @@ def choose(driver, field_id):
     driver.find_element(By.XPATH, f"//label[@for='{field_id}']").click()
 
 
+def answer_page(driver, heading, fields):
+    """One page of the form: wait for its heading, type each field, go on."""
+    until_text(driver, heading)
+    for field, text in fields.items():
+        fill(driver, field, text)
+    press(driver, "次へ")
+
+
 def audited(driver, label, audit):
     if audit:
         no_violations(driver, label)
@@ -131,11 +139,15 @@ def apply_from_the_home_page(driver, base, stack, to, agent=False, audit=False):
     driver.find_element(By.CSS_SELECTOR, ".hiroba-error-summary a[href='#applicant-kana']").click()
     fill(driver, "applicant-kana", "みやぎ はなこ")
     press(driver, "次へ")
-    until_text(driver, "住所と電話番号")
-    fill(driver, "applicant-postal_code", "980-8570")
-    fill(driver, "applicant-address", "仙台市青葉区本町3-8-1")
-    fill(driver, "applicant-phone", "022-211-2111")
-    press(driver, "次へ")
+    answer_page(
+        driver,
+        "住所と電話番号",
+        {
+            "applicant-postal_code": "980-8570",
+            "applicant-address": "仙台市青葉区本町3-8-1",
+            "applicant-phone": "022-211-2111",
+        },
+    )
     until_text(driver, LABELS["items"])
     fill(driver, "answer-items", "タンス 1点 <b>重い</b>")
     audited(driver, "apply-text", audit)
@@ -318,28 +330,28 @@ def test_an_agent_attaches_the_documents_and_the_files_become_the_applications(
     until_text(driver, "申請する人")
     choose(driver, "applicant-kind-1")
     press(driver, "次へ")
-    until_text(driver, "代理人（あなた）の情報")
-    for field, text in {
-        "agent-name": "富谷 次郎",
-        "agent-kana": "とみや じろう",
-        "agent-relationship": "子",
-        "agent-address": "富谷市富谷坂松田30",
-        "agent-phone": "022-358-0512",
-    }.items():
-        fill(driver, field, text)
-    press(driver, "次へ")
-    until_text(driver, "氏名")
-    fill(driver, "applicant-name", "富谷 太郎")
-    fill(driver, "applicant-kana", "とみや たろう")
-    press(driver, "次へ")
-    until_text(driver, "住所と電話番号")
-    fill(driver, "applicant-postal_code", "981-3392")
-    fill(driver, "applicant-address", "富谷市富谷坂松田30")
-    fill(driver, "applicant-phone", "022-358-0511")
-    press(driver, "次へ")
-    until_text(driver, "必要な通数")
-    fill(driver, "answer-copies", "1")
-    press(driver, "次へ")
+    answer_page(
+        driver,
+        "代理人（あなた）の情報",
+        {
+            "agent-name": "富谷 次郎",
+            "agent-kana": "とみや じろう",
+            "agent-relationship": "子",
+            "agent-address": "富谷市富谷坂松田30",
+            "agent-phone": "022-358-0512",
+        },
+    )
+    answer_page(driver, "氏名", {"applicant-name": "富谷 太郎", "applicant-kana": "とみや たろう"})
+    answer_page(
+        driver,
+        "住所と電話番号",
+        {
+            "applicant-postal_code": "981-3392",
+            "applicant-address": "富谷市富谷坂松田30",
+            "applicant-phone": "022-358-0511",
+        },
+    )
+    answer_page(driver, "必要な通数", {"answer-copies": "1"})
 
     until_text(driver, "入力内容の確認")
     assert "まだ添付されていません：本人確認書類の写し、委任状（代理人が請求するとき）" in (
